@@ -1,0 +1,47 @@
+#pragma once
+// Small string helpers used across tide: splitting, trimming, SQL quoting, positions in a text,
+// and the duration format of flags and tide.toml ("500ms", "2s", "5m").
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+
+namespace tide {
+
+std::vector<std::string> Split(std::string_view text, char separator);
+std::string_view Trim(std::string_view text);
+std::string Join(const std::vector<std::string>& parts, std::string_view separator);
+std::string ToLower(std::string_view text);
+std::string ReplaceAll(std::string text, std::string_view from, std::string_view to);
+
+// A PostgreSQL identifier, always double-quoted: QuoteIdent("my \"t\"") == "\"my \"\"t\"\"\"".
+std::string QuoteIdent(std::string_view name);
+// schema.name, each part quoted; an empty schema gives just the quoted name.
+std::string QuoteQualified(std::string_view schema, std::string_view name);
+// A string literal for the rare place a value cannot be a parameter (SET lock_timeout = '...').
+std::string QuoteLiteral(std::string_view value);
+
+// 1-based line and column of a byte offset in text (column counts bytes).
+struct LineColumn {
+  int line = 1;
+  int column = 1;
+};
+LineColumn PositionOf(std::string_view text, size_t offset);
+// The text of the 1-based line, without its terminator.
+std::string_view LineAt(std::string_view text, int line);
+
+// "500ms", "1.5s", "2m", "1h", or a bare number of milliseconds.
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+// 0.8 s -> "800 ms", 12.3 s -> "12.3 s", 75 s -> "1m15s".
+std::string FormatDuration(std::chrono::milliseconds d);
+// 1234567 -> "1,234,567".
+std::string FormatCount(int64_t n);
+
+// Java's String.hashCode over the UTF-16 code units of a UTF-8 string (Flyway's lock key).
+int32_t JavaStringHash(std::string_view utf8);
+
+}  // namespace tide

@@ -1,0 +1,52 @@
+#include "base/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace tide {
+namespace {
+
+TEST(StringsTest, QuoteIdentDoublesQuotes) {
+  EXPECT_EQ(QuoteIdent("customers"), "\"customers\"");
+  EXPECT_EQ(QuoteIdent("my \"t\""), "\"my \"\"t\"\"\"");
+  EXPECT_EQ(QuoteQualified("public", "a;b"), "\"public\".\"a;b\"");
+  EXPECT_EQ(QuoteLiteral("it's"), "'it''s'");
+}
+
+TEST(StringsTest, PositionOfCountsLfCrlfAndCr) {
+  std::string text = "a\nbc\r\nd\re";
+  EXPECT_EQ(PositionOf(text, 0).line, 1);
+  EXPECT_EQ(PositionOf(text, 3).line, 2);
+  EXPECT_EQ(PositionOf(text, 3).column, 2);
+  EXPECT_EQ(PositionOf(text, 6).line, 3);
+  EXPECT_EQ(PositionOf(text, 8).line, 4);
+  EXPECT_EQ(LineAt(text, 2), "bc");
+  EXPECT_EQ(LineAt(text, 4), "e");
+}
+
+TEST(StringsTest, ParseDurationUnits) {
+  EXPECT_EQ(ParseDuration("500ms")->count(), 500);
+  EXPECT_EQ(ParseDuration("2s")->count(), 2000);
+  EXPECT_EQ(ParseDuration("1.5 s")->count(), 1500);
+  EXPECT_EQ(ParseDuration("5m")->count(), 300000);
+  EXPECT_EQ(ParseDuration("250")->count(), 250);
+  EXPECT_FALSE(ParseDuration("fast").ok());
+  EXPECT_FALSE(ParseDuration("5 parsecs").ok());
+}
+
+TEST(StringsTest, FormatCountGroupsThousands) {
+  EXPECT_EQ(FormatCount(0), "0");
+  EXPECT_EQ(FormatCount(1234567), "1,234,567");
+  EXPECT_EQ(FormatCount(-1000), "-1,000");
+}
+
+TEST(StringsTest, JavaHashMatchesJava) {
+  // Values from java.lang.String.hashCode.
+  EXPECT_EQ(JavaStringHash(""), 0);
+  EXPECT_EQ(JavaStringHash("a"), 97);
+  EXPECT_EQ(JavaStringHash("hello"), 99162322);
+  EXPECT_EQ(JavaStringHash("\"public\".\"flyway_schema_history\""), 2125624436);
+  EXPECT_EQ(JavaStringHash("\xc3\xa9"), 233);  // é is one UTF-16 unit
+}
+
+}  // namespace
+}  // namespace tide

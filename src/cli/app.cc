@@ -1,0 +1,121 @@
+#include "cli/app.h"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <pg_query.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/context.h"
+#include "tide_version.h"
+
+namespace tide::cli {
+
+namespace {
+
+const char* kDescription =
+    "tide: zero-downtime schema migrations for PostgreSQL.\n"
+    "Runs Flyway-style V<version>__<description>.sql files unchanged, and runs each statement so "
+    "the application never waits behind a lock: short lock timeouts with retry, batched "
+    "backfills, concurrent index builds, NOT VALID constraints.";
+
+const char* kFooter =
+    "\nExamples:\n"
+    "  tide init                                  start a project here\n"
+    "  tide sandbox start                         a throwaway local PostgreSQL\n"
+    "  export TIDE_URL=\"$(tide sandbox url)\"\n"
+    "  tide info                                  what is applied, what is pending\n"
+    "  tide migrate --dry-run                     what would run\n"
+    "  tide migrate                               apply pending migrations safely\n"
+    "\nSettings: flags > environment (TIDE_URL, TIDE_LOCATIONS, TIDE_SCHEMA) > tide.toml.\n"
+    "Exit codes: 0 ok, 1 a check or migration failed, 2 bad usage or input, 3 a gate refused.\n"
+    "Run 'tide COMMAND --help' for a command's own flags and examples.";
+
+std::string VersionText() {
+  int libpq = PQlibVersion();
+  return fmt::format("tide {} (libpq {}.{}, libpg_query for the PostgreSQL {} grammar)",
+                     TIDE_VERSION, libpq / 10000, libpq % 10000, PG_VERSION);
+}
+
+void PrintError(const Error& error, bool json) {
+  std::fprintf(stderr, "error: %s\n", error.ToString().c_str());
+  if (json) {
+    nlohmann::json doc = {{"ok", false},
+                          {"error",
+                           {{"kind", error.KindName()},
+                            {"message", error.message()},
+                            {"hint", error.hint()},
+                            {"sqlstate", error.sqlstate()}}}};
+    if (error.location()) {
+      doc["error"]["file"] = error.location()->file;
+      doc["error"]["line"] = error.location()->line;
+      doc["error"]["column"] = error.location()->column;
+    }
+    std::printf("%s\n", doc.dump(2).c_str());
+  }
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  Context ctx;
+  CLI::App app(kDescription, "tide");
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", VersionText());
+  app.add_option("--url", ctx.flags.url,
+                 "database: a libpq URI (postgresql://user@host:5432/db) or key=value string")
+      ->envname("")
+      ->type_name("URL");
+  app.add_option("--config", ctx.flags.config_file, "settings file (default: ./tide.toml)")
+      ->type_name("FILE");
+  app.add_option("--locations", ctx.flags.locations,
+                 "migration folders, comma-separated (default: migrations)")
+      ->type_name("DIR");
+  app.add_option("--schema", ctx.flags.schema,
+                 "schema of the history table; also the search_path migrations run with")
+      ->type_name("NAME");
+  app.add_option("--table", ctx.flags.history_table,
+                 "history table name (default: flyway_schema_history)")
+      ->type_name("NAME");
+  app.add_option("--lock-timeout", ctx.flags.lock_timeout,
+                 "longest wait for a table lock per attempt (default 500ms)")
+      ->type_name("DURATION");
+  app.add_option("--lock-wait", ctx.flags.lock_wait,
+                 "how long to keep retrying one step before failing (default 5m)")
+      ->type_name("DURATION");
+  app.add_flag("--json", ctx.json, "print one JSON document on stdout (for CI)");
+  app.add_flag("-q,--quiet", ctx.quiet, "print only warnings and errors");
+
+  AddInitCommand(app, ctx);
+  AddInfoCommand(app, ctx);
+  AddValidateCommand(app, ctx);
+  AddMigrateCommand(app, ctx);
+  AddBaselineCommand(app, ctx);
+  AddRepairCommand(app, ctx);
+  AddSandboxCommand(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  if (!ctx.action) return 0;
+  Status status = ctx.action();
+  if (!status.ok()) {
+    PrintError(status.error(), ctx.json);
+    return status.error().ExitCode();
+  }
+  return 0;
+}
+
+}  // namespace tide::cli

@@ -1,0 +1,68 @@
+#include "cli/context.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace tide::cli {
+
+Result<const config::Settings*> Context::Settings() {
+  if (!settings_) {
+    TIDE_ASSIGN(config::Settings loaded, config::Load(flags));
+    settings_ = std::move(loaded);
+  }
+  return &*settings_;
+}
+
+exec::Reporter& Context::reporter() {
+  if (!reporter_) reporter_ = std::make_unique<exec::ConsoleReporter>(json, quiet);
+  return *reporter_;
+}
+
+void Context::Print(const std::string& text) {
+  if (json) return;
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+void Context::PrintJson(const nlohmann::json& doc) {
+  if (!json) return;
+  std::string text = doc.dump(2);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  auto cell_width = [](const std::string& s) {
+    size_t n = 0;  // count UTF-8 code points, not bytes
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  for (size_t i = 0; i < header.size(); ++i) width[i] = cell_width(header[i]);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], cell_width(row[i]));
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < header.size(); ++i) {
+      std::string cell = i < cells.size() ? cells[i] : "";
+      out += cell;
+      if (i + 1 < header.size()) out += std::string(width[i] - cell_width(cell) + 2, ' ');
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line(header);
+  std::vector<std::string> rule;
+  for (size_t w : width) rule.push_back(std::string(w, '-'));
+  out += line(rule);
+  for (const auto& row : rows) out += line(row);
+  return out;
+}
+
+}  // namespace tide::cli

@@ -1,0 +1,54 @@
+#pragma once
+// What every command shares: the global flags, the settings loaded from them, where output goes,
+// and the action the parsed command line chose.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "config/settings.h"
+#include "exec/reporter.h"
+
+namespace tide::cli {
+
+class Context {
+ public:
+  config::Flags flags;
+  bool json = false;
+  bool quiet = false;
+
+  // Settings from flags, environment and tide.toml; loaded on first use.
+  Result<const config::Settings*> Settings();
+  exec::Reporter& reporter();
+
+  // Text for people, on stdout (nothing when --json).
+  void Print(const std::string& text);
+  // The one JSON document of a --json run.
+  void PrintJson(const nlohmann::json& doc);
+
+  // Set by the chosen subcommand's callback; run after parsing.
+  std::function<Status()> action;
+
+ private:
+  std::optional<config::Settings> settings_;
+  std::unique_ptr<exec::Reporter> reporter_;
+};
+
+// Each command adds itself to the app. Files: one per command, in src/cli/.
+void AddInitCommand(CLI::App& app, Context& ctx);
+void AddInfoCommand(CLI::App& app, Context& ctx);
+void AddValidateCommand(CLI::App& app, Context& ctx);
+void AddMigrateCommand(CLI::App& app, Context& ctx);
+void AddBaselineCommand(CLI::App& app, Context& ctx);
+void AddRepairCommand(CLI::App& app, Context& ctx);
+void AddSandboxCommand(CLI::App& app, Context& ctx);
+
+// A table for the terminal: columns padded to their widest cell.
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace tide::cli

@@ -1,0 +1,93 @@
+// tide info: every migration with its state, as Flyway's info shows it.
+#include <fmt/format.h>
+
+#include "cli/context.h"
+#include "migrate/migrator.h"
+
+namespace tide::cli {
+
+namespace {
+
+struct InfoOptions {
+  bool out_of_order = false;
+  std::string target = "latest";
+};
+
+Status RunInfo(Context& ctx, const InfoOptions& options) {
+  TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
+  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
+  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  std::vector<migrate::AppliedMigration> history;
+  TIDE_ASSIGN(auto history_rows, session.history().Load(session.conn()));
+  TIDE_ASSIGN(auto target, migrate::ResolveTarget(options.target, discovery.migrations,
+                                                  history_rows));
+  auto statuses = migrate::ComputeStatus(discovery.migrations, history_rows,
+                                         {target, options.out_of_order});
+  nlohmann::json rows = nlohmann::json::array();
+  std::vector<std::vector<std::string>> table;
+  for (const auto& s : statuses) {
+    std::string category = s.kind == migrate::MigrationKind::kRepeatable ? "Repeatable"
+                                                                          : "Versioned";
+    if (s.type == migrate::kTypeSchema || s.type == migrate::kTypeBaseline) category = "";
+    nlohmann::json row = {{"category", category},
+                          {"version", s.VersionText()},
+                          {"description", s.description},
+                          {"type", s.type},
+                          {"script", s.script},
+                          {"state", migrate::StateName(s.state)},
+                          {"installed_on", s.applied ? s.applied->installed_on : ""},
+                          {"installed_by", s.applied ? s.applied->installed_by : ""},
+                          {"execution_time_ms", s.applied ? s.applied->execution_time : 0}};
+    if (s.applied) row["installed_rank"] = s.applied->installed_rank;
+    if (s.file) row["checksum"] = s.file->checksum;
+    rows.push_back(row);
+    std::string on = s.applied ? s.applied->installed_on.substr(0, 19) : "";
+    table.push_back({category, s.VersionText(), s.description, s.type, on,
+                     migrate::StateName(s.state),
+                     s.applied ? fmt::format("{} ms", s.applied->execution_time) : ""});
+  }
+  std::string schema_version;
+  for (const auto& s : statuses) {
+    if (s.version && s.applied && s.applied->success &&
+        (s.state == migrate::State::kSuccess || s.state == migrate::State::kBaseline ||
+         s.state == migrate::State::kOutOfOrder || s.state == migrate::State::kFuture)) {
+      schema_version = s.VersionText();
+    }
+  }
+  ctx.Print(fmt::format("Schema version: {}\nHistory table: {}\n",
+                        schema_version.empty() ? "<< Empty Schema >>" : schema_version,
+                        session.history().Qualified()));
+  if (table.empty()) {
+    ctx.Print("No migrations found in " + settings->locations.front().string());
+  } else {
+    ctx.Print(FormatTable({"Category", "Version", "Description", "Type", "Installed On", "State",
+                           "Time"},
+                          table));
+  }
+  ctx.PrintJson({{"schema_version", schema_version},
+                 {"history_table", session.history().Qualified()},
+                 {"migrations", rows}});
+  return Ok();
+}
+
+}  // namespace
+
+void AddInfoCommand(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand(
+      "info", "every migration: version, description, state, installed on, time");
+  auto options = std::make_shared<InfoOptions>();
+  cmd->add_option("--target", options->target, "show migrations above this version as such");
+  cmd->add_flag("--out-of-order", options->out_of_order,
+                "count old pending migrations as pending, not ignored");
+  cmd->footer(
+      "\nStates: Pending, Success, Failed, Missing (applied, file gone), Future (applied, newer "
+      "than any file),\nOut of Order, Ignored (pending but older than the newest applied), "
+      "Baseline, Below Baseline,\nAbove Target, Outdated (repeatable changed), Superseded, "
+      "Deleted.\n"
+      "\nExamples:\n"
+      "  tide info\n"
+      "  tide --json info | jq '.migrations[] | select(.state == \"Pending\")'");
+  cmd->callback([&ctx, options] { ctx.action = [&ctx, options] { return RunInfo(ctx, *options); }; });
+}
+
+}  // namespace tide::cli

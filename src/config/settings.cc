@@ -1,0 +1,304 @@
+#include "config/settings.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <set>
+#include <toml++/toml.h>
+
+#include "base/strings.h"
+#include "pg/connection.h"
+
+namespace tide::config {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> ProcessEnv(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+Result<std::string> Settings::RequireUrl() const {
+  if (!url.empty()) return url;
+  return Error::Usage("no database to connect to")
+      .WithHint("pass --url postgresql://user@host/db, set TIDE_URL, or put url in tide.toml; "
+                "for a throwaway local database: tide sandbox start, then "
+                "export TIDE_URL=\"$(tide sandbox url)\"");
+}
+
+namespace {
+
+std::string Where(const toml::node& node, const fs::path& file) {
+  return fmt::format("{}:{}", file.string(), node.source().begin.line);
+}
+
+Error BadValue(const toml::node& node, const fs::path& file, const std::string& key,
+               const std::string& expected) {
+  return Error::Input(fmt::format("'{}' must be {}", key, expected))
+      .At({file.string(), static_cast<int>(node.source().begin.line),
+           static_cast<int>(node.source().begin.column)});
+}
+
+Result<std::string> GetString(const toml::node& node, const fs::path& file,
+                              const std::string& key) {
+  if (auto s = node.value<std::string>()) return *s;
+  return BadValue(node, file, key, "a string");
+}
+
+// Durations in tide.toml: "500ms" or a number of milliseconds.
+Result<std::chrono::milliseconds> GetDuration(const toml::node& node, const fs::path& file,
+                                              const std::string& key) {
+  if (auto n = node.value<int64_t>()) return std::chrono::milliseconds(*n);
+  if (auto s = node.value<std::string>()) {
+    auto d = ParseDuration(*s);
+    if (d.ok()) return d;
+  }
+  return BadValue(node, file, key, "a duration like \"500ms\" or \"2s\"");
+}
+
+Result<int64_t> GetInt(const toml::node& node, const fs::path& file, const std::string& key) {
+  if (auto n = node.value<int64_t>()) return *n;
+  return BadValue(node, file, key, "an integer");
+}
+
+Result<std::vector<std::string>> GetStrings(const toml::node& node, const fs::path& file,
+                                            const std::string& key) {
+  std::vector<std::string> out;
+  if (auto s = node.value<std::string>()) {
+    out.push_back(*s);
+    return out;
+  }
+  if (const auto* arr = node.as_array()) {
+    for (const auto& item : *arr) {
+      TIDE_ASSIGN(auto s, GetString(item, file, key));
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+  return BadValue(node, file, key, "a string or a list of strings");
+}
+
+Error UnknownKey(const toml::node& node, const fs::path& file, const std::string& key,
+                 const std::string& known) {
+  return Error::Input(fmt::format("unknown setting '{}'", key))
+      .At({file.string(), static_cast<int>(node.source().begin.line),
+           static_cast<int>(node.source().begin.column)})
+      .WithHint("known settings here: " + known);
+}
+
+// Flyway's "filesystem:" prefix is accepted so the seed's Maven locations work as written.
+fs::path LocationPath(const std::string& text, const fs::path& base) {
+  std::string t = text;
+  if (t.rfind("filesystem:", 0) == 0) t = t.substr(11);
+  fs::path p(t);
+  if (p.is_relative() && !base.empty()) p = base / p;
+  return p.lexically_normal();
+}
+
+Status ReadFile(const fs::path& file, Settings& s) {
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return Error::Input(std::string(e.description()))
+        .At({file.string(), static_cast<int>(e.source().begin.line),
+             static_cast<int>(e.source().begin.column)})
+        .WithHint("tide.toml is TOML: key = \"value\" lines and [section] headers");
+  }
+  fs::path base = file.parent_path();
+  const std::string top_keys =
+      "url, locations, schema, history_table, lock_timeout, lock_wait, installed_by, "
+      "[backfill], [gate]";
+  for (const auto& [k, node] : root) {
+    std::string key(k.str());
+    if (key == "url") {
+      TIDE_ASSIGN(s.url, GetString(node, file, key));
+    } else if (key == "locations") {
+      TIDE_ASSIGN(auto locs, GetStrings(node, file, key));
+      s.locations.clear();
+      for (const auto& l : locs) s.locations.push_back(LocationPath(l, base));
+    } else if (key == "schema") {
+      TIDE_ASSIGN(s.schema, GetString(node, file, key));
+    } else if (key == "history_table") {
+      TIDE_ASSIGN(s.history_table, GetString(node, file, key));
+    } else if (key == "lock_timeout") {
+      TIDE_ASSIGN(s.lock_timeout, GetDuration(node, file, key));
+    } else if (key == "lock_wait") {
+      TIDE_ASSIGN(s.lock_wait, GetDuration(node, file, key));
+    } else if (key == "installed_by") {
+      TIDE_ASSIGN(s.installed_by, GetString(node, file, key));
+    } else if (key == "backfill" && node.is_table()) {
+      for (const auto& [bk, bnode] : *node.as_table()) {
+        std::string name(bk.str());
+        std::string full = "backfill." + name;
+        if (name == "target_batch") {
+          TIDE_ASSIGN(s.backfill.target_batch, GetDuration(bnode, file, full));
+        } else if (name == "min_batch") {
+          TIDE_ASSIGN(s.backfill.min_batch, GetInt(bnode, file, full));
+        } else if (name == "max_batch") {
+          TIDE_ASSIGN(s.backfill.max_batch, GetInt(bnode, file, full));
+        } else if (name == "pause") {
+          TIDE_ASSIGN(s.backfill.pause, GetDuration(bnode, file, full));
+        } else if (name == "max_replica_lag") {
+          TIDE_ASSIGN(int64_t bytes, GetInt(bnode, file, full));
+          s.backfill.max_replica_lag_bytes = bytes;
+        } else if (name == "small_table_rows") {
+          TIDE_ASSIGN(s.backfill.small_table_rows, GetInt(bnode, file, full));
+        } else {
+          return UnknownKey(bnode, file, full,
+                            "target_batch, min_batch, max_batch, pause, max_replica_lag, "
+                            "small_table_rows");
+        }
+        s.sources[full] = Where(bnode, file);
+      }
+      continue;
+    } else if (key == "gate" && node.is_table()) {
+      for (const auto& [gk, gnode] : *node.as_table()) {
+        std::string name(gk.str());
+        std::string full = "gate." + name;
+        if (name == "app") {
+          TIDE_ASSIGN(s.gate.app, GetString(gnode, file, full));
+        } else if (name == "version") {
+          TIDE_ASSIGN(s.gate.version, GetString(gnode, file, full));
+        } else if (name == "standby_urls") {
+          TIDE_ASSIGN(s.gate.standby_urls, GetStrings(gnode, file, full));
+        } else if (name == "check_command") {
+          TIDE_ASSIGN(s.gate.check_command, GetString(gnode, file, full));
+        } else if (name == "min_expand_age") {
+          TIDE_ASSIGN(s.gate.min_expand_age, GetDuration(gnode, file, full));
+        } else {
+          return UnknownKey(gnode, file, full,
+                            "app, version, standby_urls, check_command, min_expand_age");
+        }
+        s.sources[full] = Where(gnode, file);
+      }
+      continue;
+    } else {
+      return UnknownKey(node, file, key, top_keys);
+    }
+    s.sources[key] = Where(node, file);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<Settings> Load(const Flags& flags, Getenv getenv) {
+  Settings s;
+  s.locations = {"migrations"};
+  for (const char* key : {"url", "locations", "schema", "history_table", "lock_timeout",
+                          "lock_wait"}) {
+    s.sources[key] = "default";
+  }
+  fs::path file;
+  if (flags.config_file) {
+    file = *flags.config_file;
+    if (!fs::exists(file)) {
+      return Error::Usage(fmt::format("config file '{}' does not exist", file.string()))
+          .WithHint("tide init writes one in the current folder");
+    }
+  } else if (auto env = getenv("TIDE_CONFIG")) {
+    file = *env;
+  } else if (fs::exists("tide.toml")) {
+    file = "tide.toml";
+  }
+  if (!file.empty()) {
+    s.config_file = file;
+    TIDE_TRY(ReadFile(file, s));
+  }
+  auto from_env = [&](const char* var, const char* key, std::string& target) {
+    if (auto v = getenv(var)) {
+      target = *v;
+      s.sources[key] = fmt::format("env {}", var);
+    }
+  };
+  from_env("TIDE_URL", "url", s.url);
+  from_env("TIDE_SCHEMA", "schema", s.schema);
+  if (auto v = getenv("TIDE_LOCATIONS")) {
+    s.locations.clear();
+    for (const auto& part : Split(*v, ',')) s.locations.push_back(LocationPath(part, ""));
+    s.sources["locations"] = "env TIDE_LOCATIONS";
+  }
+  if (auto v = getenv("TIDE_LOCK_TIMEOUT")) {
+    TIDE_ASSIGN(s.lock_timeout, ParseDuration(*v));
+    s.sources["lock_timeout"] = "env TIDE_LOCK_TIMEOUT";
+  }
+
+  if (flags.url) {
+    s.url = *flags.url;
+    s.sources["url"] = "flag --url";
+  }
+  if (!flags.locations.empty()) {
+    s.locations.clear();
+    for (const auto& l : flags.locations) {
+      for (const auto& part : Split(l, ',')) s.locations.push_back(LocationPath(part, ""));
+    }
+    s.sources["locations"] = "flag --locations";
+  }
+  if (flags.schema) {
+    s.schema = *flags.schema;
+    s.sources["schema"] = "flag --schema";
+  }
+  if (flags.history_table) {
+    s.history_table = *flags.history_table;
+    s.sources["history_table"] = "flag --table";
+  }
+  if (flags.lock_timeout) {
+    auto d = ParseDuration(*flags.lock_timeout);
+    if (!d.ok()) return Error::Usage("--lock-timeout: " + d.error().message());
+    s.lock_timeout = *d;
+    s.sources["lock_timeout"] = "flag --lock-timeout";
+  }
+  if (flags.lock_wait) {
+    auto d = ParseDuration(*flags.lock_wait);
+    if (!d.ok()) return Error::Usage("--lock-wait: " + d.error().message());
+    s.lock_wait = *d;
+    s.sources["lock_wait"] = "flag --lock-wait";
+  }
+  if (!s.url.empty()) TIDE_TRY(pg::ValidateConninfo(s.url));
+  if (s.lock_timeout.count() <= 0) {
+    return Error::Usage("lock_timeout must be above 0")
+        .WithHint("without a lock timeout a waiting ALTER stalls every query on the table");
+  }
+  return s;
+}
+
+std::string DefaultConfigText() {
+  return R"(# tide.toml: settings for tide in this project. Flags and the environment
+# (TIDE_URL, TIDE_LOCATIONS, TIDE_SCHEMA, TIDE_LOCK_TIMEOUT) take precedence over this file.
+
+# The database: a libpq URI or key=value string. Better kept out of the file when it holds a
+# password: export TIDE_URL instead (or use ~/.pgpass).
+# url = "postgresql://app@localhost:5432/app"
+
+# Where migrations live: V<version>__<description>.sql, R__<description>.sql, V..__...yaml.
+# Flyway's "filesystem:" prefix works too.
+locations = ["migrations"]
+
+# Schema of the history table (flyway_schema_history); default: the connection's current schema.
+# schema = "public"
+
+# How long one DDL statement may wait for its table lock before tide gives up and retries.
+# While it waits, queries on that table queue behind it: keep it short.
+lock_timeout = "500ms"
+
+# How long tide keeps retrying one step before it stops with a clear error.
+lock_wait = "5m"
+
+[backfill]
+# Batched UPDATEs aim for batches of this duration; each is its own short transaction.
+target_batch = "100ms"
+# Tables with fewer rows than this run statements as written (atomic, in the file's transaction).
+small_table_rows = 10000
+
+# [gate]
+# Before a contract, refuse while sessions of an older release are connected
+# (application_name "customer-api/1.4.2").
+# app = "customer-api"
+# version = "2.0"
+# standby_urls = ["postgresql://replica1/app"]
+)";
+}
+
+}  // namespace tide::config

@@ -1,0 +1,112 @@
+#include "exec/reporter.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "base/strings.h"
+
+namespace tide::exec {
+
+std::string FormatProgress(const Progress& p, int bar_width) {
+  std::string out = p.label + "  ";
+  if (p.total > 0) {
+    double frac = std::min(1.0, static_cast<double>(p.done) / static_cast<double>(p.total));
+    if (bar_width > 0) {
+      int filled = static_cast<int>(frac * bar_width);
+      out += "[" + std::string(filled, '#') + std::string(bar_width - filled, '.') + "] ";
+    }
+    out += fmt::format("{} / {} rows  {:.0f}%", FormatCount(p.done), FormatCount(p.total),
+                       frac * 100);
+  } else {
+    out += fmt::format("{} rows", FormatCount(p.done));
+  }
+  if (p.rows_per_second > 0) {
+    out += fmt::format("  {} rows/s", FormatCount(static_cast<int64_t>(p.rows_per_second)));
+    if (p.total > p.done) {
+      auto eta = std::chrono::milliseconds(
+          static_cast<int64_t>((p.total - p.done) / p.rows_per_second * 1000));
+      out += "  ETA " + FormatDuration(eta);
+    }
+  }
+  if (p.batch_size > 0) out += fmt::format("  batch {}", FormatCount(p.batch_size));
+  return out;
+}
+
+ConsoleReporter::ConsoleReporter(bool info_to_stderr, bool quiet)
+    : info_to_stderr_(info_to_stderr), quiet_(quiet), tty_(isatty(STDERR_FILENO)) {}
+
+void ConsoleReporter::ClearBar() {
+  if (bar_shown_) {
+    std::fputs("\r\033[K", stderr);
+    bar_shown_ = false;
+  }
+}
+
+void ConsoleReporter::Info(std::string_view line) {
+  std::lock_guard lock(mu_);
+  if (quiet_) return;
+  ClearBar();
+  FILE* out = info_to_stderr_ ? stderr : stdout;
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fputc('\n', out);
+  std::fflush(out);
+}
+
+void ConsoleReporter::Warn(std::string_view line) {
+  std::lock_guard lock(mu_);
+  ClearBar();
+  std::fprintf(stderr, "warning: %.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stderr);
+}
+
+void ConsoleReporter::Update(const Progress& progress) {
+  std::lock_guard lock(mu_);
+  if (quiet_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (tty_) {
+    if (now - last_line_ < std::chrono::milliseconds(100)) return;
+    last_line_ = now;
+    std::fprintf(stderr, "\r\033[K%s", FormatProgress(progress, 24).c_str());
+    std::fflush(stderr);
+    bar_shown_ = true;
+  } else if (now - last_line_ >= std::chrono::seconds(5)) {
+    last_line_ = now;
+    std::fprintf(stderr, "%s\n", FormatProgress(progress, 0).c_str());
+    std::fflush(stderr);
+  }
+}
+
+void ConsoleReporter::Finish(const Progress& progress) {
+  std::lock_guard lock(mu_);
+  ClearBar();
+  if (quiet_) return;
+  last_line_ = {};
+  (void)progress;
+}
+
+void CollectingReporter::Info(std::string_view line) {
+  std::lock_guard lock(mu_);
+  lines.emplace_back(line);
+}
+
+void CollectingReporter::Warn(std::string_view line) {
+  std::lock_guard lock(mu_);
+  warnings.emplace_back(line);
+}
+
+void CollectingReporter::Update(const Progress& progress) {
+  std::lock_guard lock(mu_);
+  (void)progress;
+  ++updates;
+}
+
+std::string CollectingReporter::Text() const {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  for (const auto& w : warnings) out += "warning: " + w + "\n";
+  return out;
+}
+
+}  // namespace tide::exec

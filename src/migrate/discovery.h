@@ -1,0 +1,49 @@
+#pragma once
+// Finding migrations on disk, named as Flyway names them:
+//   V<version>__<description>.sql   versioned, applied once, in version order
+//   R__<description>.sql            repeatable, applied after the versioned ones when it changes
+//   V<version>__<description>.yaml  declarative (tide's own format), versioned
+// Locations are scanned recursively. A name tide cannot read, two files with one version or an
+// unreadable file is an input error that names the file; nothing is touched before discovery
+// succeeds.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "migrate/version.h"
+
+namespace tide::migrate {
+
+enum class MigrationKind { kVersioned, kRepeatable };
+enum class ScriptFormat { kSql, kYaml };
+
+struct MigrationFile {
+  MigrationKind kind = MigrationKind::kVersioned;
+  std::optional<Version> version;  // set for versioned migrations
+  std::string description;         // underscores shown as spaces
+  std::string script;              // path relative to its location, as history stores it
+  std::filesystem::path path;      // where it is on disk
+  ScriptFormat format = ScriptFormat::kSql;
+  std::string content;             // the bytes of the file
+  int32_t checksum = 0;            // Flyway's checksum of content
+
+  std::string VersionText() const { return version ? version->text() : ""; }
+  // "V1.1 add email column" / "R refresh views": how messages name a migration.
+  std::string Label() const;
+};
+
+struct Discovery {
+  std::vector<MigrationFile> migrations;  // versioned by version, then repeatables by description
+  std::vector<std::string> warnings;      // files that look like migrations but are not named as one
+};
+
+Result<Discovery> Discover(const std::vector<std::filesystem::path>& locations);
+
+// Parses one file name (no directories); nullopt for names that are not migrations at all.
+Result<std::optional<MigrationFile>> ParseMigrationName(const std::string& file_name);
+
+}  // namespace tide::migrate

@@ -1,0 +1,53 @@
+#pragma once
+// `tide migrate`: validate, take the run lock, then apply every pending migration in order and
+// record each in the history table. How one file is applied is the executor's business
+// (exec/executor.h); this file decides which files run, in what order, under what checks.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "config/settings.h"
+#include "exec/reporter.h"
+#include "migrate/discovery.h"
+#include "migrate/session.h"
+#include "migrate/status.h"
+
+namespace tide::migrate {
+
+enum class ExecutionMode {
+  kSafe,   // tide's plan: lock timeouts, batches, concurrent builds (the default)
+  kPlain,  // as Flyway runs it: each file in one transaction, statements as written
+};
+
+struct MigrateOptions {
+  std::string target = "latest";
+  bool out_of_order = false;
+  bool dry_run = false;
+  ExecutionMode mode = ExecutionMode::kSafe;
+};
+
+struct MigrationOutcome {
+  std::string label;  // "V1.1 add email column"
+  std::string script;
+  std::string version;
+  int64_t milliseconds = 0;
+};
+
+struct MigrateResult {
+  std::vector<MigrationOutcome> applied;
+  std::vector<std::string> would_apply;  // dry run: labels, in order
+  std::string schema_version;            // newest applied version after the run
+};
+
+Result<MigrateResult> Migrate(Session& session, const config::Settings& settings,
+                              const Discovery& discovery, const MigrateOptions& options,
+                              exec::Reporter& reporter);
+
+// Loads history and computes every migration's state (no locks, no writes).
+Result<std::vector<MigrationStatus>> LoadStatus(Session& session, const Discovery& discovery,
+                                                const StatusOptions& options,
+                                                std::vector<AppliedMigration>* history_out);
+
+}  // namespace tide::migrate

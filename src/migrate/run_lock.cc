@@ -1,0 +1,66 @@
+#include "migrate/run_lock.h"
+
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "base/strings.h"
+
+namespace tide::migrate {
+
+Result<RunLock> RunLock::Acquire(pg::Connection& conn, int64_t key,
+                                 std::chrono::milliseconds max_wait, exec::Reporter& reporter) {
+  auto start = std::chrono::steady_clock::now();
+  bool said = false;
+  std::string key_text = std::to_string(key);
+  while (true) {
+    TIDE_ASSIGN(auto got, conn.QueryValue("SELECT pg_try_advisory_lock($1::bigint)", {key_text}));
+    if (got && *got == "t") {
+      if (said) reporter.Info("got the migration lock");
+      return RunLock(&conn, key);
+    }
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    if (!said) {
+      // A bigint advisory key shows in pg_locks as classid (high half) and objid (low half).
+      TIDE_ASSIGN(auto holder,
+                  conn.Query("SELECT a.pid, coalesce(a.application_name, ''), "
+                             "coalesce(a.client_addr::text, 'local'), "
+                             "extract(epoch FROM now() - a.backend_start)::bigint "
+                             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                             "WHERE l.locktype = 'advisory' AND l.granted "
+                             "AND l.classid = (($1::bigint >> 32) & 4294967295)::bigint::oid "
+                             "AND l.objid = ($1::bigint & 4294967295)::bigint::oid "
+                             "AND l.objsubid = 1 LIMIT 1",
+                             {key_text}));
+      std::string who = holder.rows() ? fmt::format("pid {} ({}, from {}, connected {} s ago)",
+                                                    holder.Get(0, 0), holder.Get(0, 1),
+                                                    holder.Get(0, 2), holder.Get(0, 3))
+                                      : "another session";
+      reporter.Info(fmt::format("waiting for the migration lock held by {}: another migration "
+                                "is running on this database",
+                                who));
+      said = true;
+    }
+    if (waited >= max_wait) {
+      return Error::LockTimeout(fmt::format("another migration held the migration lock for more "
+                                            "than {}",
+                                            FormatDuration(max_wait)))
+          .WithHint("wait for it to finish (tide info shows progress), or raise "
+                    "--migration-lock-wait");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+void RunLock::Release() {
+  if (!conn_) return;
+  if (!conn_->IsBroken()) {
+    (void)conn_->Query("SELECT pg_advisory_unlock($1::bigint)", {std::to_string(key_)});
+  }
+  conn_ = nullptr;
+}
+
+RunLock::~RunLock() { Release(); }
+
+}  // namespace tide::migrate

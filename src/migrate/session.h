@@ -1,0 +1,34 @@
+#pragma once
+// A connection to the target database with what every command resolves first: the schema that
+// holds the history table (search_path set to it when one is configured) and the history table.
+
+#include <string>
+
+#include "base/error.h"
+#include "config/settings.h"
+#include "exec/reporter.h"
+#include "migrate/discovery.h"
+#include "migrate/history.h"
+#include "pg/connection.h"
+
+namespace tide::migrate {
+
+class Session {
+ public:
+  static Result<Session> Open(const config::Settings& settings);
+
+  pg::Connection& conn() { return conn_; }
+  const HistoryTable& history() const { return history_; }
+  const std::string& schema() const { return history_.schema(); }
+
+ private:
+  Session(pg::Connection conn, HistoryTable history)
+      : conn_(std::move(conn)), history_(std::move(history)) {}
+  pg::Connection conn_;
+  HistoryTable history_;
+};
+
+// Discovery over the configured locations; warnings go to the reporter.
+Result<Discovery> DiscoverMigrations(const config::Settings& settings, exec::Reporter& reporter);
+
+}  // namespace tide::migrate

@@ -1,0 +1,101 @@
+#pragma once
+// RAII around libpq: a Connection owns a PGconn, a PgResult owns a PGresult. Every value goes to
+// the server as a parameter; Exec (the simple protocol) is for tide's own fixed SQL and for
+// migration text, which may hold several statements.
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+
+namespace tide::pg {
+
+class PgResult {
+ public:
+  explicit PgResult(PGresult* result) : result_(result, &PQclear) {}
+
+  int rows() const { return PQntuples(result_.get()); }
+  int columns() const { return PQnfields(result_.get()); }
+  bool IsNull(int row, int column) const { return PQgetisnull(result_.get(), row, column); }
+  // The text value; "" for NULL.
+  std::string Get(int row, int column) const;
+  std::optional<std::string> GetOptional(int row, int column) const;
+  int64_t GetInt(int row, int column) const;  // 0 for NULL
+  bool GetBool(int row, int column) const;    // false for NULL
+  double GetDouble(int row, int column) const;
+  std::string ColumnName(int column) const { return PQfname(result_.get(), column); }
+  // Rows touched by INSERT/UPDATE/DELETE.
+  int64_t AffectedRows() const;
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> result_;
+};
+
+using Param = std::optional<std::string>;  // nullopt is SQL NULL
+
+class Connection {
+ public:
+  // conninfo: a libpq URI or key=value string. application_name is used unless conninfo sets one.
+  static Result<Connection> Open(const std::string& conninfo,
+                                 const std::string& application_name = "tide");
+
+  Connection(Connection&&) noexcept = default;
+  Connection& operator=(Connection&&) noexcept = default;
+  ~Connection() = default;
+
+  // Runs text through the simple protocol; with several statements, the last one's result.
+  Result<PgResult> Exec(std::string_view sql);
+  // One statement with $1.. parameters, all passed as text.
+  Result<PgResult> Query(std::string_view sql, const std::vector<Param>& params = {});
+  Status Run(std::string_view sql, const std::vector<Param>& params = {});
+  // The first column of the first row, or nullopt when there is no row or it is NULL.
+  Result<std::optional<std::string>> QueryValue(std::string_view sql,
+                                                const std::vector<Param>& params = {});
+
+  int backend_pid() const { return PQbackendPID(conn()); }
+  int server_version() const { return PQserverVersion(conn()); }
+  bool InTransaction() const;
+  bool IsBroken() const { return PQstatus(conn()) == CONNECTION_BAD; }
+  const std::string& conninfo() const { return state_->conninfo; }
+  // Closes and opens the connection again with the same settings.
+  Status Reconnect();
+  // Asks the server to cancel the statement now running (safe from another thread).
+  void Cancel();
+  // NOTICE and WARNING messages received since the last call.
+  std::vector<std::string> TakeNotices();
+  PGconn* raw() const { return conn(); }
+
+ private:
+  struct State {
+    std::string conninfo;
+    std::string application_name;
+    PGconn* conn = nullptr;
+    PGcancel* cancel = nullptr;
+    std::vector<std::string> notices;
+    ~State();
+  };
+  explicit Connection(std::unique_ptr<State> state) : state_(std::move(state)) {}
+  static Result<PGconn*> Connect(const std::string& conninfo, const std::string& app_name);
+  PGconn* conn() const { return state_->conn; }
+  Result<PgResult> Check(PGresult* result);
+
+  std::unique_ptr<State> state_;
+};
+
+// The server error of a failed result as an Error (SQLSTATE, detail, hint, position).
+Error ErrorFromResult(const PGresult* result, PGconn* conn);
+
+// conninfo made safe to print: host, port, dbname and user only; never the password.
+std::string RedactConninfo(const std::string& conninfo);
+// text with anything that looks like a password (password=..., user:secret@) masked.
+std::string ScrubSecrets(const std::string& text);
+// Checks that libpq can parse conninfo, without connecting.
+Status ValidateConninfo(const std::string& conninfo);
+
+}  // namespace tide::pg

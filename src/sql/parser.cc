@@ -1,0 +1,135 @@
+#include "sql/parser.h"
+
+#include <fmt/format.h>
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+#include "base/strings.h"
+
+namespace tide::sql {
+
+namespace {
+
+// Skips blanks and comments; returns the offset of the first character of real SQL.
+size_t SkipTrivia(std::string_view s, size_t i, size_t end) {
+  while (i < end) {
+    if (std::isspace(static_cast<unsigned char>(s[i]))) {
+      ++i;
+    } else if (s.substr(i, 2) == "--") {
+      while (i < end && s[i] != '\n' && s[i] != '\r') ++i;
+    } else if (s.substr(i, 2) == "/*") {
+      int depth = 0;  // PostgreSQL block comments nest
+      while (i < end) {
+        if (s.substr(i, 2) == "/*") {
+          ++depth;
+          i += 2;
+        } else if (s.substr(i, 2) == "*/") {
+          i += 2;
+          if (--depth == 0) break;
+        } else {
+          ++i;
+        }
+      }
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+}  // namespace
+
+Result<std::vector<Statement>> ParseScript(std::string_view script, const std::string& file_name) {
+  std::string input(script);
+  PgQueryParseResult parsed = pg_query_parse(input.c_str());
+  if (parsed.error) {
+    std::string message = parsed.error->message ? parsed.error->message : "syntax error";
+    int cursor = parsed.error->cursorpos;
+    pg_query_free_parse_result(parsed);
+    LineColumn where = PositionOf(input, cursor > 0 ? static_cast<size_t>(cursor - 1) : 0);
+    return Error::Input(message)
+        .At({file_name, cursor > 0 ? where.line : 0, cursor > 0 ? where.column : 0})
+        .WithHint("fix the SQL; nothing was run");
+  }
+  nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+  pg_query_free_parse_result(parsed);
+  if (tree.is_discarded()) return Error::Internal("libpg_query returned JSON tide cannot read");
+
+  std::vector<Statement> statements;
+  for (const auto& raw : tree.value("stmts", nlohmann::json::array())) {
+    size_t location = raw.value("stmt_location", 0);
+    size_t length = raw.contains("stmt_len") ? raw["stmt_len"].get<size_t>()
+                                             : input.size() - location;
+    size_t end = std::min(input.size(), location + length);
+    size_t begin = SkipTrivia(input, location, end);
+    // Trailing blanks (and a trailing comment at the end of the file) are not the statement's.
+    size_t stop = end;
+    while (stop > begin && std::isspace(static_cast<unsigned char>(input[stop - 1]))) --stop;
+    Statement st;
+    st.text = input.substr(begin, stop - begin);
+    st.offset = begin;
+    LineColumn start = PositionOf(input, begin);
+    st.line = start.line;
+    st.column = start.column;
+    st.end_line = PositionOf(input, stop > begin ? stop - 1 : begin).line;
+    if (raw.contains("stmt") && raw["stmt"].is_object() && !raw["stmt"].empty()) {
+      st.node_type = raw["stmt"].begin().key();
+      st.tree = raw["stmt"].begin().value();
+    }
+    statements.push_back(std::move(st));
+  }
+  return statements;
+}
+
+Result<nlohmann::json> ParseExpression(std::string_view expression) {
+  std::string sql = "SELECT " + std::string(expression);
+  PgQueryParseResult parsed = pg_query_parse(sql.c_str());
+  if (parsed.error) {
+    std::string message = parsed.error->message ? parsed.error->message : "syntax error";
+    pg_query_free_parse_result(parsed);
+    return Error::Input(fmt::format("'{}' is not an SQL expression: {}", expression, message));
+  }
+  nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+  pg_query_free_parse_result(parsed);
+  const auto& stmts = tree["stmts"];
+  if (stmts.size() != 1) {
+    return Error::Input(fmt::format("'{}' must be a single expression", expression));
+  }
+  const auto& select = stmts[0]["stmt"]["SelectStmt"];
+  const auto& targets = select.value("targetList", nlohmann::json::array());
+  if (targets.size() != 1 || select.contains("fromClause") || select.contains("whereClause")) {
+    return Error::Input(fmt::format("'{}' must be a single expression", expression));
+  }
+  return targets[0]["ResTarget"]["val"];
+}
+
+Result<std::vector<Token>> Scan(std::string_view text) {
+  std::string input(text);
+  PgQueryScanResult scanned = pg_query_scan(input.c_str());
+  if (scanned.error) {
+    std::string message = scanned.error->message ? scanned.error->message : "scan error";
+    pg_query_free_scan_result(scanned);
+    return Error::Input(message);
+  }
+  PgQuery__ScanResult* result = pg_query__scan_result__unpack(
+      nullptr, scanned.pbuf.len, reinterpret_cast<const uint8_t*>(scanned.pbuf.data));
+  pg_query_free_scan_result(scanned);
+  if (!result) return Error::Internal("cannot decode libpg_query's scan result");
+  std::vector<Token> tokens;
+  tokens.reserve(result->n_tokens);
+  for (size_t i = 0; i < result->n_tokens; ++i) {
+    const PgQuery__ScanToken* t = result->tokens[i];
+    Token token;
+    token.start = t->start;
+    token.end = t->end;
+    const ProtobufCEnumValue* v =
+        protobuf_c_enum_descriptor_get_value(&pg_query__token__descriptor, t->token);
+    token.kind = v ? v->name : "UNKNOWN";
+    token.keyword = t->keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
+    tokens.push_back(std::move(token));
+  }
+  pg_query__scan_result__free_unpacked(result, nullptr);
+  return tokens;
+}
+
+}  // namespace tide::sql

@@ -1,0 +1,143 @@
+#include "harness.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <optional>
+
+namespace tide::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::mutex g_mu;
+std::optional<pg::LocalCluster> g_cluster;
+std::optional<fs::path> g_cluster_dir;
+std::atomic<int> g_db_counter{0};
+}  // namespace
+
+pg::LocalCluster& SharedCluster() {
+  std::lock_guard lock(g_mu);
+  if (!g_cluster) {
+    char tmpl[] = "/tmp/tide-test-XXXXXX";
+    const char* made = mkdtemp(tmpl);
+    if (!made) {
+      std::fprintf(stderr, "cannot make a temp dir\n");
+      std::abort();
+    }
+    g_cluster_dir = made;
+    pg::ClusterOptions options;
+    options.dir = *g_cluster_dir / "cluster";
+    options.settings = {"max_connections = 300"};
+    auto cluster = pg::LocalCluster::Create(options);
+    if (!cluster.ok()) {
+      std::fprintf(stderr, "cannot start the test cluster: %s\n",
+                   cluster.error().ToString().c_str());
+      std::abort();
+    }
+    g_cluster = std::move(cluster).value();
+  }
+  return *g_cluster;
+}
+
+void StopSharedCluster() {
+  std::lock_guard lock(g_mu);
+  if (g_cluster) {
+    (void)g_cluster->Destroy();
+    g_cluster.reset();
+  }
+  if (g_cluster_dir) {
+    std::error_code ec;
+    fs::remove_all(*g_cluster_dir, ec);
+    g_cluster_dir.reset();
+  }
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/tide-work-XXXXXX";
+  path_ = mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+fs::path TempDir::Write(const std::string& relative, const std::string& text) const {
+  fs::path p = path_ / relative;
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  return p;
+}
+
+TideRun RunTide(const std::vector<std::string>& args, const fs::path& cwd,
+                const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {TIDE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunOptions options;
+  options.cwd = cwd.string();
+  options.extra_env = env;
+  options.separate_stderr = true;
+  options.timeout = std::chrono::minutes(5);
+  TideRun run;
+  auto r = RunCommand(argv, options);
+  if (!r.ok()) {
+    run.err = r.error().ToString();
+    return run;
+  }
+  run.exit_code = r->exit_code;
+  run.out = r->output;
+  run.err = r->error_output;
+  return run;
+}
+
+fs::path CustomersMigrations() {
+  return fs::path(TIDE_SOURCE_DIR) / "examples" / "customers" / "migrations";
+}
+
+void DbTest::SetUp() {
+  pg::LocalCluster& cluster = SharedCluster();
+  dbname_ = "t" + std::to_string(getpid()) + "_" + std::to_string(++g_db_counter);
+  auto admin = pg::Connection::Open(cluster.SocketUrl());
+  ASSERT_TRUE(admin.ok()) << admin.error().ToString();
+  auto made = admin->Exec("CREATE DATABASE " + dbname_);
+  ASSERT_TRUE(made.ok()) << made.error().ToString();
+  url_ = cluster.SocketUrl(dbname_);
+}
+
+void DbTest::TearDown() {
+  if (dbname_.empty()) return;
+  auto admin = pg::Connection::Open(SharedCluster().SocketUrl());
+  if (admin.ok()) (void)admin->Exec("DROP DATABASE IF EXISTS " + dbname_ + " WITH (FORCE)");
+}
+
+pg::Connection DbTest::Connect(const std::string& application_name) const {
+  auto conn = pg::Connection::Open(url_, application_name);
+  if (!conn.ok()) {
+    ADD_FAILURE() << conn.error().ToString();
+    std::abort();
+  }
+  return std::move(conn).value();
+}
+
+pg::PgResult DbTest::Sql(const std::string& sql) const {
+  pg::Connection conn = Connect();
+  auto r = conn.Exec(sql);
+  if (!r.ok()) {
+    ADD_FAILURE() << sql << ": " << r.error().ToString();
+    return pg::PgResult(nullptr);
+  }
+  return std::move(r).value();
+}
+
+std::string DbTest::Value(const std::string& sql) const {
+  pg::PgResult r = Sql(sql);
+  if (r.rows() == 0) return "";
+  return r.Get(0, 0);
+}
+
+}  // namespace tide::testing
