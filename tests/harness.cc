@@ -29,6 +29,8 @@ pg::LocalCluster& SharedCluster() {
       std::abort();
     }
     g_cluster_dir = made;
+    fs::permissions(*g_cluster_dir, fs::perms::others_exec | fs::perms::group_exec,
+                    fs::perm_options::add);
     pg::ClusterOptions options;
     options.dir = *g_cluster_dir / "cluster";
     options.settings = {"max_connections = 300"};

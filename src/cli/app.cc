@@ -96,6 +96,7 @@ int Main(int argc, char** argv) {
   AddBaselineCommand(app, ctx);
   AddRepairCommand(app, ctx);
   AddSandboxCommand(app, ctx);
+  AddDemoCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

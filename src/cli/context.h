@@ -46,6 +46,7 @@ void AddMigrateCommand(CLI::App& app, Context& ctx);
 void AddBaselineCommand(CLI::App& app, Context& ctx);
 void AddRepairCommand(CLI::App& app, Context& ctx);
 void AddSandboxCommand(CLI::App& app, Context& ctx);
+void AddDemoCommand(CLI::App& app, Context& ctx);
 
 // A table for the terminal: columns padded to their widest cell.
 std::string FormatTable(const std::vector<std::string>& header,

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -82,6 +83,19 @@ Status MakeServerOwnedDir(const fs::path& dir) {
   TIDE_ASSIGN(auto user, ServerUser());
   if (user && chown(dir.c_str(), user->uid, user->gid) != 0) {
     return Error::Io(fmt::format("cannot give {} to user {}", dir.string(), user->name));
+  }
+  if (user) {
+    // The server account must be able to walk down to dir: every parent needs o+x.
+    for (fs::path p = fs::absolute(dir).parent_path(); !p.empty() && p != p.root_path();
+         p = p.parent_path()) {
+      struct stat st {};
+      if (stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH) && st.st_uid != user->uid) {
+        return Error::Input(fmt::format("the '{}' account cannot reach {}: {} is not open to "
+                                        "other users",
+                                        user->name, dir.string(), p.string()))
+            .WithHint("pick a folder under /tmp (--dir), or chmod o+x " + p.string());
+      }
+    }
   }
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   return Ok();
