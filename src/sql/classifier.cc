@@ -1,0 +1,395 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/strings.h"
+#include "sql/classify.h"
+#include "sql/classify_internal.h"
+#include "sql/classify_util.h"
+
+namespace tide::sql {
+
+using tree::Json;
+
+const char* PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kNeutral: return "neutral";
+    case Phase::kExpand: return "expand";
+    case Phase::kContract: return "contract";
+  }
+  return "?";
+}
+
+std::string TableName::Quoted() const { return QuoteQualified(schema, name); }
+
+std::string TableName::Display() const { return schema.empty() ? name : schema + "." + name; }
+
+const char* ActionName(Action action) {
+  switch (action) {
+    case Action::kCreateTable: return "create table";
+    case Action::kCreateTableAs: return "create table as";
+    case Action::kCreateIndex: return "create index";
+    case Action::kCreateView: return "create view";
+    case Action::kCreateFunction: return "create function";
+    case Action::kCreateTrigger: return "create trigger";
+    case Action::kCreateOther: return "create";
+    case Action::kDropTable: return "drop table";
+    case Action::kDropIndex: return "drop index";
+    case Action::kDropOther: return "drop";
+    case Action::kRenameTable: return "rename table";
+    case Action::kRenameColumn: return "rename column";
+    case Action::kRenameOther: return "rename";
+    case Action::kAddColumn: return "add column";
+    case Action::kDropColumn: return "drop column";
+    case Action::kAlterColumnType: return "alter column type";
+    case Action::kSetDefault: return "set default";
+    case Action::kDropDefault: return "drop default";
+    case Action::kSetNotNull: return "set not null";
+    case Action::kDropNotNull: return "drop not null";
+    case Action::kAddConstraint: return "add constraint";
+    case Action::kValidateConstraint: return "validate constraint";
+    case Action::kDropConstraint: return "drop constraint";
+    case Action::kAttachPartition: return "attach partition";
+    case Action::kDetachPartition: return "detach partition";
+    case Action::kSetTablespace: return "set tablespace";
+    case Action::kSetLogged: return "set logged/unlogged";
+    case Action::kAlterTableOther: return "alter table";
+    case Action::kReindex: return "reindex";
+    case Action::kUpdate: return "update";
+    case Action::kDelete: return "delete";
+    case Action::kInsert: return "insert";
+    case Action::kSelect: return "select";
+    case Action::kCopy: return "copy";
+    case Action::kTruncate: return "truncate";
+    case Action::kVacuum: return "vacuum";
+    case Action::kVacuumFull: return "vacuum full";
+    case Action::kCluster: return "cluster";
+    case Action::kLockTable: return "lock table";
+    case Action::kAlterEnumAddValue: return "alter type add value";
+    case Action::kAlterEnumOther: return "alter type";
+    case Action::kDo: return "do";
+    case Action::kTransaction: return "transaction control";
+    case Action::kSet: return "set";
+    case Action::kOther: return "other";
+  }
+  return "?";
+}
+
+bool IsKnownVolatileFunction(const std::string& name) {
+  static const char* kVolatile[] = {
+      "clock_timestamp", "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc",
+      "uuid_generate_v4", "nextval", "timeofday", "txid_current", "setseed", "random_normal",
+      "gen_random_bytes", "pg_current_xact_id", "currval", "lastval"};
+  for (const char* v : kVolatile) {
+    if (name == v) return true;
+  }
+  return false;
+}
+
+namespace {
+
+Command Single(Action action, const TableName& table, Lock lock, Phase phase) {
+  Command c;
+  c.action = action;
+  c.table = table;
+  c.lock = lock;
+  c.phase = phase;
+  return c;
+}
+
+void ClassifyIndex(const Json& t, Classified& out) {
+  out.action = Action::kCreateIndex;
+  out.table = tree::Table(t.value("relation", Json::object()));
+  Command c = Single(Action::kCreateIndex, out.table, Lock::kShare, Phase::kNeutral);
+  c.object_name = t.value("idxname", "");
+  c.concurrently = t.value("concurrent", false);
+  c.unique = t.value("unique", false);
+  c.partial = t.contains("whereClause");
+  c.if_exists = t.value("if_not_exists", false);
+  for (const auto& p : t.value("indexParams", Json::array())) {
+    const Json& e = p.value("IndexElem", Json::object());
+    if (e.contains("name")) c.columns.push_back(e.value("name", ""));
+    if (e.contains("expr")) c.has_options = true;
+  }
+  c.scans = true;
+  if (c.concurrently) {
+    c.lock = Lock::kShareUpdateExclusive;
+    out.transactional = false;
+  }
+  if (c.unique) c.phase = Phase::kContract;  // duplicates the old release writes now fail
+  out.commands.push_back(std::move(c));
+}
+
+void ClassifyDrop(const Json& t, Classified& out) {
+  std::string type = t.value("removeType", "");
+  bool concurrent = t.value("concurrent", false);
+  Action action = type == "OBJECT_TABLE"   ? Action::kDropTable
+                  : type == "OBJECT_INDEX" ? Action::kDropIndex
+                                           : Action::kDropOther;
+  out.action = action;
+  for (const auto& obj : t.value("objects", Json::array())) {
+    std::vector<std::string> parts;
+    if (obj.contains("List")) parts = tree::Strings(obj["List"].value("items", Json::array()));
+    TableName name;
+    if (parts.size() >= 2) name.schema = parts[parts.size() - 2];
+    if (!parts.empty()) name.name = parts.back();
+    Phase phase = action == Action::kDropIndex ? Phase::kNeutral : Phase::kContract;
+    Command c = Single(action, name, Lock::kAccessExclusive, phase);
+    if (action == Action::kDropIndex) {
+      // The table of an index is found in the catalog; the name is the index's.
+      c.object_name = name.name;
+      c.table = TableName();
+    }
+    c.concurrently = concurrent;
+    c.if_exists = t.value("missing_ok", false);
+    c.cascade = t.value("behavior", "") == "DROP_CASCADE";
+    if (concurrent) c.lock = Lock::kShareUpdateExclusive;
+    if (action != Action::kDropTable && action != Action::kDropIndex) c.lock = Lock::kNone;
+    out.commands.push_back(std::move(c));
+  }
+  if (concurrent) out.transactional = false;
+  if (action == Action::kDropTable && !out.commands.empty()) out.table = out.commands[0].table;
+}
+
+void ClassifyRename(const Json& t, Classified& out) {
+  std::string type = t.value("renameType", "");
+  TableName table = tree::Table(t.value("relation", Json::object()));
+  Action action = type == "OBJECT_TABLE"    ? Action::kRenameTable
+                  : type == "OBJECT_COLUMN" ? Action::kRenameColumn
+                                            : Action::kRenameOther;
+  out.action = action;
+  out.table = table;
+  Command c = Single(action, table, table.empty() ? Lock::kNone : Lock::kAccessExclusive,
+                     Phase::kContract);
+  c.column = t.value("subname", "");
+  c.new_name = t.value("newname", "");
+  out.commands.push_back(std::move(c));
+}
+
+void ClassifyDml(const std::string& node, const Json& t, Classified& out) {
+  out.table = tree::Table(t.value("relation", Json::object()));
+  DmlInfo d;
+  d.has_where = t.contains("whereClause");
+  d.has_returning = t.contains("returningList");
+  d.has_with = t.contains("withClause");
+  d.has_from = t.contains("fromClause") || t.contains("usingClause");
+  const Json& rel = t.value("relation", Json::object());
+  if (rel.contains("alias")) d.alias = rel["alias"].value("aliasname", "");
+  for (const auto& target : t.value("targetList", Json::array())) {
+    const Json& rt = target.value("ResTarget", Json::object());
+    d.set_columns.push_back(rt.value("name", ""));
+    tree::CollectColumns(rt.value("val", Json()), d.read_columns);
+  }
+  if (d.has_where) {
+    const Json& where = t["whereClause"];
+    if (where.contains("CurrentOfExpr")) d.where_current_of = true;
+    for (const Json* c : tree::Conjuncts(where)) {
+      if (c->contains("NullTest") && (*c)["NullTest"].value("nulltesttype", "") == "IS_NULL") {
+        std::string col = tree::ColumnName((*c)["NullTest"].value("arg", Json()));
+        if (!col.empty()) d.null_guard_columns.push_back(col);
+      }
+      if (c->contains("A_Expr")) {
+        const Json& e = (*c)["A_Expr"];
+        std::string kind = e.value("kind", "");
+        auto op = tree::Strings(e.value("name", Json::array()));
+        bool eq = (kind == "AEXPR_OP" && op.size() == 1 && op[0] == "=") || kind == "AEXPR_IN";
+        if (eq) {
+          std::string col = tree::ColumnName(e.value("lexpr", Json()));
+          if (!col.empty() && !e.value("rexpr", Json()).contains("ColumnRef")) {
+            d.equality_columns.push_back(col);
+          }
+        }
+      }
+    }
+  }
+  out.action = node == "UpdateStmt" ? Action::kUpdate : Action::kDelete;
+  Command c = Single(out.action, out.table, Lock::kRowExclusive, Phase::kNeutral);
+  c.columns = d.set_columns;
+  out.commands.push_back(std::move(c));
+  out.dml = std::move(d);
+}
+
+void ClassifyCreateTable(const Json& t, Classified& out) {
+  out.action = Action::kCreateTable;
+  out.table = tree::Table(t.value("relation", Json::object()));
+  out.commands.push_back(Single(Action::kCreateTable, out.table, Lock::kNone, Phase::kExpand));
+  // A REFERENCES clause locks the referenced table briefly (SHARE ROW EXCLUSIVE).
+  auto add_reference = [&](const Json& c) {
+    if (c.value("contype", "") != "CONSTR_FOREIGN" || !c.contains("pktable")) return;
+    Command ref = Single(Action::kCreateTable, tree::Table(c["pktable"]),
+                         Lock::kShareRowExclusive, Phase::kExpand);
+    ref.constraint = ConstraintType::kForeignKey;
+    out.commands.push_back(std::move(ref));
+  };
+  for (const auto& elt : t.value("tableElts", Json::array())) {
+    if (elt.contains("Constraint")) add_reference(elt["Constraint"]);
+    if (elt.contains("ColumnDef")) {
+      for (const auto& c : elt["ColumnDef"].value("constraints", Json::array())) {
+        if (c.contains("Constraint")) add_reference(c["Constraint"]);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Classified Classify(const Statement& st) {
+  Classified out;
+  out.statement = &st;
+  const std::string& n = st.node_type;
+  const Json& t = st.tree;
+  if (n == "AlterTableStmt" && t.value("objtype", "") == "OBJECT_TABLE") {
+    ClassifyAlterTable(st, out);
+  } else if (n == "IndexStmt") {
+    ClassifyIndex(t, out);
+  } else if (n == "DropStmt") {
+    ClassifyDrop(t, out);
+  } else if (n == "RenameStmt") {
+    ClassifyRename(t, out);
+  } else if (n == "UpdateStmt" || n == "DeleteStmt") {
+    ClassifyDml(n, t, out);
+  } else if (n == "CreateStmt") {
+    ClassifyCreateTable(t, out);
+  } else if (n == "CreateTableAsStmt") {
+    out.action = Action::kCreateTableAs;
+    out.table = tree::Table(t.value("into", Json::object()).value("rel", Json::object()));
+    out.commands.push_back(Single(out.action, out.table, Lock::kNone, Phase::kExpand));
+  } else if (n == "InsertStmt") {
+    out.action = Action::kInsert;
+    out.table = tree::Table(t.value("relation", Json::object()));
+    out.commands.push_back(Single(out.action, out.table, Lock::kRowExclusive, Phase::kNeutral));
+  } else if (n == "SelectStmt") {
+    out.action = Action::kSelect;
+  } else if (n == "CopyStmt") {
+    out.action = Action::kCopy;
+    out.table = tree::Table(t.value("relation", Json::object()));
+  } else if (n == "TruncateStmt") {
+    out.action = Action::kTruncate;
+    for (const auto& r : t.value("relations", Json::array())) {
+      out.commands.push_back(Single(out.action, tree::Table(r), Lock::kAccessExclusive,
+                                    Phase::kNeutral));
+    }
+    if (!out.commands.empty()) out.table = out.commands[0].table;
+  } else if (n == "VacuumStmt") {
+    bool full = tree::HasDefElem(t.value("options", Json::array()), "full");
+    bool vacuum = t.value("is_vacuumcmd", false);
+    out.action = full ? Action::kVacuumFull : Action::kVacuum;
+    out.transactional = !vacuum;  // ANALYZE alone may run in a transaction
+    for (const auto& r : t.value("rels", Json::array())) {
+      TableName table = tree::Table(r.value("VacuumRelation", Json::object())
+                                        .value("relation", Json::object()));
+      Command c = Single(out.action, table,
+                         full ? Lock::kAccessExclusive : Lock::kShareUpdateExclusive,
+                         Phase::kNeutral);
+      c.scans = true;
+      c.rewrites = full;
+      out.commands.push_back(std::move(c));
+    }
+    if (!out.commands.empty()) out.table = out.commands[0].table;
+  } else if (n == "ClusterStmt") {
+    out.action = Action::kCluster;
+    out.table = tree::Table(t.value("relation", Json::object()));
+    Command c = Single(out.action, out.table, Lock::kAccessExclusive, Phase::kNeutral);
+    c.scans = c.rewrites = true;
+    out.commands.push_back(std::move(c));
+  } else if (n == "LockStmt") {
+    out.action = Action::kLockTable;
+    Lock mode = LockFromNumber(t.value("mode", 8));
+    for (const auto& r : t.value("relations", Json::array())) {
+      out.commands.push_back(Single(out.action, tree::Table(r), mode, Phase::kNeutral));
+    }
+    if (!out.commands.empty()) out.table = out.commands[0].table;
+  } else if (n == "ReindexStmt") {
+    out.action = Action::kReindex;
+    out.table = tree::Table(t.value("relation", Json::object()));
+    Command c = Single(out.action, out.table, Lock::kShare, Phase::kNeutral);
+    c.concurrently = tree::HasDefElem(t.value("params", Json::array()), "concurrently");
+    c.scans = true;
+    if (t.value("kind", "") == "REINDEX_OBJECT_INDEX") {
+      c.object_name = c.table.name;
+      c.table = TableName();
+      out.table = TableName();
+    }
+    if (c.concurrently) {
+      c.lock = Lock::kShareUpdateExclusive;
+      out.transactional = false;
+    }
+    out.commands.push_back(std::move(c));
+  } else if (n == "AlterEnumStmt") {
+    bool add = t.contains("newVal") && !t.contains("oldVal");
+    out.action = add ? Action::kAlterEnumAddValue : Action::kAlterEnumOther;
+    out.commands.push_back(Single(out.action, TableName(), Lock::kNone,
+                                  add ? Phase::kExpand : Phase::kContract));
+  } else if (n == "DoStmt") {
+    out.action = Action::kDo;
+    out.opaque = true;
+  } else if (n == "TransactionStmt") {
+    out.action = Action::kTransaction;
+    out.transactional = false;
+  } else if (n == "VariableSetStmt" || n == "VariableShowStmt") {
+    out.action = Action::kSet;
+  } else if (n == "ViewStmt") {
+    out.action = Action::kCreateView;
+    out.commands.push_back(Single(out.action, tree::Table(t.value("view", Json::object())),
+                                  Lock::kNone, Phase::kExpand));
+  } else if (n == "CreateFunctionStmt") {
+    out.action = Action::kCreateFunction;
+    out.commands.push_back(Single(out.action, TableName(), Lock::kNone, Phase::kExpand));
+  } else if (n == "CreateTrigStmt") {
+    out.action = Action::kCreateTrigger;
+    out.table = tree::Table(t.value("relation", Json::object()));
+    out.commands.push_back(Single(out.action, out.table, Lock::kShareRowExclusive,
+                                  Phase::kNeutral));
+  } else if (n == "CreateSeqStmt" || n == "CreateSchemaStmt" || n == "CreateEnumStmt" ||
+             n == "CompositeTypeStmt" || n == "CreateExtensionStmt" || n == "CreateDomainStmt" ||
+             n == "DefineStmt" || n == "CreateRangeStmt") {
+    out.action = Action::kCreateOther;
+    out.commands.push_back(Single(out.action, TableName(), Lock::kNone, Phase::kExpand));
+  } else if (n == "CreatedbStmt" || n == "DropdbStmt" || n == "AlterSystemStmt" ||
+             n == "CreateTableSpaceStmt" || n == "DropTableSpaceStmt") {
+    out.action = Action::kOther;
+    out.transactional = false;
+  } else {
+    out.action = Action::kOther;
+  }
+
+  for (const auto& c : out.commands) {
+    if (static_cast<int>(c.lock) > static_cast<int>(out.lock)) out.lock = c.lock;
+    out.scans = out.scans || c.scans;
+    out.rewrites = out.rewrites || c.rewrites;
+  }
+  bool expand = false, contract = false;
+  for (const auto& c : out.commands) {
+    expand = expand || c.phase == Phase::kExpand;
+    contract = contract || c.phase == Phase::kContract;
+  }
+  out.phase = contract ? Phase::kContract : expand ? Phase::kExpand : Phase::kNeutral;
+  out.mixed_phase = expand && contract;
+  if (out.summary.empty()) {
+    std::string first_line(st.text.substr(0, st.text.find('\n')));
+    out.summary = first_line.size() > 80 ? first_line.substr(0, 77) + "..." : first_line;
+  }
+  return out;
+}
+
+Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::string& file_name) {
+  ClassifiedScript out;
+  TIDE_ASSIGN(out.statements, ParseScript(script, file_name));
+  out.directives = ParseDirectives(script, out.statements);
+  bool expand = false, contract = false;
+  for (size_t i = 0; i < out.statements.size(); ++i) {
+    Classified c = Classify(out.statements[i]);
+    c.index = i;
+    expand = expand || c.phase == Phase::kExpand;
+    contract = contract || c.phase == Phase::kContract;
+    if (c.action == Action::kCreateTable || c.action == Action::kCreateTableAs) {
+      out.created_tables.push_back(c.table);
+    }
+    out.classified.push_back(std::move(c));
+  }
+  out.phase = contract ? Phase::kContract : expand ? Phase::kExpand : Phase::kNeutral;
+  out.mixed_phase = expand && contract;
+  return out;
+}
+
+}  // namespace tide::sql

@@ -1,0 +1,211 @@
+// ALTER TABLE clauses: lock, scan/rewrite and phase of each, per the PostgreSQL 15 manual's
+// ALTER TABLE page. The strongest lock of the clauses is the statement's.
+#include <fmt/format.h>
+
+#include "sql/classify.h"
+#include "sql/classify_internal.h"
+#include "sql/classify_util.h"
+#include "sql/sql_text.h"
+
+namespace tide::sql {
+
+using tree::Json;
+
+namespace {
+
+ConstraintType ContypeOf(const std::string& contype) {
+  if (contype == "CONSTR_CHECK") return ConstraintType::kCheck;
+  if (contype == "CONSTR_FOREIGN") return ConstraintType::kForeignKey;
+  if (contype == "CONSTR_UNIQUE") return ConstraintType::kUnique;
+  if (contype == "CONSTR_PRIMARY") return ConstraintType::kPrimaryKey;
+  if (contype == "CONSTR_EXCLUSION") return ConstraintType::kExclusion;
+  if (contype == "CONSTR_NOTNULL") return ConstraintType::kNotNull;
+  return ConstraintType::kNone;
+}
+
+// Lock, scan and phase of adding a table constraint (also used for column constraints).
+void DescribeConstraint(const Json& c, Command& cmd) {
+  cmd.constraint = ContypeOf(c.value("contype", ""));
+  cmd.object_name = c.value("conname", "");
+  cmd.not_valid = c.value("skip_validation", false);
+  cmd.using_index = c.contains("indexname");
+  if (cmd.using_index) cmd.object_name = cmd.object_name.empty() ? c.value("indexname", "")
+                                                                 : cmd.object_name;
+  for (const auto& k : tree::Strings(c.value("keys", Json::array()))) cmd.columns.push_back(k);
+  for (const auto& k : tree::Strings(c.value("fk_attrs", Json::array()))) {
+    cmd.columns.push_back(k);
+  }
+  cmd.including = tree::Strings(c.value("including", Json::array()));
+  cmd.has_options = c.contains("options") || c.contains("indexspace") ||
+                    c.contains("where_clause");
+  if (c.contains("pktable")) cmd.referenced = tree::Table(c["pktable"]);
+  cmd.phase = Phase::kContract;  // every constraint narrows what the old release may write
+  switch (cmd.constraint) {
+    case ConstraintType::kForeignKey:
+      cmd.lock = Lock::kShareRowExclusive;
+      cmd.scans = !cmd.not_valid;
+      break;
+    case ConstraintType::kCheck:
+      cmd.lock = Lock::kAccessExclusive;
+      cmd.scans = !cmd.not_valid;
+      break;
+    case ConstraintType::kUnique:
+    case ConstraintType::kPrimaryKey:
+      cmd.lock = Lock::kAccessExclusive;
+      cmd.scans = !cmd.using_index;  // builds the index under the lock
+      break;
+    case ConstraintType::kExclusion:
+      cmd.lock = Lock::kAccessExclusive;
+      cmd.scans = true;
+      break;
+    default:
+      cmd.lock = Lock::kAccessExclusive;
+      break;
+  }
+}
+
+void DescribeAddColumn(const Json& def, Command& cmd) {
+  const Json& col = def.value("ColumnDef", Json::object());
+  cmd.column = col.value("colname", "");
+  cmd.lock = Lock::kAccessExclusive;
+  cmd.phase = Phase::kExpand;
+  if (col.contains("typeName")) cmd.type = TypeFromTree(col["typeName"]);
+  if (cmd.type && IsSerial(*cmd.type)) {
+    cmd.has_default = true;
+    cmd.volatile_default = true;
+    cmd.default_functions.push_back("nextval");
+  }
+  for (const auto& item : col.value("constraints", Json::array())) {
+    const Json& c = item.value("Constraint", Json::object());
+    std::string contype = c.value("contype", "");
+    if (contype == "CONSTR_DEFAULT") {
+      cmd.has_default = true;
+      tree::CollectFunctions(c.value("raw_expr", Json()), cmd.default_functions);
+    } else if (contype == "CONSTR_NOTNULL") {
+      cmd.not_null = true;
+    } else if (contype == "CONSTR_GENERATED") {
+      cmd.generated_stored = true;
+    } else if (contype == "CONSTR_IDENTITY") {
+      cmd.identity = true;
+    } else if (contype != "CONSTR_NULL") {
+      // An inline REFERENCES, CHECK, UNIQUE or PRIMARY KEY adds a constraint with the column.
+      Command inner;
+      DescribeConstraint(c, inner);
+      cmd.constraint = inner.constraint;
+      cmd.referenced = inner.referenced;
+      cmd.scans = cmd.scans || inner.scans;
+      if (inner.constraint == ConstraintType::kForeignKey && inner.not_valid) cmd.not_valid = true;
+      // On a new nullable column the old release writes NULL, which every such constraint
+      // accepts: still an expand.
+    }
+  }
+  for (const auto& f : cmd.default_functions) {
+    if (IsKnownVolatileFunction(f)) cmd.volatile_default = true;
+  }
+  if (cmd.volatile_default || cmd.generated_stored || cmd.identity) {
+    cmd.rewrites = true;
+    cmd.scans = true;
+  }
+  // NOT NULL without a default fails on a non-empty table and breaks the old release's inserts.
+  if (cmd.not_null && !cmd.has_default && !cmd.identity && !cmd.generated_stored) {
+    cmd.phase = Phase::kContract;
+    cmd.scans = true;
+  }
+}
+
+}  // namespace
+
+void ClassifyAlterTable(const Statement& st, Classified& out) {
+  const Json& t = st.tree;
+  out.action = Action::kAlterTableOther;
+  out.table = tree::Table(t.value("relation", Json::object()));
+  auto split = SplitAlterTable(st.text);
+  const auto& cmds = t.value("cmds", Json::array());
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    const Json& ac = cmds[i].value("AlterTableCmd", Json::object());
+    std::string subtype = ac.value("subtype", "");
+    Command cmd;
+    cmd.table = out.table;
+    cmd.column = ac.value("name", "");
+    if (split.ok() && i < split->clauses.size()) cmd.text = split->clauses[i];
+    const Json& def = ac.value("def", Json::object());
+    cmd.if_exists = ac.value("missing_ok", false);
+    cmd.cascade = ac.value("behavior", "") == "DROP_CASCADE";
+    cmd.lock = Lock::kAccessExclusive;
+    if (subtype == "AT_AddColumn") {
+      cmd.action = Action::kAddColumn;
+      DescribeAddColumn(def, cmd);
+    } else if (subtype == "AT_DropColumn") {
+      cmd.action = Action::kDropColumn;
+      cmd.phase = Phase::kContract;
+    } else if (subtype == "AT_AlterColumnType") {
+      cmd.action = Action::kAlterColumnType;
+      const Json& col = def.value("ColumnDef", Json::object());
+      if (col.contains("typeName")) cmd.type = TypeFromTree(col["typeName"]);
+      cmd.has_using = col.contains("raw_default");
+      // Whether it rewrites depends on the current type: the planner asks the catalog.
+      TypeChange change = cmd.type ? ClassifyTypeChange(std::nullopt, *cmd.type, cmd.has_using)
+                                   : TypeChange::kRewrite;
+      cmd.rewrites = change != TypeChange::kNoRewrite;
+      cmd.scans = cmd.rewrites;
+      cmd.phase = Phase::kContract;
+    } else if (subtype == "AT_ColumnDefault") {
+      cmd.action = ac.contains("def") ? Action::kSetDefault : Action::kDropDefault;
+      cmd.phase = ac.contains("def") ? Phase::kNeutral : Phase::kContract;
+    } else if (subtype == "AT_SetNotNull") {
+      cmd.action = Action::kSetNotNull;
+      cmd.scans = true;
+      cmd.phase = Phase::kContract;
+    } else if (subtype == "AT_DropNotNull") {
+      cmd.action = Action::kDropNotNull;
+    } else if (subtype == "AT_AddConstraint") {
+      cmd.action = Action::kAddConstraint;
+      DescribeConstraint(def.value("Constraint", Json::object()), cmd);
+    } else if (subtype == "AT_ValidateConstraint") {
+      cmd.action = Action::kValidateConstraint;
+      cmd.object_name = cmd.column;
+      cmd.column.clear();
+      cmd.lock = Lock::kShareUpdateExclusive;
+      cmd.scans = true;
+    } else if (subtype == "AT_DropConstraint") {
+      cmd.action = Action::kDropConstraint;
+      cmd.object_name = cmd.column;
+      cmd.column.clear();
+    } else if (subtype == "AT_AttachPartition") {
+      cmd.action = Action::kAttachPartition;
+      cmd.lock = Lock::kShareUpdateExclusive;
+      cmd.scans = true;
+    } else if (subtype == "AT_DetachPartition") {
+      cmd.action = Action::kDetachPartition;
+      cmd.phase = Phase::kContract;
+    } else if (subtype == "AT_SetTableSpace") {
+      cmd.action = Action::kSetTablespace;
+      cmd.rewrites = cmd.scans = true;
+    } else if (subtype == "AT_SetLogged" || subtype == "AT_SetUnLogged") {
+      cmd.action = Action::kSetLogged;
+      cmd.rewrites = cmd.scans = true;
+    } else {
+      cmd.action = Action::kAlterTableOther;
+      // Catalog-only changes; these few take a weaker lock than ACCESS EXCLUSIVE.
+      if (subtype == "AT_SetStatistics" || subtype == "AT_SetRelOptions" ||
+          subtype == "AT_ResetRelOptions" || subtype == "AT_ClusterOn" ||
+          subtype == "AT_DropCluster" || subtype == "AT_SetOptions" ||
+          subtype == "AT_ResetOptions") {
+        cmd.lock = Lock::kShareUpdateExclusive;
+      } else if (subtype.find("Trigger") != std::string::npos) {
+        cmd.lock = Lock::kShareRowExclusive;
+      }
+    }
+    out.commands.push_back(std::move(cmd));
+  }
+  if (out.commands.size() == 1) out.action = out.commands[0].action;
+  out.summary = fmt::format("ALTER TABLE {}", out.table.Display());
+  for (const auto& c : out.commands) {
+    out.summary += std::string(c.text.empty() ? "" : " ") + (c.text.size() > 60
+                                                                ? c.text.substr(0, 57) + "..."
+                                                                : c.text);
+    if (&c != &out.commands.back()) out.summary += ",";
+  }
+}
+
+}  // namespace tide::sql

@@ -1,0 +1,10 @@
+#pragma once
+// Shared between the classifier's files; not part of its interface.
+
+#include "sql/classify.h"
+
+namespace tide::sql {
+
+void ClassifyAlterTable(const Statement& st, Classified& out);
+
+}  // namespace tide::sql
