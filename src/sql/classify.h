@@ -113,6 +113,8 @@ struct Command {
   std::vector<std::string> including;
   TableName referenced;              // FOREIGN KEY target
   bool has_options = false;          // WITH (...), TABLESPACE, expressions: not rewritable
+  bool deferrable = false;
+  bool initially_deferred = false;
   // CREATE/DROP INDEX, REINDEX
   bool concurrently = false;
   bool unique = false;

@@ -39,6 +39,8 @@ void DescribeConstraint(const Json& c, Command& cmd) {
   cmd.has_options = c.contains("options") || c.contains("indexspace") ||
                     c.contains("where_clause");
   if (c.contains("pktable")) cmd.referenced = tree::Table(c["pktable"]);
+  cmd.deferrable = c.value("deferrable", false);
+  cmd.initially_deferred = c.value("initdeferred", false);
   cmd.phase = Phase::kContract;  // every constraint narrows what the old release may write
   switch (cmd.constraint) {
     case ConstraintType::kForeignKey:

@@ -1,0 +1,181 @@
+#include "plan/catalog.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/strings.h"
+
+namespace tide::plan {
+
+const ColumnFacts* TableFacts::Column(const std::string& name) const {
+  for (const auto& c : columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
+  std::string key = table.Quoted();
+  auto cached = cache_.find(key);
+  if (cached != cache_.end()) return cached->second;
+  TableFacts facts;
+  TIDE_ASSIGN(auto rel, conn_.Query(
+                            "SELECT c.oid, c.relkind, c.reltuples::bigint, "
+                            "pg_relation_size(c.oid), quote_ident(n.nspname) || '.' || "
+                            "quote_ident(c.relname), n.nspname "
+                            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE c.oid = to_regclass($1)",
+                            {key}));
+  if (rel.rows() == 0) {
+    facts.exists = false;
+    facts.quoted = key;
+    facts.small = true;
+    facts.rows = 0;
+    cache_[key] = facts;
+    return facts;
+  }
+  facts.exists = true;
+  std::string oid = rel.Get(0, 0);
+  facts.partitioned = rel.Get(0, 1) == "p";
+  int64_t reltuples = rel.GetInt(0, 2);
+  int64_t bytes = rel.GetInt(0, 3);
+  facts.quoted = rel.Get(0, 4);
+  facts.schema = rel.Get(0, 5);
+
+  // Count up to the threshold: exact for small tables, cheap for big ones. A table locked by
+  // someone else is treated as big rather than waited for.
+  TIDE_TRY(conn_.Exec("BEGIN; SET LOCAL lock_timeout = '2s'"));
+  auto counted = conn_.Query(
+      fmt::format("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT $1) s", facts.quoted),
+      {std::to_string(small_table_rows_ + 1)});
+  (void)conn_.Exec("COMMIT");
+  int64_t counted_rows = counted.ok() ? counted->GetInt(0, 0) : small_table_rows_ + 1;
+  facts.small = counted.ok() && counted_rows <= small_table_rows_;
+  if (facts.small) {
+    facts.rows = counted_rows;
+  } else if (reltuples >= 0) {
+    facts.rows = std::max(reltuples, counted_rows);
+  } else {
+    facts.rows = std::max<int64_t>(counted_rows, bytes / 8192 * 60);
+  }
+
+  TIDE_ASSIGN(auto cols, conn_.Query(
+                             "SELECT a.attname, t.typname, a.atttypmod, a.attnotnull "
+                             "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                             "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+                             "ORDER BY a.attnum",
+                             {oid}));
+  for (int i = 0; i < cols.rows(); ++i) {
+    facts.columns.push_back({cols.Get(i, 0),
+                             sql::TypeFromCatalog(cols.Get(i, 1), static_cast<int>(cols.GetInt(i, 2))),
+                             cols.GetBool(i, 3)});
+  }
+  // The batching key: the primary key, else a valid unique index over NOT NULL columns only.
+  TIDE_ASSIGN(auto keys, conn_.Query(
+                             "SELECT i.indexrelid, a.attname, format_type(a.atttypid, a.atttypmod), "
+                             "a.attnotnull "
+                             "FROM pg_index i "
+                             "JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true "
+                             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                             "WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid "
+                             "AND i.indpred IS NULL AND i.indexprs IS NULL "
+                             "ORDER BY i.indisprimary DESC, i.indnatts, i.indexrelid, k.ord",
+                             {oid}));
+  std::string chosen;
+  std::vector<std::string> cols_of, types_of;
+  bool all_not_null = true;
+  auto take = [&] {
+    if (!chosen.empty() && facts.key.empty() && all_not_null) {
+      facts.key = cols_of;
+      facts.key_types = types_of;
+    }
+  };
+  for (int i = 0; i < keys.rows(); ++i) {
+    if (keys.Get(i, 0) != chosen) {
+      take();
+      chosen = keys.Get(i, 0);
+      cols_of.clear();
+      types_of.clear();
+      all_not_null = true;
+    }
+    cols_of.push_back(keys.Get(i, 1));
+    types_of.push_back(keys.Get(i, 2));
+    all_not_null = all_not_null && keys.GetBool(i, 3);
+  }
+  take();
+  cache_[key] = facts;
+  return facts;
+}
+
+Result<bool> PgCatalog::RelationExists(const std::string& schema, const std::string& name) {
+  TIDE_ASSIGN(auto found, conn_.QueryValue(
+                              "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                              "c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+                              {schema, name}));
+  return found.has_value();
+}
+
+Result<std::optional<bool>> PgCatalog::FunctionIsVolatile(const std::string& name) {
+  TIDE_ASSIGN(auto v, conn_.QueryValue(
+                          "SELECT bool_or(provolatile = 'v') FROM pg_proc WHERE proname = $1",
+                          {name}));
+  if (!v.has_value()) return std::optional<bool>();
+  const std::string& text = v.value();
+  return std::optional<bool>(!text.empty() && text[0] == 't');
+}
+
+Result<std::optional<sql::TableName>> PgCatalog::TableOfIndex(const sql::TableName& index) {
+  TIDE_ASSIGN(auto r, conn_.Query(
+                          "SELECT n.nspname, t.relname FROM pg_index i "
+                          "JOIN pg_class t ON t.oid = i.indrelid "
+                          "JOIN pg_namespace n ON n.oid = t.relnamespace "
+                          "WHERE i.indexrelid = to_regclass($1)",
+                          {index.Quoted()}));
+  if (r.rows() == 0) return std::optional<sql::TableName>();
+  return std::optional<sql::TableName>(sql::TableName{r.Get(0, 0), r.Get(0, 1)});
+}
+
+Result<TableFacts> OfflineCatalog::Table(const sql::TableName& table) {
+  TableFacts facts;
+  facts.exists = true;
+  facts.known = false;
+  facts.quoted = table.Quoted();
+  facts.small = false;
+  return facts;
+}
+
+Result<TableFacts> FakeCatalog::Table(const sql::TableName& table) {
+  auto it = tables.find(table.name);
+  if (it == tables.end()) {
+    TableFacts none;
+    none.quoted = table.Quoted();
+    none.small = true;
+    none.rows = 0;
+    return none;
+  }
+  TableFacts facts = it->second;
+  facts.exists = true;
+  if (facts.quoted.empty()) facts.quoted = table.Quoted();
+  if (facts.schema.empty()) facts.schema = "public";
+  return facts;
+}
+
+Result<bool> FakeCatalog::RelationExists(const std::string&, const std::string& name) {
+  return std::find(relations.begin(), relations.end(), name) != relations.end() ||
+         tables.count(name) > 0;
+}
+
+Result<std::optional<bool>> FakeCatalog::FunctionIsVolatile(const std::string& name) {
+  auto it = volatile_functions.find(name);
+  if (it == volatile_functions.end()) return std::optional<bool>();
+  return std::optional<bool>(it->second);
+}
+
+Result<std::optional<sql::TableName>> FakeCatalog::TableOfIndex(const sql::TableName& index) {
+  auto it = index_tables.find(index.name);
+  if (it == index_tables.end()) return std::optional<sql::TableName>();
+  return std::optional<sql::TableName>(sql::TableName{"", it->second});
+}
+
+}  // namespace tide::plan

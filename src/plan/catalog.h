@@ -1,0 +1,97 @@
+#pragma once
+// What the planner needs to know about the real database: the size of each table (so a file
+// that gets the safe plan on a 10M-row table runs as written on an empty one), its key for
+// batching, its column types, and a few names. PgCatalog asks the server; OfflineCatalog assumes
+// every table is large (lint and `plan --offline`); FakeCatalog serves unit tests.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "pg/connection.h"
+#include "sql/classify.h"
+#include "sql/types.h"
+
+namespace tide::plan {
+
+struct ColumnFacts {
+  std::string name;
+  sql::ColumnType type;
+  bool not_null = false;
+};
+
+struct TableFacts {
+  bool exists = false;
+  bool known = true;             // false: offline, nothing is known but the name
+  std::string quoted;            // "schema"."name" as resolved
+  std::string schema;            // resolved schema
+  int64_t rows = -1;             // estimate; -1 unknown
+  bool small = false;            // at most small_table_rows rows, counted exactly
+  bool partitioned = false;
+  std::vector<std::string> key;        // primary key, else a unique not-null key (unquoted)
+  std::vector<std::string> key_types;  // format_type of each key column
+  std::vector<ColumnFacts> columns;
+
+  const ColumnFacts* Column(const std::string& name) const;
+};
+
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+  virtual bool online() const = 0;
+  virtual Result<TableFacts> Table(const sql::TableName& table) = 0;
+  // Whether a relation (table, index...) of that name exists in the schema.
+  virtual Result<bool> RelationExists(const std::string& schema, const std::string& name) = 0;
+  // nullopt when no function of that name exists.
+  virtual Result<std::optional<bool>> FunctionIsVolatile(const std::string& name) = 0;
+  // The table an index belongs to.
+  virtual Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName& index) = 0;
+};
+
+class PgCatalog : public Catalog {
+ public:
+  PgCatalog(pg::Connection& conn, int64_t small_table_rows)
+      : conn_(conn), small_table_rows_(small_table_rows) {}
+  bool online() const override { return true; }
+  Result<TableFacts> Table(const sql::TableName& table) override;
+  Result<bool> RelationExists(const std::string& schema, const std::string& name) override;
+  Result<std::optional<bool>> FunctionIsVolatile(const std::string& name) override;
+  Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName& index) override;
+
+ private:
+  pg::Connection& conn_;
+  int64_t small_table_rows_;
+  std::map<std::string, TableFacts> cache_;
+};
+
+class OfflineCatalog : public Catalog {
+ public:
+  bool online() const override { return false; }
+  Result<TableFacts> Table(const sql::TableName& table) override;
+  Result<bool> RelationExists(const std::string&, const std::string&) override { return false; }
+  Result<std::optional<bool>> FunctionIsVolatile(const std::string&) override {
+    return std::optional<bool>();
+  }
+  Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName&) override {
+    return std::optional<sql::TableName>();
+  }
+};
+
+// For unit tests: tables and functions set by hand.
+class FakeCatalog : public Catalog {
+ public:
+  bool online() const override { return true; }
+  Result<TableFacts> Table(const sql::TableName& table) override;
+  Result<bool> RelationExists(const std::string& schema, const std::string& name) override;
+  Result<std::optional<bool>> FunctionIsVolatile(const std::string& name) override;
+  Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName& index) override;
+
+  std::map<std::string, TableFacts> tables;     // by unqualified name
+  std::map<std::string, bool> volatile_functions;
+  std::map<std::string, std::string> index_tables;  // index -> table
+  std::vector<std::string> relations;
+};
+
+}  // namespace tide::plan

@@ -1,0 +1,376 @@
+// ALTER TABLE on a big table, clause by clause: what can be made safe is rewritten, what cannot
+// is refused with its recipe, the rest runs as written under a short lock timeout.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/strings.h"
+#include "plan/names.h"
+#include "plan/planner.h"
+#include "sql/sql_text.h"
+
+namespace tide::plan {
+
+using sql::Action;
+using sql::ConstraintType;
+
+namespace {
+
+std::string RowsOf(const TableFacts& f) {
+  if (!f.known) return "a table whose size tide checks when it runs";
+  return fmt::format("{} rows", FormatCount(std::max<int64_t>(f.rows, 0)));
+}
+
+bool NeedsOwnPlan(const sql::Command& cmd, const TableFacts& facts) {
+  switch (cmd.action) {
+    case Action::kSetNotNull: {
+      const ColumnFacts* col = facts.Column(cmd.column);
+      return !(col && col->not_null);
+    }
+    case Action::kAddConstraint:
+      if (cmd.constraint == ConstraintType::kForeignKey ||
+          cmd.constraint == ConstraintType::kCheck) {
+        return !cmd.not_valid;
+      }
+      return !cmd.using_index;
+    case Action::kValidateConstraint:
+    case Action::kSetTablespace:
+    case Action::kSetLogged:
+      return true;
+    case Action::kAddColumn:
+      return cmd.rewrites || !cmd.default_functions.empty();
+    case Action::kAlterColumnType:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Step ClauseStep(const sql::Classified& c, const sql::Command& cmd, const std::string& sql,
+                const TableFacts& facts) {
+  Step s = AsWritten(c, sql);
+  s.lock = cmd.lock;
+  s.lock_tables = {facts.quoted};
+  if (!cmd.referenced.empty()) s.lock_tables.push_back(cmd.referenced.Quoted());
+  s.estimated_rows = facts.rows;
+  return s;
+}
+
+}  // namespace
+
+Status Planner::PlanAlterTable(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
+                               Plan& plan) {
+  bool split = false;
+  for (const auto& cmd : c.commands) split = split || NeedsOwnPlan(cmd, facts);
+  if (!split) {
+    Step s = AsWritten(c, c.statement->text);
+    s.estimated_rows = facts.rows;
+    plan.steps.push_back(std::move(s));
+    return Ok();
+  }
+  TIDE_ASSIGN(auto parts, sql::SplitAlterTable(c.statement->text));
+  if (parts.clauses.size() != c.commands.size()) {
+    return Error::Internal(fmt::format("line {}: cannot split this ALTER TABLE into clauses",
+                                       c.line()));
+  }
+  if (parts.clauses.size() > 1) {
+    plan.notes.push_back({static_cast<int>(c.index), c.line(), "split-alter-table",
+                          "the ALTER TABLE runs clause by clause so each gets its safe form"});
+  }
+  for (size_t i = 0; i < parts.clauses.size(); ++i) {
+    TIDE_TRY(PlanClause(ctx, c, c.commands[i], parts.Statement(i), facts, plan));
+  }
+  return Ok();
+}
+
+Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
+                           const std::string& clause_sql, const TableFacts& facts, Plan& plan) {
+  int index = static_cast<int>(c.index);
+  std::string table = c.table.Display();
+  switch (cmd.action) {
+    case Action::kAddColumn: {
+      bool rewrites = cmd.rewrites;
+      std::string volatile_fn;
+      for (const auto& f : cmd.default_functions) {
+        TIDE_ASSIGN(auto v, catalog_.FunctionIsVolatile(f));
+        if ((v && *v) || (!v && sql::IsKnownVolatileFunction(f))) {
+          rewrites = true;
+          volatile_fn = f;
+        }
+      }
+      if (!rewrites) break;
+      std::string rule = cmd.generated_stored ? "generated-stored"
+                         : cmd.identity       ? "identity-column"
+                                              : "volatile-default";
+      std::string what = cmd.generated_stored ? "a STORED generated column"
+                         : cmd.identity       ? "an identity column"
+                         : volatile_fn.empty()
+                             ? std::string("a serial column (its default calls nextval())")
+                             : fmt::format("a default that calls the volatile {}()", volatile_fn);
+      RefuseOrAllow(ctx, c, rule,
+                    fmt::format("adding {} to {} fills every existing row: the table ({}) is "
+                                "rewritten under ACCESS EXCLUSIVE, blocking reads and writes",
+                                what, table, RowsOf(facts)),
+                    "add the column without the default (or with a constant default), set the "
+                    "default in a second statement (ALTER COLUMN SET DEFAULT applies to new rows "
+                    "only), then backfill existing rows with an UPDATE, which tide batches",
+                    ClauseStep(c, cmd, clause_sql, facts), plan);
+      return Ok();
+    }
+    case Action::kAlterColumnType: {
+      const ColumnFacts* col = facts.Column(cmd.column);
+      std::optional<sql::ColumnType> from;
+      if (col) from = col->type;
+      sql::TypeChange change = sql::ClassifyTypeChange(from, *cmd.type, cmd.has_using);
+      if (change == sql::TypeChange::kNoRewrite) break;
+      if (change == sql::TypeChange::kUnknown) {
+        plan.notes.push_back({index, c.line(), "rewrite-column-type",
+                              "tide reads the column's current type when it runs: a change that "
+                              "rewrites the table is refused then"});
+        break;
+      }
+      RefuseOrAllow(ctx, c, "rewrite-column-type",
+                    fmt::format("changing {}.{} from {} to {}{} rewrites the table ({}) and its "
+                                "indexes under ACCESS EXCLUSIVE: reads and writes stop until it "
+                                "ends",
+                                table, cmd.column, from ? from->ToString() : "?",
+                                cmd.type->ToString(), cmd.has_using ? " with USING" : "",
+                                RowsOf(facts)),
+                    "add a new column of the new type, backfill it (tide batches the UPDATE), "
+                    "keep it in sync with a trigger, then swap the columns in a contract "
+                    "migration; a declarative change_type migration does all of this for you",
+                    ClauseStep(c, cmd, clause_sql, facts), plan);
+      return Ok();
+    }
+    case Action::kSetNotNull: {
+      const ColumnFacts* col = facts.Column(cmd.column);
+      if (col && col->not_null) break;
+      return PlanSetNotNull(ctx, c, cmd.column, facts, plan);
+    }
+    case Action::kAddConstraint: {
+      if (cmd.constraint == ConstraintType::kUnique ||
+          cmd.constraint == ConstraintType::kPrimaryKey) {
+        if (cmd.using_index) break;
+        TIDE_ASSIGN(auto parts, sql::SplitAlterTable(c.statement->text));
+        return PlanUniqueConstraint(ctx, c, cmd, parts.head, facts, plan);
+      }
+      if (cmd.constraint == ConstraintType::kExclusion) {
+        RefuseOrAllow(ctx, c, "exclusion-constraint",
+                      fmt::format("an EXCLUDE constraint builds its index on {} ({}) under "
+                                  "ACCESS EXCLUSIVE, and cannot be added NOT VALID",
+                                  table, RowsOf(facts)),
+                      "add it while the table is small, or enforce the rule in a trigger",
+                      ClauseStep(c, cmd, clause_sql, facts), plan);
+        return Ok();
+      }
+      if (cmd.not_valid) break;
+      Step add = ClauseStep(c, cmd, clause_sql + " NOT VALID", facts);
+      add.kind = StepKind::kAddConstraintNotValid;
+      add.object_name = cmd.object_name;
+      add.why = fmt::format(
+          "adding a {} validates every row of {} ({}) while it holds {}; NOT VALID adds it "
+          "at once for new rows, and VALIDATE then checks the old ones under SHARE UPDATE "
+          "EXCLUSIVE, which lets reads and writes go on",
+          cmd.constraint == ConstraintType::kForeignKey ? "FOREIGN KEY" : "CHECK", table,
+          RowsOf(facts), sql::LockName(cmd.lock));
+      plan.notes.push_back({index, c.line(), cmd.constraint == ConstraintType::kForeignKey
+                                                 ? "foreign-key-not-valid"
+                                                 : "check-not-valid",
+                            add.why});
+      int add_index = static_cast<int>(plan.steps.size());
+      plan.steps.push_back(std::move(add));
+      Step validate = ClauseStep(c, cmd, "", facts);
+      validate.kind = StepKind::kValidateConstraint;
+      validate.lock = sql::Lock::kShareUpdateExclusive;
+      validate.own_transaction = true;
+      validate.object_name = cmd.object_name;
+      if (cmd.object_name.empty()) {
+        validate.constraint_from_step = add_index;
+        validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT <the name PostgreSQL gives "
+                                   "it>",
+                                   facts.quoted);
+      } else {
+        validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", facts.quoted,
+                                   QuoteIdent(cmd.object_name));
+      }
+      validate.why = "checks the existing rows without blocking reads or writes";
+      plan.steps.push_back(std::move(validate));
+      return Ok();
+    }
+    case Action::kValidateConstraint: {
+      Step s = ClauseStep(c, cmd, clause_sql, facts);
+      s.kind = StepKind::kValidateConstraint;
+      s.own_transaction = true;
+      s.object_name = cmd.object_name;
+      s.why = "a scan under SHARE UPDATE EXCLUSIVE runs in its own transaction, so no other "
+              "lock of this file is held meanwhile";
+      plan.steps.push_back(std::move(s));
+      return Ok();
+    }
+    case Action::kSetTablespace:
+    case Action::kSetLogged:
+      RefuseOrAllow(ctx, c, "rewrite-table",
+                    fmt::format("this rewrites {} ({}) under ACCESS EXCLUSIVE: reads and writes "
+                                "stop until it ends",
+                                table, RowsOf(facts)),
+                    "do it in a maintenance window, or with pg_repack",
+                    ClauseStep(c, cmd, clause_sql, facts), plan);
+      return Ok();
+    default:
+      break;
+  }
+  plan.steps.push_back(ClauseStep(c, cmd, clause_sql, facts));
+  return Ok();
+}
+
+Status Planner::PlanSetNotNull(FileContext& ctx, const sql::Classified& c,
+                               const std::string& column, const TableFacts& facts, Plan& plan) {
+  (void)ctx;
+  int index = static_cast<int>(c.index);
+  std::string qcol = QuoteIdent(column);
+  // The old release kept inserting rows without the column since an earlier migration filled
+  // it: repeat that fill over the rows still NULL, so a value the new release wrote stays.
+  const PriorUpdate* prior = nullptr;
+  for (const auto& p : prior_updates_) {
+    bool same_table = p.table.name == c.table.name &&
+                      (p.table.schema.empty() || c.table.schema.empty() ||
+                       p.table.schema == c.table.schema);
+    if (same_table && std::find(p.columns.begin(), p.columns.end(), column) != p.columns.end()) {
+      prior = &p;
+    }
+  }
+  if (prior) {
+    TIDE_ASSIGN(auto parts, sql::SplitDml(prior->text));
+    BackfillSpec spec;
+    spec.table = facts.quoted;
+    spec.label = fmt::format("catch-up {}.{}", c.table.Display(), column);
+    for (const auto& k : facts.key) spec.key.push_back(QuoteIdent(k));
+    spec.key_types = facts.key_types;
+    spec.head = parts.head;
+    spec.where = parts.where;
+    spec.alias = prior->alias;
+    spec.guard = (prior->alias.empty() ? "" : QuoteIdent(prior->alias) + ".") + qcol + " IS NULL";
+    spec.live_end = true;
+    Step s;
+    s.kind = StepKind::kBackfill;
+    s.table = c.table.Display();
+    s.lock_tables = {facts.quoted};
+    s.lock = sql::Lock::kRowExclusive;
+    s.transactional = false;
+    s.statement = index;
+    s.line = c.line();
+    s.estimated_rows = facts.rows;
+    s.sql = parts.WithCondition(spec.guard + " AND <key range>");
+    s.why = fmt::format("{} filled {} before the old release stopped writing; rows it inserted "
+                        "since are filled first, and only where {} is still NULL",
+                        prior->script, column, column);
+    plan.notes.push_back({index, c.line(), "contract-catch-up", s.why});
+    s.backfill = std::move(spec);
+    plan.steps.push_back(std::move(s));
+  }
+  std::string check = TemporaryCheckName(c.table.name, column);
+  std::string qcheck = QuoteIdent(check);
+  Step add;
+  add.kind = StepKind::kAddConstraintNotValid;
+  add.sql = fmt::format("ALTER TABLE {0} DROP CONSTRAINT IF EXISTS {1}, ADD CONSTRAINT {1} "
+                        "CHECK ({2} IS NOT NULL) NOT VALID",
+                        facts.quoted, qcheck, qcol);
+  add.table = c.table.Display();
+  add.lock_tables = {facts.quoted};
+  add.lock = sql::Lock::kAccessExclusive;
+  add.statement = index;
+  add.line = c.line();
+  add.object_name = check;
+  add.why = fmt::format("SET NOT NULL scans {} ({}) under ACCESS EXCLUSIVE; with a validated "
+                        "CHECK ({} IS NOT NULL) it skips the scan",
+                        c.table.Display(), RowsOf(facts), column);
+  plan.notes.push_back({index, c.line(), "set-not-null-via-check", add.why});
+  plan.steps.push_back(add);
+  Step validate = add;
+  validate.kind = StepKind::kValidateConstraint;
+  validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", facts.quoted, qcheck);
+  validate.lock = sql::Lock::kShareUpdateExclusive;
+  validate.own_transaction = true;
+  validate.estimated_rows = facts.rows;
+  validate.why = "checks the existing rows without blocking reads or writes";
+  plan.steps.push_back(validate);
+  Step set = add;
+  set.kind = StepKind::kSql;
+  set.sql = fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", facts.quoted, qcol);
+  set.why = "no scan: the validated check proves it";
+  set.object_name.clear();
+  plan.steps.push_back(set);
+  Step drop = set;
+  drop.sql = fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", facts.quoted, qcheck);
+  drop.why = "tide's temporary check is no longer needed";
+  plan.steps.push_back(drop);
+  return Ok();
+}
+
+Status Planner::PlanUniqueConstraint(FileContext& ctx, const sql::Classified& c,
+                                     const sql::Command& cmd, const std::string& head,
+                                     const TableFacts& facts, Plan& plan) {
+  bool primary = cmd.constraint == ConstraintType::kPrimaryKey;
+  std::string kind = primary ? "PRIMARY KEY" : "UNIQUE";
+  if (cmd.has_options || cmd.columns.empty()) {
+    RefuseOrAllow(ctx, c, "add-unique-constraint",
+                  fmt::format("ADD {} builds its index on {} ({}) under ACCESS EXCLUSIVE",
+                              kind, c.table.Display(), RowsOf(facts)),
+                  fmt::format("CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... "
+                              "{} USING INDEX",
+                              kind),
+                  AsWritten(c, c.statement->text), plan);
+    return Ok();
+  }
+  std::string name = cmd.object_name;
+  if (name.empty()) {
+    std::string schema = facts.schema.empty() ? c.table.schema : facts.schema;
+    TIDE_ASSIGN(name, ConstraintIndexName(c.table.name, cmd.columns, primary,
+                                          [&](const std::string& n) -> Result<bool> {
+                                            return catalog_.RelationExists(schema, n);
+                                          }));
+  }
+  if (primary) {
+    for (const auto& col : cmd.columns) {
+      const ColumnFacts* f = facts.Column(col);
+      if (!f || !f->not_null) TIDE_TRY(PlanSetNotNull(ctx, c, col, facts, plan));
+    }
+  }
+  std::vector<std::string> cols, incl;
+  for (const auto& col : cmd.columns) cols.push_back(QuoteIdent(col));
+  for (const auto& col : cmd.including) incl.push_back(QuoteIdent(col));
+  Step build;
+  build.kind = StepKind::kCreateIndexConcurrently;
+  build.sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({}){}", QuoteIdent(name),
+                          facts.quoted, Join(cols, ", "),
+                          incl.empty() ? "" : " INCLUDE (" + Join(incl, ", ") + ")");
+  build.table = c.table.Display();
+  build.lock_tables = {facts.quoted};
+  build.lock = sql::Lock::kShareUpdateExclusive;
+  build.transactional = false;
+  build.statement = static_cast<int>(c.index);
+  build.line = c.line();
+  build.estimated_rows = facts.rows;
+  build.object_name = name;
+  build.why = fmt::format("ADD {} would build its index on {} ({}) under ACCESS EXCLUSIVE; "
+                          "the index is built concurrently, then attached in a moment",
+                          kind, c.table.Display(), RowsOf(facts));
+  plan.notes.push_back({static_cast<int>(c.index), c.line(),
+                        primary ? "primary-key-using-index" : "unique-using-index", build.why});
+  plan.steps.push_back(build);
+  Step attach = build;
+  attach.kind = StepKind::kSql;
+  attach.transactional = true;
+  attach.lock = sql::Lock::kAccessExclusive;
+  attach.sql = fmt::format("{} ADD CONSTRAINT {} {} USING INDEX {}{}", head, QuoteIdent(name), kind,
+                           QuoteIdent(name),
+                           cmd.deferrable ? (cmd.initially_deferred
+                                                 ? " DEFERRABLE INITIALLY DEFERRED"
+                                                 : " DEFERRABLE")
+                                          : "");
+  attach.why = "attaching a valid index is a catalog change";
+  plan.steps.push_back(attach);
+  return Ok();
+}
+
+}  // namespace tide::plan

@@ -1,0 +1,361 @@
+#include "plan/planner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/strings.h"
+#include "sql/sql_text.h"
+
+namespace tide::plan {
+
+struct Planner::FileContext {
+  const sql::ClassifiedScript& script;
+};
+
+namespace {
+
+bool SameTable(const sql::TableName& a, const sql::TableName& b) {
+  return a.name == b.name && (a.schema.empty() || b.schema.empty() || a.schema == b.schema);
+}
+
+std::vector<std::string> LockTables(const sql::Classified& c) {
+  std::vector<std::string> out;
+  for (const auto& cmd : c.commands) {
+    if (cmd.table.empty() || cmd.lock == sql::Lock::kNone) continue;
+    std::string q = cmd.table.Quoted();
+    if (std::find(out.begin(), out.end(), q) == out.end()) out.push_back(q);
+  }
+  return out;
+}
+
+std::string Rows(const TableFacts& f) {
+  if (!f.known) return "a table of unknown size (tide checks its size when it runs)";
+  return fmt::format("{} rows", FormatCount(std::max<int64_t>(f.rows, 0)));
+}
+
+}  // namespace
+
+Step AsWritten(const sql::Classified& c, const std::string& sql_text) {
+  Step s;
+  s.kind = c.action == sql::Action::kSet ? StepKind::kSession : StepKind::kSql;
+  s.sql = sql_text;
+  s.table = c.table.Display();
+  s.lock_tables = LockTables(c);
+  s.lock = c.lock;
+  s.transactional = c.transactional;
+  s.statement = static_cast<int>(c.index);
+  s.line = c.line();
+  return s;
+}
+
+void Planner::RememberPriorUpdates(const sql::ClassifiedScript& script,
+                                   const std::string& script_name) {
+  for (const auto& c : script.classified) {
+    if (c.action != sql::Action::kUpdate || !c.dml) continue;
+    const auto& d = *c.dml;
+    if (!d.equality_columns.empty() || d.has_with || d.has_returning || d.where_current_of) {
+      continue;
+    }
+    prior_updates_.push_back(
+        {c.table, d.set_columns, c.statement->text, d.alias, script_name});
+  }
+}
+
+Result<TableFacts> Planner::Facts(const FileContext& ctx, const sql::TableName& table,
+                                  size_t before) {
+  auto fresh = [&] {
+    TableFacts f;
+    f.exists = false;
+    f.small = true;
+    f.rows = 0;
+    f.quoted = table.Quoted();
+    return f;
+  };
+  for (const auto& t : created_in_run_) {
+    if (SameTable(t, table)) return fresh();
+  }
+  for (const auto& c : ctx.script.classified) {
+    if (c.index >= before) break;
+    if ((c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) &&
+        SameTable(c.table, table)) {
+      return fresh();
+    }
+  }
+  return catalog_.Table(table);
+}
+
+void Planner::RefuseOrAllow(FileContext& ctx, const sql::Classified& c, const std::string& rule,
+                            const std::string& message, const std::string& recipe, Plan& plan) {
+  RefuseOrAllow(ctx, c, rule, message, recipe, AsWritten(c, c.statement->text), plan);
+}
+
+void Planner::RefuseOrAllow(FileContext& ctx, const sql::Classified& c, const std::string& rule,
+                            const std::string& message, const std::string& recipe,
+                            Step as_written, Plan& plan) {
+  const sql::Allow* allow = ctx.script.directives.Find(c.index, rule);
+  if (allow) {
+    plan.steps.push_back(std::move(as_written));
+    plan.notes.push_back({static_cast<int>(c.index), c.line(), rule,
+                          fmt::format("runs as written because of tide:allow {} ({})", rule,
+                                      allow->reason.empty() ? "no reason given" : allow->reason)});
+    return;
+  }
+  plan.refusals.push_back({static_cast<int>(c.index), c.line(), rule, message, recipe});
+}
+
+Result<Plan> Planner::PlanScript(const sql::ClassifiedScript& script) {
+  Plan plan;
+  FileContext ctx{script};
+  for (const auto& c : script.classified) {
+    TIDE_TRY(PlanStatement(ctx, c, plan));
+  }
+  AssignGroups(plan);
+  return plan;
+}
+
+Status Planner::PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& plan) {
+  using sql::Action;
+  const std::string& text = c.statement->text;
+  if (c.action == Action::kTransaction) {
+    plan.notes.push_back({static_cast<int>(c.index), c.line(), "transaction-control",
+                          "skipped: tide decides the transactions of each step"});
+    return Ok();
+  }
+  switch (c.action) {
+    case Action::kCreateIndex:
+    case Action::kDropIndex:
+    case Action::kReindex:
+      return PlanIndex(ctx, c, plan);
+    default:
+      break;
+  }
+  TableFacts facts;
+  if (!c.table.empty()) {
+    TIDE_ASSIGN(facts, Facts(ctx, c.table, c.index));
+  }
+  bool fresh = c.table.empty() || !facts.exists || facts.small;
+  switch (c.action) {
+    case Action::kUpdate:
+    case Action::kDelete:
+      if (fresh) break;
+      return PlanDml(ctx, c, facts, plan);
+    case Action::kVacuumFull:
+    case Action::kCluster:
+      if (fresh) break;
+      RefuseOrAllow(ctx, c, c.action == Action::kCluster ? "cluster" : "vacuum-full",
+                    fmt::format("{} rewrites {} ({}) under an ACCESS EXCLUSIVE lock: reads and "
+                                "writes stop until it ends",
+                                c.action == Action::kCluster ? "CLUSTER" : "VACUUM FULL",
+                                c.table.Display(), Rows(facts)),
+                    "use pg_repack, or plain VACUUM (which does not block); schema migrations "
+                    "are the wrong place for table maintenance",
+                    plan);
+      return Ok();
+    case Action::kLockTable:
+      if (fresh || !sql::BlocksWrites(c.lock)) break;
+      RefuseOrAllow(ctx, c, "lock-table",
+                    fmt::format("LOCK TABLE {} IN {} MODE {} for the rest of the transaction, "
+                                "and waits behind every running query while it queues",
+                                c.table.Display(), sql::LockName(c.lock), sql::LockEffect(c.lock)),
+                    "remove it: tide takes each lock itself, briefly, with a timeout", plan);
+      return Ok();
+    case Action::kAlterTableOther:
+    case Action::kAddColumn:
+    case Action::kDropColumn:
+    case Action::kAlterColumnType:
+    case Action::kSetDefault:
+    case Action::kDropDefault:
+    case Action::kSetNotNull:
+    case Action::kDropNotNull:
+    case Action::kAddConstraint:
+    case Action::kValidateConstraint:
+    case Action::kDropConstraint:
+    case Action::kAttachPartition:
+    case Action::kDetachPartition:
+    case Action::kSetTablespace:
+    case Action::kSetLogged:
+      if (fresh) break;
+      return PlanAlterTable(ctx, c, facts, plan);
+    case Action::kDo:
+      plan.notes.push_back({static_cast<int>(c.index), c.line(), "opaque-statement",
+                            "a DO block runs as written: tide cannot see which locks it takes"});
+      break;
+    case Action::kAlterEnumAddValue: {
+      Step s = AsWritten(c, text);
+      // The new value cannot be used before this commits, so it commits on its own.
+      s.own_transaction = true;
+      plan.steps.push_back(std::move(s));
+      return Ok();
+    }
+    default:
+      break;
+  }
+  plan.steps.push_back(AsWritten(c, text));
+  return Ok();
+}
+
+Status Planner::PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan) {
+  using sql::Action;
+  const sql::Command& cmd = c.commands.at(0);
+  sql::TableName table = c.table;
+  if (table.empty() && !cmd.object_name.empty()) {
+    sql::TableName index{cmd.table.schema, cmd.object_name};
+    TIDE_ASSIGN(auto owner, catalog_.TableOfIndex(index));
+    if (owner) table = *owner;
+  }
+  TableFacts facts;
+  if (!table.empty()) {
+    TIDE_ASSIGN(facts, Facts(ctx, table, c.index));
+  } else {
+    facts.known = catalog_.online();
+    facts.exists = !catalog_.online();  // offline: assume the index's table is big
+  }
+  bool fresh = facts.exists ? facts.small : true;
+  Step s = AsWritten(c, c.statement->text);
+  s.table = table.Display();
+  s.lock_tables = table.empty() ? std::vector<std::string>{} : std::vector<std::string>{table.Quoted()};
+  s.estimated_rows = facts.rows;
+  s.object_name = cmd.object_name;
+  if (c.action == Action::kCreateIndex) {
+    if (cmd.concurrently) {
+      s.kind = StepKind::kCreateIndexConcurrently;
+      plan.steps.push_back(std::move(s));
+      return Ok();
+    }
+    if (fresh) {
+      plan.steps.push_back(std::move(s));
+      return Ok();
+    }
+    if (facts.partitioned) {
+      plan.notes.push_back({static_cast<int>(c.index), c.line(), "partitioned-index",
+                            "runs as written: PostgreSQL cannot build an index on a partitioned "
+                            "table concurrently (it blocks writes to every partition)"});
+      plan.steps.push_back(std::move(s));
+      return Ok();
+    }
+    TIDE_ASSIGN(s.sql, sql::AddConcurrently(c.statement->text));
+    s.kind = StepKind::kCreateIndexConcurrently;
+    s.lock = sql::Lock::kShareUpdateExclusive;
+    s.transactional = false;
+    s.why = fmt::format("CREATE INDEX holds a SHARE lock on {} ({}) for the whole build, which "
+                        "blocks writes; CONCURRENTLY builds it while reads and writes go on",
+                        table.Display(), Rows(facts));
+    plan.notes.push_back({static_cast<int>(c.index), c.line(), "create-index-concurrently", s.why});
+    plan.steps.push_back(std::move(s));
+    return Ok();
+  }
+  bool drop = c.action == Action::kDropIndex;
+  if (cmd.concurrently) {
+    s.kind = drop ? StepKind::kDropIndexConcurrently : StepKind::kReindexConcurrently;
+    plan.steps.push_back(std::move(s));
+    return Ok();
+  }
+  // DROP INDEX CONCURRENTLY takes one index and no CASCADE; REINDEX only for a table or index.
+  bool rewritable = drop ? (c.commands.size() == 1 && !cmd.cascade) : !table.empty();
+  if (fresh || !rewritable) {
+    plan.steps.push_back(std::move(s));
+    return Ok();
+  }
+  TIDE_ASSIGN(s.sql, sql::AddConcurrently(c.statement->text));
+  s.kind = drop ? StepKind::kDropIndexConcurrently : StepKind::kReindexConcurrently;
+  s.lock = sql::Lock::kShareUpdateExclusive;
+  s.transactional = false;
+  s.why = drop ? fmt::format("DROP INDEX takes ACCESS EXCLUSIVE on {}; CONCURRENTLY waits for "
+                             "running queries instead of blocking new ones",
+                             table.Display())
+               : fmt::format("REINDEX blocks writes to {} ({}) while it rebuilds; CONCURRENTLY "
+                             "does not",
+                             table.Display(), Rows(facts));
+  plan.notes.push_back({static_cast<int>(c.index), c.line(),
+                        drop ? "drop-index-concurrently" : "reindex-concurrently", s.why});
+  plan.steps.push_back(std::move(s));
+  return Ok();
+}
+
+Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
+                        Plan& plan) {
+  const sql::DmlInfo& d = *c.dml;
+  (void)ctx;
+  bool targeted = !d.equality_columns.empty() || d.where_current_of;
+  if (targeted) {
+    plan.steps.push_back(AsWritten(c, c.statement->text));
+    return Ok();
+  }
+  std::string verb = c.action == sql::Action::kUpdate ? "UPDATE" : "DELETE";
+  if (d.has_returning || d.has_with) {
+    Step s = AsWritten(c, c.statement->text);
+    s.own_transaction = true;
+    s.estimated_rows = facts.rows;
+    plan.notes.push_back({static_cast<int>(c.index), c.line(), "unbatched-dml",
+                          fmt::format("runs as written in its own transaction: tide cannot batch "
+                                      "an {} with {}",
+                                      verb, d.has_with ? "WITH" : "RETURNING")});
+    plan.steps.push_back(std::move(s));
+    return Ok();
+  }
+  TIDE_ASSIGN(auto parts, sql::SplitDml(c.statement->text));
+  BackfillSpec spec;
+  spec.table = facts.quoted;
+  spec.label = c.table.Display() +
+               (d.set_columns.empty() ? "" : "." + Join(d.set_columns, ","));
+  for (const auto& k : facts.key) spec.key.push_back(QuoteIdent(k));
+  spec.key_types = facts.key_types;
+  spec.head = parts.head;
+  spec.where = parts.where;
+  spec.alias = d.alias;
+  spec.is_delete = c.action == sql::Action::kDelete;
+  // A backfill that skips rows already done converges; it may then walk to the live end of the
+  // table and catch the rows inserted while it runs. Anything else stops at the rows that
+  // existed when it started, as the statement would have.
+  for (const auto& col : d.null_guard_columns) {
+    if (std::find(d.set_columns.begin(), d.set_columns.end(), col) != d.set_columns.end()) {
+      spec.live_end = true;
+    }
+  }
+  if (spec.key.empty() && facts.known) {
+    bool reads_target = false;
+    for (const auto& col : d.read_columns) {
+      if (std::find(d.set_columns.begin(), d.set_columns.end(), col) != d.set_columns.end()) {
+        reads_target = true;
+      }
+    }
+    if (reads_target && !spec.live_end) {
+      RefuseOrAllow(ctx, c, "backfill-without-key",
+                    fmt::format("{} has no primary key or unique NOT NULL key, and this {} reads "
+                                "the columns it sets: batches over physical row ranges could "
+                                "apply it twice to a row",
+                                c.table.Display(), verb),
+                    "add a primary key first (in its own migration), or make the UPDATE skip "
+                    "rows already done (WHERE col IS NULL)",
+                    plan);
+      return Ok();
+    }
+  }
+  Step s;
+  s.kind = StepKind::kBackfill;
+  s.table = c.table.Display();
+  s.lock_tables = {facts.quoted};
+  s.lock = sql::Lock::kRowExclusive;
+  s.transactional = false;
+  s.statement = static_cast<int>(c.index);
+  s.line = c.line();
+  s.estimated_rows = facts.rows;
+  std::string range = spec.key.empty() ? "ctid >= $1 AND ctid < $2"
+                                       : fmt::format("{} > $1 AND {} <= $2", Join(spec.key, ", "),
+                                                     Join(spec.key, ", "));
+  s.sql = parts.WithCondition(range);
+  s.why = fmt::format("one {} over {} would hold its row locks until the end and, in the file's "
+                      "transaction, the table lock of the statements before it; tide runs it in "
+                      "batches of about 100 ms, each committed on its own, keyed on {}",
+                      verb, Rows(facts),
+                      spec.key.empty() ? std::string("physical row ranges (no usable key)")
+                                       : Join(facts.key, ", "));
+  if (!facts.known) s.why += " (the key is read from the catalog when it runs)";
+  s.backfill = std::move(spec);
+  plan.notes.push_back({static_cast<int>(c.index), c.line(), "batched-backfill", s.why});
+  plan.steps.push_back(std::move(s));
+  return Ok();
+}
+
+}  // namespace tide::plan

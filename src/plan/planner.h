@@ -1,0 +1,72 @@
+#pragma once
+// From classified statements and catalog facts to the steps tide runs (DESIGN section 5):
+// statements on new or small tables run as written; on big tables each hazardous statement
+// gets its safe form (lock timeouts, batches, concurrent builds, NOT VALID then VALIDATE), or is
+// refused with the safe recipe unless the file says `-- tide:allow <rule> <reason>`.
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "plan/catalog.h"
+#include "plan/step.h"
+#include "sql/classify.h"
+
+namespace tide::plan {
+
+struct PlannerOptions {
+  int64_t small_table_rows = 10'000;
+};
+
+// A whole-table UPDATE that an earlier migration ran: a later SET NOT NULL on one of its columns
+// first repeats it over the rows still NULL (the old release kept inserting them).
+struct PriorUpdate {
+  sql::TableName table;
+  std::vector<std::string> columns;
+  std::string text;
+  std::string alias;
+  std::string script;
+};
+
+class Planner {
+ public:
+  Planner(Catalog& catalog, PlannerOptions options) : catalog_(catalog), options_(options) {}
+
+  // Records the whole-table UPDATEs of an earlier migration.
+  void RememberPriorUpdates(const sql::ClassifiedScript& script, const std::string& script_name);
+  // A table that an earlier file of the same run creates: new and empty when this file runs.
+  void AddCreatedTable(const sql::TableName& table) { created_in_run_.push_back(table); }
+
+  Result<Plan> PlanScript(const sql::ClassifiedScript& script);
+
+ private:
+  struct FileContext;
+  Status PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& plan);
+  Status PlanAlterTable(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
+                        Plan& plan);
+  Status PlanClause(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
+                    const std::string& clause_sql, const TableFacts& facts, Plan& plan);
+  Status PlanSetNotNull(FileContext& ctx, const sql::Classified& c, const std::string& column,
+                        const TableFacts& facts, Plan& plan);
+  Status PlanUniqueConstraint(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
+                              const std::string& head, const TableFacts& facts, Plan& plan);
+  Status PlanDml(FileContext& ctx, const sql::Classified& c, const TableFacts& facts, Plan& plan);
+  Status PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan);
+  Result<TableFacts> Facts(const FileContext& ctx, const sql::TableName& table, size_t before);
+  // Refuses, or (when an allow covers rule) runs the statement as written with a note.
+  void RefuseOrAllow(FileContext& ctx, const sql::Classified& c, const std::string& rule,
+                     const std::string& message, const std::string& recipe, Plan& plan);
+  void RefuseOrAllow(FileContext& ctx, const sql::Classified& c, const std::string& rule,
+                     const std::string& message, const std::string& recipe, Step as_written,
+                     Plan& plan);
+
+  Catalog& catalog_;
+  PlannerOptions options_;
+  std::vector<PriorUpdate> prior_updates_;
+  std::vector<sql::TableName> created_in_run_;
+};
+
+// The statement as written, as one step.
+Step AsWritten(const sql::Classified& c, const std::string& sql_text);
+
+}  // namespace tide::plan
