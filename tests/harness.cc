@@ -143,3 +143,88 @@ std::string DbTest::Value(const std::string& sql) const {
 }
 
 }  // namespace tide::testing
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <sstream>
+#include <thread>
+
+namespace tide::testing {
+
+TideProcess::TideProcess(const std::vector<std::string>& args, const fs::path& cwd,
+                         const std::vector<std::string>& env) {
+  char tmpl[] = "/tmp/tide-proc-XXXXXX";
+  fs::path dir = mkdtemp(tmpl);
+  out_ = dir / "out";
+  err_ = dir / "err";
+  std::vector<std::string> argv = {TIDE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_ = fork();
+  if (pid_ == 0) {
+    int out = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(err, 2);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    for (const auto& kv : env) putenv(const_cast<char*>(kv.c_str()));
+    std::vector<char*> a;
+    for (auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+}
+
+TideProcess::~TideProcess() {
+  if (!reaped_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status_, 0);
+  }
+  std::error_code ec;
+  fs::remove_all(out_.parent_path(), ec);
+}
+
+void TideProcess::Kill(int signal) {
+  if (!reaped_ && pid_ > 0) kill(pid_, signal);
+}
+
+bool TideProcess::Running() {
+  if (reaped_) return false;
+  pid_t r = waitpid(pid_, &status_, WNOHANG);
+  if (r == pid_) reaped_ = true;
+  return !reaped_;
+}
+
+TideRun TideProcess::Wait() {
+  if (!reaped_) {
+    waitpid(pid_, &status_, 0);
+    reaped_ = true;
+  }
+  TideRun run;
+  run.exit_code = WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  run.out = slurp(out_);
+  run.err = slurp(err_);
+  return run;
+}
+
+bool WaitFor(const std::string& url, const std::string& sql, std::chrono::milliseconds timeout) {
+  auto conn = pg::Connection::Open(url, "tide-test-wait");
+  if (!conn.ok()) return false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto v = conn->QueryValue(sql);
+    if (v.ok() && v->has_value() && **v == "t") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace tide::testing

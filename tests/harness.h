@@ -67,3 +67,30 @@ class DbTest : public ::testing::Test {
 };
 
 }  // namespace tide::testing
+
+namespace tide::testing {
+
+// tide running in the background, its output going to files; for killing it part-way.
+class TideProcess {
+ public:
+  TideProcess(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+              const std::vector<std::string>& env = {});
+  ~TideProcess();
+  int pid() const { return pid_; }
+  void Kill(int signal);
+  // Waits for the exit and returns what it printed.
+  TideRun Wait();
+  bool Running();
+
+ private:
+  int pid_ = -1;
+  std::filesystem::path out_, err_;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
+// Polls sql on url until it returns a row whose first column is "t", or the timeout passes.
+bool WaitFor(const std::string& url, const std::string& sql,
+             std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+}  // namespace tide::testing

@@ -22,10 +22,18 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
   if (!result.ok()) return result.error();
   nlohmann::json applied = nlohmann::json::array();
   for (const auto& a : result->applied) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : a.steps) {
+      steps.push_back({{"step", s.index}, {"kind", s.kind}, {"sql", s.sql}, {"lock", s.lock},
+                       {"milliseconds", s.milliseconds}, {"attempts", s.attempts},
+                       {"lock_timeouts", s.lock_timeouts}, {"waited_ms", s.waited_ms},
+                       {"rows", s.rows}, {"rows_per_second", s.rows_per_second}});
+    }
     applied.push_back({{"version", a.version},
                        {"script", a.script},
-                       {"description", a.label},
-                       {"milliseconds", a.milliseconds}});
+                       {"description", a.description},
+                       {"milliseconds", a.milliseconds},
+                       {"steps", steps}});
   }
   if (flags.options.dry_run) {
     std::string text = result->would_apply.empty() ? "Dry run: nothing to migrate."

@@ -2,124 +2,414 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-
-#include "sql/parser.h"
+#include "base/strings.h"
+#include "exec/backfill.h"
+#include "exec/index_builder.h"
+#include "exec/lock_retry.h"
+#include "exec/locate.h"
+#include "plan/catalog.h"
 
 namespace tide::exec {
 
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+using plan::StepKind;
+
 namespace {
 
-// Statements PostgreSQL refuses inside a transaction block.
-bool CannotRunInTransaction(const sql::Statement& st) {
-  const auto& t = st.tree;
-  if (st.node_type == "IndexStmt" || st.node_type == "DropStmt" ||
-      st.node_type == "ReindexStmt") {
-    if (t.value("concurrent", false)) return true;
-    for (const auto& p : t.value("params", nlohmann::json::array())) {
-      if (p.contains("DefElem") && p["DefElem"].value("defname", "") == "concurrently") {
-        return true;
-      }
-    }
-    return false;
-  }
-  return st.node_type == "VacuumStmt" || st.node_type == "CreatedbStmt" ||
-         st.node_type == "DropdbStmt" || st.node_type == "AlterSystemStmt" ||
-         st.node_type == "CreateTableSpaceStmt" || st.node_type == "DropTableSpaceStmt" ||
-         st.node_type == "TransactionStmt";
+int64_t MsSince(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
-// A server error located in the file: the statement's position plus the server's cursor.
-Error Locate(Error error, const migrate::MigrationFile& file, const sql::Statement& st) {
-  int line = st.line;
-  int column = st.column;
-  if (error.position() > 0) {
-    // The server counts characters; walk UTF-8 to find the byte.
+std::string Short(const std::string& sql) {
+  std::string one;
+  bool space = false;
+  for (char c : sql) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !one.empty();
+      continue;
+    }
+    if (space) one += ' ';
+    space = false;
+    one += c;
+  }
+  return one.size() > 100 ? one.substr(0, 97) + "..." : one;
+}
+
+// Steps that run inside a transaction of tide's (grouped or alone), with their bookkeeping.
+bool RunsInTransaction(const plan::Step& s) {
+  return s.transactional &&
+         (s.kind == StepKind::kSql || s.kind == StepKind::kSession ||
+          s.kind == StepKind::kAddConstraintNotValid || s.kind == StepKind::kValidateConstraint);
+}
+
+LockPolicy PolicyOf(const config::Settings& settings) {
+  LockPolicy p;
+  p.lock_timeout = settings.lock_timeout;
+  p.budget = settings.lock_wait;
+  return p;
+}
+
+// Points an error at the file: the step's statement, and the server's cursor inside it when the
+// step runs the statement as written.
+Error Locate(Error error, const plan::Step& step, const migrate::MigrationFile& file) {
+  if (error.location() || step.statement < 0) return error;
+  int line = step.line;
+  int column = step.column;
+  if (error.position() > 0 && step.why.empty()) {
     size_t byte = 0;
-    for (int chars = 1; chars < error.position() && byte < st.text.size(); ++chars) {
-      unsigned char c = static_cast<unsigned char>(st.text[byte]);
+    for (int chars = 1; chars < error.position() && byte < step.sql.size(); ++chars) {
+      unsigned char c = static_cast<unsigned char>(step.sql[byte]);
       byte += c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
     }
-    size_t abs = st.offset + std::min(byte, st.text.size());
-    line = 1, column = 1;
-    for (size_t i = 0; i < abs && i < file.content.size(); ++i) {
-      if (file.content[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
+    LineColumn inside = PositionOf(step.sql, byte);
+    line += inside.line - 1;
+    column = inside.line == 1 ? column + inside.column - 1 : inside.column;
   }
   return std::move(error).At({file.path.string(), line, column});
 }
 
 }  // namespace
 
-Status Executor::Apply(const migrate::MigrationFile& file) { return ApplyPlain(file); }
+Executor::Executor(migrate::Session& session, const config::Settings& settings,
+                   ExecutorOptions options, Reporter& reporter)
+    : session_(session),
+      settings_(settings),
+      options_(options),
+      reporter_(reporter),
+      state_(session.schema()) {}
 
-Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
+Result<sql::ClassifiedScript> Executor::ClassifyFile(const migrate::MigrationFile& file) {
   if (file.format != migrate::ScriptFormat::kSql) {
     return Error::Input(fmt::format("{}: declarative migrations are not supported yet",
                                     file.script));
   }
-  TIDE_ASSIGN(auto statements, sql::ParseScript(file.content, file.path.string()));
-  bool transactional = true;
-  for (const auto& st : statements) {
-    if (CannotRunInTransaction(st)) transactional = false;
+  return sql::ClassifyScript(file.content, file.path.string());
+}
+
+Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
+  if (file.format != migrate::ScriptFormat::kSql) return Ok();
+  auto script = ClassifyFile(file);
+  if (!script.ok()) return Ok();  // an old file tide cannot parse has nothing to teach
+  earlier_.push_back(std::make_unique<sql::ClassifiedScript>(std::move(script).value()));
+  earlier_names_.push_back(file.script);
+  return Ok();
+}
+
+Status Executor::Expect(const migrate::MigrationFile& file) {
+  TIDE_ASSIGN(auto script, ClassifyFile(file));
+  for (const auto& t : script.created_tables) created_.push_back(t);
+  earlier_.push_back(std::make_unique<sql::ClassifiedScript>(std::move(script)));
+  earlier_names_.push_back(file.script);
+  return Ok();
+}
+
+Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
+  TIDE_ASSIGN(auto script, ClassifyFile(file));
+  plan::PgCatalog catalog(session_.conn(), settings_.backfill.small_table_rows);
+  plan::Planner planner(catalog, {settings_.backfill.small_table_rows});
+  for (size_t i = 0; i < earlier_.size(); ++i) {
+    planner.RememberPriorUpdates(*earlier_[i], earlier_names_[i]);
+  }
+  for (const auto& t : created_) planner.AddCreatedTable(t);
+  return planner.PlanScript(script);
+}
+
+Status Executor::Apply(const migrate::MigrationFile& file) {
+  if (options_.plain) return ApplyPlain(file);
+  pg::Connection& conn = session_.conn();
+  TIDE_TRY(state_.CreateIfMissing(conn));
+  TIDE_ASSIGN(auto existing, state_.Load(conn, file.script));
+  started_ = Clock::now();
+  last_steps_.clear();
+  if (existing && existing->status != "done") {
+    if (existing->checksum != file.checksum) {
+      return Error::Input(fmt::format(
+                              "{} was half-applied (step {} of {}) from a different version of "
+                              "the file: tide cannot resume it",
+                              file.Label(), existing->next_step, existing->steps))
+          .At({file.path.string(), 0, 0})
+          .WithHint("restore the file as it was when the run started, run tide migrate to "
+                    "finish it, and put the change in a new migration");
+    }
+    TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
+    reporter_.Info(fmt::format("  resuming at step {} of {}{}", existing->next_step + 1,
+                               stored.steps.size(),
+                               existing->error.empty() ? "" : " (it stopped: " +
+                                                                  existing->error.substr(0, 200) +
+                                                                  ")"));
+    return RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint,
+                   true);
+  }
+  TIDE_ASSIGN(plan::Plan planned, Plan(file));
+  if (!planned.refusals.empty()) {
+    const auto& r = planned.refusals.front();
+    std::string text = fmt::format("tide will not run {} as written: {}", file.Label(), r.message);
+    if (planned.refusals.size() > 1) {
+      text += fmt::format(" (and {} more refusal{})", planned.refusals.size() - 1,
+                          planned.refusals.size() == 2 ? "" : "s");
+    }
+    return Error::Input(text)
+        .At({file.path.string(), r.line, 0})
+        .WithHint(fmt::format("{}; or, to take the risk, put '-- tide:allow {} <reason>' on the "
+                              "line before it. Nothing was run.",
+                              r.recipe, r.rule));
+  }
+  TIDE_ASSIGN(auto script, ClassifyFile(file));
+  MigrationState state;
+  state.script = file.script;
+  state.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
+  state.description = file.description;
+  state.checksum = file.checksum;
+  state.phase = sql::PhaseName(script.phase);
+  state.steps = static_cast<int>(planned.steps.size());
+  state.plan = planned.ToJson();
+  TIDE_TRY(state_.Start(conn, state));
+  return RunPlan(file, planned, 0, json::object(), json(), false);
+}
+
+Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, int start,
+                         json outputs, const json& checkpoint, bool resumed) {
+  const int n = static_cast<int>(plan.steps.size());
+  if (start == 0) {
+    reporter_.Info(fmt::format("  {} step{} in {} transaction{}", n, n == 1 ? "" : "s",
+                               plan.GroupCount(), plan.GroupCount() == 1 ? "" : "s"));
   }
   pg::Connection& conn = session_.conn();
-  auto started = std::chrono::steady_clock::now();
-  auto elapsed_ms = [&] {
-    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::steady_clock::now() - started)
-                                .count());
-  };
+  // Session settings from the file hold for the steps after them, also in a resumed run.
+  for (int i = 0; i < start && i < n; ++i) {
+    if (plan.steps[i].kind == StepKind::kSession) TIDE_TRY(conn.Run(plan.steps[i].sql));
+  }
+  bool committed = resumed;
+  int i = start;
+  while (i < n) {
+    int end = i + 1;
+    while (end < n && plan.steps[end].group == plan.steps[i].group) ++end;
+    failed_step_ = i;
+    Status st = RunGroup(file, plan, i, end, outputs, checkpoint);
+    if (!st.ok()) return Failure(file, plan, failed_step_, i, st.error(), committed);
+    committed = true;
+    i = end;
+  }
+  if (n == 0 || !RunsInTransaction(plan.steps[n - 1])) {
+    // The last step ran on its own: record success in a transaction of its own.
+    TIDE_TRY(conn.Run("BEGIN"));
+    Status st = RecordSuccess(file, MsSince(started_));
+    if (st.ok()) st = conn.Run("COMMIT");
+    if (!st.ok()) {
+      (void)conn.Exec("ROLLBACK");
+      return Failure(file, plan, n - 1, n, st.error(), committed);
+    }
+  }
+  return Ok();
+}
+
+Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elapsed_ms) {
+  pg::Connection& conn = session_.conn();
+  // A resumed run replaces the failed row its first attempt left.
+  TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1 AND NOT success",
+                                session_.history().Qualified()),
+                    {file.script}));
   migrate::AppliedMigration row;
   row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
   row.description = file.description;
-  row.type = migrate::kTypeSql;
   row.script = file.script;
   row.checksum = file.checksum;
   row.installed_by = settings_.installed_by;
+  row.execution_time = static_cast<int>(elapsed_ms);
+  TIDE_TRY(session_.history().Append(conn, row));
+  return state_.Finish(conn, file.script);
+}
 
-  if (transactional) TIDE_TRY(conn.Exec("BEGIN"));
-  for (const auto& st : statements) {
-    auto ran = conn.Exec(st.text);
-    if (!ran.ok()) {
-      Error error = Locate(std::move(ran).error(), file, st);
-      if (transactional) {
-        (void)conn.Exec("ROLLBACK");
-        return std::move(error).Context(
-            fmt::format("{} failed and was rolled back; nothing of it was applied",
-                        file.Label()));
+Result<std::string> Executor::ConstraintName(const plan::Plan& plan, int index,
+                                             const json& outputs) {
+  const plan::Step& s = plan.steps[index];
+  if (!s.object_name.empty()) return QuoteIdent(s.object_name);
+  std::string key = fmt::format("constraint:{}", s.constraint_from_step);
+  if (!outputs.contains(key)) {
+    return Error::Internal(fmt::format("step {} needs the name of the constraint added by step "
+                                       "{}, which was not recorded",
+                                       index + 1, s.constraint_from_step + 1));
+  }
+  return QuoteIdent(outputs[key].get<std::string>());
+}
+
+Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs) {
+  pg::Connection& conn = session_.conn();
+  plan::Step& s = plan.steps[index];
+  if (s.kind == StepKind::kValidateConstraint) {
+    TIDE_ASSIGN(std::string name, ConstraintName(plan, index, outputs));
+    return conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0),
+                                name));
+  }
+  if (s.kind == StepKind::kAddConstraintNotValid && s.object_name.empty()) {
+    // PostgreSQL names an unnamed constraint itself; learn the name by looking before and after.
+    std::string list = "SELECT coalesce(array_agg(conname ORDER BY conname), '{}')::text[]::text "
+                       "FROM pg_constraint WHERE conrelid = to_regclass($1)";
+    TIDE_ASSIGN(auto before, conn.QueryValue(list, {s.lock_tables.at(0)}));
+    TIDE_TRY(conn.Run(s.sql));
+    TIDE_ASSIGN(auto added, conn.QueryValue(
+                                "SELECT conname FROM pg_constraint WHERE conrelid = "
+                                "to_regclass($1) AND NOT (conname = ANY($2::text[])) LIMIT 1",
+                                {s.lock_tables.at(0), before.value_or("{}")}));
+    if (!added) return Error::Internal("could not find the constraint tide just added");
+    outputs[fmt::format("constraint:{}", index)] = *added;
+    return Ok();
+  }
+  return conn.Run(s.sql);
+}
+
+Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first,
+                          int end, json& outputs, const json& checkpoint) {
+  pg::Connection& conn = session_.conn();
+  const int n = static_cast<int>(plan.steps.size());
+  const plan::Step& head = plan.steps[first];
+  bool last_group = end == n;
+  auto started = Clock::now();
+  LockRetry retry(conn, PolicyOf(settings_), reporter_);
+  int64_t rows = -1;
+  int64_t walked = -1;
+  double rate = 0;
+  Status st = Ok();
+  if (RunsInTransaction(head)) {
+    std::vector<std::string> tables;
+    sql::Lock lock = sql::Lock::kNone;
+    for (int k = first; k < end; ++k) {
+      for (const auto& t : plan.steps[k].lock_tables) {
+        if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(t);
       }
-      row.success = false;
-      row.execution_time = elapsed_ms();
-      (void)session_.history().Append(conn, row);
-      return std::move(error).Context(fmt::format(
-          "{} failed part-way (it cannot run in one transaction); the statements before line "
-          "{} were applied and a failed row was recorded",
-          file.Label(), st.line));
+      if (static_cast<int>(plan.steps[k].lock) > static_cast<int>(lock)) lock = plan.steps[k].lock;
+    }
+    st = retry.Run(Short(head.sql), tables, lock, /*transactional=*/true,
+                   [&](pg::Connection&) -> Status {
+                     json local = outputs;
+                     for (int k = first; k < end; ++k) {
+                       Status ran = RunStepInTransaction(plan, k, local);
+                       if (!ran.ok()) {
+                         failed_step_ = k;
+                         return Locate(ran.error(), plan.steps[k], file);
+                       }
+                     }
+                     TIDE_TRY(state_.Advance(conn, file.script, end, local));
+                     if (last_group) TIDE_TRY(RecordSuccess(file, MsSince(started_)));
+                     outputs = std::move(local);
+                     return Ok();
+                   });
+  } else {
+    switch (head.kind) {
+      case StepKind::kBackfill: {
+        BackfillOptions bo;
+        bo.settings = settings_.backfill;
+        bo.lock_timeout = settings_.lock_timeout;
+        bo.retry_budget = settings_.lock_wait;
+        Backfill backfill(conn, *head.backfill, bo, reporter_,
+                          CheckpointSink{state_.Qualified(), file.script, first});
+        auto done = backfill.Run(checkpoint, head.estimated_rows);
+        if (!done.ok()) {
+          st = done.error();
+        } else {
+          rows = done->changed;
+          walked = done->visited;
+          rate = done->rows_per_second;
+        }
+        break;
+      }
+      case StepKind::kCreateIndexConcurrently: {
+        IndexBuilder builder(conn, retry, reporter_);
+        st = builder.Create(head, outputs, first,
+                            [&] { return state_.Advance(conn, file.script, first, outputs); });
+        break;
+      }
+      case StepKind::kDropIndexConcurrently:
+        st = IndexBuilder(conn, retry, reporter_).Drop(head);
+        break;
+      case StepKind::kReindexConcurrently:
+        st = IndexBuilder(conn, retry, reporter_).Reindex(head);
+        break;
+      default:
+        // A statement that cannot run in a transaction (VACUUM, ...), as written.
+        st = retry.Run(Short(head.sql), head.lock_tables, head.lock, false,
+                       [&](pg::Connection& c) { return c.Run(head.sql); });
+        break;
+    }
+    if (st.ok()) st = state_.Advance(conn, file.script, end, outputs);
+  }
+  int64_t ms = MsSince(started);
+  for (int k = first; k < end; ++k) {
+    const plan::Step& s = plan.steps[k];
+    StepReport report{k + 1, plan::StepKindName(s.kind), Short(s.sql), sql::LockName(s.lock),
+                      k == first ? ms : 0, retry.stats().attempts, retry.stats().lock_timeouts,
+                      retry.stats().waited.count(), k == first ? rows : -1, rate};
+    if (st.ok()) {
+      std::string extra;
+      if (rows >= 0 && k == first) {
+        extra = walked != rows ? fmt::format(", {} rows walked, {} changed", FormatCount(walked),
+                                             FormatCount(rows))
+                               : fmt::format(", {} rows", FormatCount(rows));
+        extra += fmt::format(", {} rows/s", FormatCount(static_cast<int64_t>(rate)));
+      }
+      if (retry.stats().lock_timeouts > 0) {
+        extra += fmt::format(", {} lock timeout{} retried", retry.stats().lock_timeouts,
+                             retry.stats().lock_timeouts == 1 ? "" : "s");
+      }
+      reporter_.Info(fmt::format("  [{}/{}] {}  ({}{}{})", k + 1, n, Short(s.sql),
+                                 s.lock == sql::Lock::kNone ? "no lock" : sql::LockName(s.lock),
+                                 k == first && end - first == 1
+                                     ? ", " + FormatDuration(std::chrono::milliseconds(ms))
+                                     : "",
+                                 extra));
+      last_steps_.push_back(std::move(report));
     }
   }
-  row.success = true;
-  row.execution_time = elapsed_ms();
-  Status recorded = session_.history().Append(conn, row);
-  if (!recorded.ok()) {
-    if (transactional) (void)conn.Exec("ROLLBACK");
-    return recorded;
+  if (!st.ok()) return Locate(st.error(), head, file);
+  return st;
+}
+
+Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step,
+                        int resume_at, Error error, bool anything_committed) {
+  pg::Connection& conn = session_.conn();
+  const int n = static_cast<int>(plan.steps.size());
+  if (conn.IsBroken()) {
+    return std::move(error).Context(fmt::format(
+        "{} stopped at step {} of {} when the connection was lost; run tide migrate again to "
+        "resume it",
+        file.Label(), resume_at + 1, n));
   }
-  if (transactional) TIDE_TRY(conn.Exec("COMMIT"));
-  return Ok();
+  if (!anything_committed) {
+    (void)state_.Delete(conn, file.script);
+    return std::move(error).Context(
+        fmt::format("{} failed at step {} of {} and was rolled back; nothing of it was applied",
+                    file.Label(), step + 1, n));
+  }
+  (void)state_.Fail(conn, file.script, error.ToString());
+  // Flyway's view of a half-applied migration: a failed row (Flyway then refuses to run on).
+  auto failed_row = conn.QueryValue(
+      fmt::format("SELECT 1 FROM {} WHERE script = $1 AND NOT success",
+                  session_.history().Qualified()),
+      {file.script});
+  if (failed_row.ok() && !failed_row->has_value()) {
+    migrate::AppliedMigration row;
+    row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
+    row.description = file.description;
+    row.script = file.script;
+    row.checksum = file.checksum;
+    row.installed_by = settings_.installed_by;
+    row.success = false;
+    row.execution_time = static_cast<int>(MsSince(started_));
+    (void)session_.history().Append(conn, row);
+  }
+  return std::move(error).Context(fmt::format(
+      "{} stopped at step {} of {}: the steps before step {} are applied and recorded; fix the "
+      "cause and run tide migrate again to resume there",
+      file.Label(), step + 1, n, resume_at + 1));
 }
 
 Result<bool> CanResume(pg::Connection& conn, const migrate::HistoryTable& history,
                        const migrate::MigrationFile& file) {
-  (void)conn;
-  (void)history;
-  (void)file;
-  return false;
+  StateTable state(history.schema());
+  TIDE_ASSIGN(auto existing, state.Load(conn, file.script));
+  return existing.has_value() && existing->status != "done" &&
+         existing->checksum == file.checksum;
 }
 
 }  // namespace tide::exec

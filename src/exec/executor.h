@@ -1,11 +1,23 @@
 #pragma once
-// Applies one migration file and records it in the history table.
+// Applies one migration file and records it in the history table. The file is classified and
+// planned against the real catalog; the plan is stored in tide's state table; then its steps
+// run group by group (a group is one short transaction), each with the lock discipline of
+// lock_retry.h, batches through backfill.h, concurrent builds through index_builder.h. After
+// each group the next step is committed with it, so a failure or a kill leaves a state that the
+// next `tide migrate` resumes from; nothing is applied twice and nothing is skipped.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "config/settings.h"
 #include "exec/reporter.h"
+#include "exec/state.h"
 #include "migrate/discovery.h"
 #include "migrate/session.h"
+#include "plan/planner.h"
 
 namespace tide::exec {
 
@@ -13,23 +25,64 @@ struct ExecutorOptions {
   bool plain = false;  // run each file as written in one transaction, as Flyway does
 };
 
+struct StepReport {
+  int index = 0;
+  std::string kind;
+  std::string sql;
+  std::string lock;
+  int64_t milliseconds = 0;
+  int attempts = 0;
+  int lock_timeouts = 0;
+  int64_t waited_ms = 0;
+  int64_t rows = -1;
+  double rows_per_second = 0;
+};
+
 class Executor {
  public:
   Executor(migrate::Session& session, const config::Settings& settings, ExecutorOptions options,
-           Reporter& reporter)
-      : session_(session), settings_(settings), options_(options), reporter_(reporter) {}
+           Reporter& reporter);
 
-  // Runs the file and appends its history row. On failure the database holds either nothing of
-  // the file (rolled back) or a resumable state, and the error says which.
+  // What an earlier migration did that later plans depend on (its whole-table UPDATEs).
+  Status RememberEarlier(const migrate::MigrationFile& file);
+  // Plans file against the catalog as it is now, after the files passed to Expect().
+  Result<plan::Plan> Plan(const migrate::MigrationFile& file);
+  // A file that will run before the next ones planned: the tables it creates are new for them.
+  Status Expect(const migrate::MigrationFile& file);
+
+  // Runs the file (or resumes its half-applied run) and appends its history row. On failure the
+  // database holds either nothing of the file or a resumable state, and the error says which.
   Status Apply(const migrate::MigrationFile& file);
+
+  const std::vector<StepReport>& last_steps() const { return last_steps_; }
 
  private:
   Status ApplyPlain(const migrate::MigrationFile& file);
+  Status RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, int start,
+                 nlohmann::json outputs, const nlohmann::json& checkpoint, bool resumed);
+  Status RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
+                  nlohmann::json& outputs, const nlohmann::json& checkpoint);
+  Status RunStepInTransaction(plan::Plan& plan, int index, nlohmann::json& outputs);
+  // History row, state done, failed rows of earlier attempts removed: in the open transaction.
+  Status RecordSuccess(const migrate::MigrationFile& file, int64_t elapsed_ms);
+  // step: the step that failed; resume_at: the first step of its group, where a rerun starts.
+  Error Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step,
+                int resume_at, Error error, bool anything_committed);
+  Result<std::string> ConstraintName(const plan::Plan& plan, int index,
+                                     const nlohmann::json& outputs);
+  Result<sql::ClassifiedScript> ClassifyFile(const migrate::MigrationFile& file);
 
   migrate::Session& session_;
   const config::Settings& settings_;
   ExecutorOptions options_;
   Reporter& reporter_;
+  StateTable state_;
+  std::vector<std::unique_ptr<sql::ClassifiedScript>> earlier_;
+  std::vector<std::string> earlier_names_;
+  std::vector<sql::TableName> created_;
+  std::vector<StepReport> last_steps_;
+  std::chrono::steady_clock::time_point started_;
+  int failed_step_ = 0;
 };
 
 // Whether a failed history row of file belongs to a half-applied run that tide can resume.

@@ -6,6 +6,7 @@
 
 #include "exec/executor.h"
 #include "migrate/run_lock.h"
+#include "base/strings.h"
 
 namespace tide::migrate {
 
@@ -28,6 +29,42 @@ std::string NewestVersion(const std::vector<AppliedMigration>& history) {
     if (v.ok() && (!newest || *newest < *v)) newest = *v;
   }
   return newest ? newest->text() : "";
+}
+
+// Plans every pending file before the first one runs, so that a statement tide refuses in the
+// third file stops the run before the first file changes anything.
+Status PlanAhead(Session& session, const config::Settings& settings,
+                 const std::vector<MigrationStatus>& statuses,
+                 const std::vector<const MigrationFile*>& to_run, exec::Reporter& reporter) {
+  exec::Executor planner(session, settings, {}, reporter);
+  for (const auto& s : statuses) {
+    if (s.file && (s.state == State::kSuccess || s.state == State::kOutOfOrder)) {
+      TIDE_TRY(planner.RememberEarlier(*s.file));
+    }
+  }
+  std::string refused;
+  int count = 0;
+  SourceLocation first;
+  for (const auto* file : to_run) {
+    TIDE_ASSIGN(bool resuming, exec::CanResume(session.conn(), session.history(), *file));
+    if (!resuming) {
+      TIDE_ASSIGN(auto plan, planner.Plan(*file));
+      for (const auto& r : plan.refusals) {
+        if (count++ == 0) first = {file->path.string(), r.line, 0};
+        refused += fmt::format("\n  {}:{}: [{}] {}\n    safe way: {}\n    or take the risk: "
+                               "-- tide:allow {} <reason>",
+                               file->path.string(), r.line, r.rule, r.message, r.recipe, r.rule);
+      }
+    }
+    TIDE_TRY(planner.Expect(*file));
+  }
+  if (count == 0) return Ok();
+  return Error::Input(fmt::format("tide will not run {} statement{} as written; nothing was "
+                                  "run:{}",
+                                  count, count == 1 ? "" : "s", refused))
+      .At(first)
+      .WithHint("each one would stall the application; change the file as the safe way says, or "
+                "put the tide:allow comment on the line before the statement");
 }
 
 }  // namespace
@@ -96,7 +133,13 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
 
   exec::ExecutorOptions exec_options;
   exec_options.plain = options.mode == ExecutionMode::kPlain;
+  if (!exec_options.plain) TIDE_TRY(PlanAhead(session, settings, statuses, to_run, reporter));
   exec::Executor executor(session, settings, exec_options, reporter);
+  for (const auto& s : statuses) {
+    if (s.file && (s.state == State::kSuccess || s.state == State::kOutOfOrder)) {
+      TIDE_TRY(executor.RememberEarlier(*s.file));
+    }
+  }
   for (const auto* file : to_run) {
     reporter.Info(fmt::format("Migrating {} ({})", file->Label(), file->script));
     auto started = std::chrono::steady_clock::now();
@@ -105,8 +148,10 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
                      std::chrono::steady_clock::now() - started)
                      .count();
     if (!applied.ok()) return applied.error();
-    reporter.Info(fmt::format("  done in {} ms", ms));
-    result.applied.push_back({file->Label(), file->script, file->VersionText(), ms});
+    reporter.Info(fmt::format("  done in {}", FormatDuration(std::chrono::milliseconds(ms))));
+    result.applied.push_back({file->Label(), file->script, file->VersionText(),
+                              file->description, ms, executor.last_steps()});
+    TIDE_TRY(executor.RememberEarlier(*file));
   }
   TIDE_ASSIGN(auto after, history.Load(conn));
   result.schema_version = NewestVersion(after);

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "config/settings.h"
+#include "exec/executor.h"
 #include "exec/reporter.h"
 #include "migrate/discovery.h"
 #include "migrate/session.h"
@@ -32,7 +33,9 @@ struct MigrationOutcome {
   std::string label;  // "V1.1 add email column"
   std::string script;
   std::string version;
+  std::string description;
   int64_t milliseconds = 0;
+  std::vector<exec::StepReport> steps;  // empty for --plain
 };
 
 struct MigrateResult {

@@ -46,6 +46,7 @@ Step AsWritten(const sql::Classified& c, const std::string& sql_text) {
   s.transactional = c.transactional;
   s.statement = static_cast<int>(c.index);
   s.line = c.line();
+  s.column = c.statement ? c.statement->column : 0;
   return s;
 }
 

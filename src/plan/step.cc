@@ -65,6 +65,7 @@ json Plan::ToJson() const {
               {"own_transaction", s.own_transaction},
               {"statement", s.statement},
               {"line", s.line},
+              {"column", s.column},
               {"why", s.why},
               {"estimated_rows", s.estimated_rows},
               {"object_name", s.object_name},
@@ -108,6 +109,7 @@ Result<Plan> Plan::FromJson(const json& doc) {
       s.own_transaction = j.at("own_transaction").get<bool>();
       s.statement = j.at("statement").get<int>();
       s.line = j.at("line").get<int>();
+      s.column = j.value("column", 0);
       s.why = j.at("why").get<std::string>();
       s.estimated_rows = j.at("estimated_rows").get<int64_t>();
       s.object_name = j.at("object_name").get<std::string>();

@@ -50,6 +50,7 @@ struct Step {
   bool own_transaction = false;  // transactional, but never grouped (long scans, ADD VALUE)
   int statement = -1;          // index of the source statement; -1 for steps tide adds
   int line = 0;
+  int column = 0;              // of the source statement's first character
   std::string why;             // why tide runs it this way ("" when as written)
   int64_t estimated_rows = -1;
   std::optional<BackfillSpec> backfill;

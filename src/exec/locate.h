@@ -1,0 +1,12 @@
+#pragma once
+// Pointing a server error at the file: the statement's position plus the server's cursor.
+
+#include "base/error.h"
+#include "migrate/discovery.h"
+#include "sql/parser.h"
+
+namespace tide::exec {
+
+Error LocateInFile(Error error, const migrate::MigrationFile& file, const sql::Statement& st);
+
+}  // namespace tide::exec

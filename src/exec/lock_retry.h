@@ -1,0 +1,76 @@
+#pragma once
+// Taking a table lock without stalling the application. A lock request that waits blocks every
+// later query on the table (PostgreSQL's lock queue), so tide never waits long for a lock that
+// blocks reads or writes: it first checks that no long transaction holds a conflicting lock
+// (and waits, outside the queue, while one does), then asks with a short lock_timeout, and on
+// SQLSTATE 55P03 (or a deadlock) rolls back and retries with capped exponential backoff and
+// jitter, saying who blocks it. A total budget ends in a clear failure, never an endless queue.
+// Locks that block neither reads nor writes (SHARE UPDATE EXCLUSIVE: VALIDATE, CONCURRENTLY)
+// may simply wait, up to the budget.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "exec/reporter.h"
+#include "pg/connection.h"
+#include "sql/lock.h"
+
+namespace tide::exec {
+
+struct LockPolicy {
+  std::chrono::milliseconds lock_timeout{500};  // per attempt, for locks that block the app
+  std::chrono::milliseconds budget{std::chrono::minutes(5)};  // all attempts of one step
+  std::chrono::milliseconds base_backoff{50};
+  std::chrono::milliseconds max_backoff{2000};
+};
+
+// A session holding a lock on a table tide needs.
+struct Blocker {
+  int pid = 0;
+  std::string application_name;
+  std::string state;
+  double transaction_seconds = 0;
+  std::string query;
+  std::string mode;
+  std::string table;
+  std::string Describe() const;
+};
+
+struct LockStats {
+  int attempts = 0;
+  int lock_timeouts = 0;
+  std::chrono::milliseconds waited{0};  // time spent waiting for blockers or backing off
+};
+
+class LockRetry {
+ public:
+  LockRetry(pg::Connection& conn, LockPolicy policy, Reporter& reporter)
+      : conn_(conn), policy_(policy), reporter_(reporter) {}
+
+  // Runs body until it succeeds. transactional: body runs between BEGIN and COMMIT with
+  // SET LOCAL lock_timeout (the body may do more than the step: tide's own bookkeeping commits
+  // with it); otherwise body runs in autocommit with a session lock_timeout, reset afterwards.
+  // tables: quoted names whose lock holders are checked; lock: the strongest lock body takes.
+  Status Run(const std::string& what, const std::vector<std::string>& tables, sql::Lock lock,
+             bool transactional, const std::function<Status(pg::Connection&)>& body);
+
+  const LockStats& stats() const { return stats_; }
+  // Sessions holding locks on tables that conflict with lock; older_than filters by the age of
+  // their transaction.
+  Result<std::vector<Blocker>> FindBlockers(const std::vector<std::string>& tables,
+                                            sql::Lock lock, double older_than_seconds);
+
+ private:
+  static bool Retryable(const Error& e);
+  std::chrono::milliseconds Backoff(int attempt);
+
+  pg::Connection& conn_;
+  LockPolicy policy_;
+  Reporter& reporter_;
+  LockStats stats_;
+};
+
+}  // namespace tide::exec

@@ -1,0 +1,60 @@
+// `migrate --plain`: a file as Flyway runs it, in one transaction, statements as written. Used to
+// compare tide with a plain run on identical data (rehearse --compare-plain, the benchmarks).
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "exec/executor.h"
+#include "exec/locate.h"
+#include "sql/classify.h"
+
+namespace tide::exec {
+
+Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
+  TIDE_ASSIGN(auto script, ClassifyFile(file));
+  bool transactional = true;
+  for (const auto& c : script.classified) transactional = transactional && c.transactional;
+  pg::Connection& conn = session_.conn();
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - started)
+                                .count());
+  };
+  migrate::AppliedMigration row;
+  row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
+  row.description = file.description;
+  row.script = file.script;
+  row.checksum = file.checksum;
+  row.installed_by = settings_.installed_by;
+
+  if (transactional) TIDE_TRY(conn.Exec("BEGIN"));
+  for (const auto& st : script.statements) {
+    auto ran = conn.Exec(st.text);
+    if (!ran.ok()) {
+      Error error = LocateInFile(std::move(ran).error(), file, st);
+      if (transactional) {
+        (void)conn.Exec("ROLLBACK");
+        return std::move(error).Context(
+            fmt::format("{} failed and was rolled back; nothing of it was applied", file.Label()));
+      }
+      row.success = false;
+      row.execution_time = elapsed_ms();
+      (void)session_.history().Append(conn, row);
+      return std::move(error).Context(fmt::format(
+          "{} failed part-way (it cannot run in one transaction); the statements before line "
+          "{} were applied and a failed row was recorded",
+          file.Label(), st.line));
+    }
+  }
+  row.execution_time = elapsed_ms();
+  Status recorded = session_.history().Append(conn, row);
+  if (!recorded.ok()) {
+    if (transactional) (void)conn.Exec("ROLLBACK");
+    return recorded;
+  }
+  if (transactional) TIDE_TRY(conn.Exec("COMMIT"));
+  return Ok();
+}
+
+}  // namespace tide::exec

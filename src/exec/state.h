@@ -1,0 +1,57 @@
+#pragma once
+// tide's own table beside Flyway's history: one row per migration tide has started, holding the
+// plan it runs, the next step, names it learned on the way and a backfill's checkpoint. Every
+// step's progress is written in the same transaction as the step itself, so after a crash the
+// row says exactly where to resume.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "pg/connection.h"
+
+namespace tide::exec {
+
+inline constexpr const char* kStateTable = "tide_migration_state";
+
+struct MigrationState {
+  std::string script;
+  std::optional<std::string> version;
+  std::string description;
+  int32_t checksum = 0;
+  std::string phase = "neutral";
+  std::string status;  // "running", "failed" or "done"
+  int next_step = 0;
+  int steps = 0;
+  nlohmann::json plan;
+  nlohmann::json outputs = nlohmann::json::object();
+  nlohmann::json checkpoint;  // null, or {"step": i, ...} for the backfill of step i
+  std::string error;
+  std::string started_at;
+  std::string updated_at;
+};
+
+class StateTable {
+ public:
+  explicit StateTable(std::string schema) : schema_(std::move(schema)) {}
+  std::string Qualified() const;
+
+  Status CreateIfMissing(pg::Connection& conn) const;
+  Result<bool> Exists(pg::Connection& conn) const;
+  Result<std::optional<MigrationState>> Load(pg::Connection& conn, const std::string& script) const;
+  // Every row, newest first (for info).
+  Result<std::vector<MigrationState>> LoadAll(pg::Connection& conn) const;
+  // Inserts or replaces the row for state.script, status "running".
+  Status Start(pg::Connection& conn, const MigrationState& state) const;
+  Status Advance(pg::Connection& conn, const std::string& script, int next_step,
+                 const nlohmann::json& outputs) const;
+  Status Finish(pg::Connection& conn, const std::string& script) const;
+  Status Fail(pg::Connection& conn, const std::string& script, const std::string& error) const;
+  Status Delete(pg::Connection& conn, const std::string& script) const;
+
+ private:
+  std::string schema_;
+};
+
+}  // namespace tide::exec
