@@ -92,6 +92,7 @@ int Main(int argc, char** argv) {
   AddInitCommand(app, ctx);
   AddInfoCommand(app, ctx);
   AddValidateCommand(app, ctx);
+  AddPlanCommand(app, ctx);
   AddMigrateCommand(app, ctx);
   AddBaselineCommand(app, ctx);
   AddRepairCommand(app, ctx);

@@ -47,6 +47,7 @@ void AddBaselineCommand(CLI::App& app, Context& ctx);
 void AddRepairCommand(CLI::App& app, Context& ctx);
 void AddSandboxCommand(CLI::App& app, Context& ctx);
 void AddDemoCommand(CLI::App& app, Context& ctx);
+void AddPlanCommand(CLI::App& app, Context& ctx);
 
 // A table for the terminal: columns padded to their widest cell.
 std::string FormatTable(const std::vector<std::string>& header,

@@ -6,6 +6,9 @@
 
 #include "exec/executor.h"
 #include "migrate/run_lock.h"
+#include "exec/state.h"
+#include "plan/catalog.h"
+#include "plan/planner.h"
 #include "base/strings.h"
 
 namespace tide::migrate {
@@ -31,32 +34,58 @@ std::string NewestVersion(const std::vector<AppliedMigration>& history) {
   return newest ? newest->text() : "";
 }
 
+// Every file whose history row says it applied: later plans learn from them.
+Status RememberApplied(exec::Executor& executor, const std::vector<MigrationStatus>& statuses) {
+  for (const auto& s : statuses) {
+    if (s.file && (s.state == State::kSuccess || s.state == State::kOutOfOrder)) {
+      TIDE_TRY(executor.RememberEarlier(*s.file));
+    }
+  }
+  return Ok();
+}
+
+Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
+                                                const config::Settings& settings,
+                                                const std::vector<MigrationStatus>& statuses,
+                                                const std::vector<const MigrationFile*>& to_run,
+                                                exec::Reporter& reporter) {
+  exec::Executor planner(session, settings, {}, reporter);
+  TIDE_TRY(RememberApplied(planner, statuses));
+  exec::StateTable state(session.schema());
+  std::vector<PlannedMigration> out;
+  for (const auto* file : to_run) {
+    PlannedMigration p;
+    p.file = file;
+    TIDE_ASSIGN(auto existing, state.Load(session.conn(), file->script));
+    if (existing && existing->status != "done" && existing->checksum == file->checksum) {
+      TIDE_ASSIGN(p.plan, plan::Plan::FromJson(existing->plan));
+      p.resuming = true;
+      p.next_step = existing->next_step;
+    } else {
+      TIDE_ASSIGN(p.plan, planner.Plan(*file));
+    }
+    TIDE_TRY(planner.Expect(*file));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 // Plans every pending file before the first one runs, so that a statement tide refuses in the
 // third file stops the run before the first file changes anything.
 Status PlanAhead(Session& session, const config::Settings& settings,
                  const std::vector<MigrationStatus>& statuses,
                  const std::vector<const MigrationFile*>& to_run, exec::Reporter& reporter) {
-  exec::Executor planner(session, settings, {}, reporter);
-  for (const auto& s : statuses) {
-    if (s.file && (s.state == State::kSuccess || s.state == State::kOutOfOrder)) {
-      TIDE_TRY(planner.RememberEarlier(*s.file));
-    }
-  }
+  TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, to_run, reporter));
   std::string refused;
   int count = 0;
   SourceLocation first;
-  for (const auto* file : to_run) {
-    TIDE_ASSIGN(bool resuming, exec::CanResume(session.conn(), session.history(), *file));
-    if (!resuming) {
-      TIDE_ASSIGN(auto plan, planner.Plan(*file));
-      for (const auto& r : plan.refusals) {
-        if (count++ == 0) first = {file->path.string(), r.line, 0};
-        refused += fmt::format("\n  {}:{}: [{}] {}\n    safe way: {}\n    or take the risk: "
-                               "-- tide:allow {} <reason>",
-                               file->path.string(), r.line, r.rule, r.message, r.recipe, r.rule);
-      }
+  for (const auto& p : planned) {
+    for (const auto& r : p.plan.refusals) {
+      if (count++ == 0) first = {p.file->path.string(), r.line, 0};
+      refused += fmt::format("\n  {}:{}: [{}] {}\n    safe way: {}\n    or take the risk: "
+                             "-- tide:allow {} <reason>",
+                             p.file->path.string(), r.line, r.rule, r.message, r.recipe, r.rule);
     }
-    TIDE_TRY(planner.Expect(*file));
   }
   if (count == 0) return Ok();
   return Error::Input(fmt::format("tide will not run {} statement{} as written; nothing was "
@@ -65,6 +94,15 @@ Status PlanAhead(Session& session, const config::Settings& settings,
       .At(first)
       .WithHint("each one would stall the application; change the file as the safe way says, or "
                 "put the tide:allow comment on the line before the statement");
+}
+
+// What migrate would run, in order: pending and outdated files, and half-applied ones.
+std::vector<const MigrationFile*> FilesToRun(const std::vector<MigrationStatus>& statuses) {
+  std::vector<const MigrationFile*> out;
+  for (const auto& s : statuses) {
+    if (s.file && (s.WillRun() || s.state == State::kFailed)) out.push_back(s.file);
+  }
+  return out;
 }
 
 }  // namespace
@@ -110,12 +148,7 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     return Error::Failed(text).WithHint(blocking.front().hint);
   }
 
-  std::vector<const MigrationFile*> to_run;
-  for (const auto& s : statuses) {
-    if (!s.file) continue;
-    bool resume = s.state == State::kFailed;
-    if (s.WillRun() || resume) to_run.push_back(s.file);
-  }
+  std::vector<const MigrationFile*> to_run = FilesToRun(statuses);
   if (to_run.empty()) {
     std::string current = NewestVersion(rows);
     reporter.Info(current.empty() ? "Nothing to migrate: no migration is pending."
@@ -135,11 +168,7 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
   exec_options.plain = options.mode == ExecutionMode::kPlain;
   if (!exec_options.plain) TIDE_TRY(PlanAhead(session, settings, statuses, to_run, reporter));
   exec::Executor executor(session, settings, exec_options, reporter);
-  for (const auto& s : statuses) {
-    if (s.file && (s.state == State::kSuccess || s.state == State::kOutOfOrder)) {
-      TIDE_TRY(executor.RememberEarlier(*s.file));
-    }
-  }
+  TIDE_TRY(RememberApplied(executor, statuses));
   for (const auto* file : to_run) {
     reporter.Info(fmt::format("Migrating {} ({})", file->Label(), file->script));
     auto started = std::chrono::steady_clock::now();
@@ -156,6 +185,40 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
   TIDE_ASSIGN(auto after, history.Load(conn));
   result.schema_version = NewestVersion(after);
   return result;
+}
+
+}  // namespace tide::migrate
+
+namespace tide::migrate {
+
+Result<std::vector<PlannedMigration>> PlanPending(Session& session,
+                                                  const config::Settings& settings,
+                                                  const Discovery& discovery,
+                                                  const MigrateOptions& options,
+                                                  exec::Reporter& reporter) {
+  TIDE_ASSIGN(auto rows, session.history().Load(session.conn()));
+  TIDE_ASSIGN(auto target, ResolveTarget(options.target, discovery.migrations, rows));
+  auto statuses = ComputeStatus(discovery.migrations, rows, {target, options.out_of_order});
+  return PlanFiles(session, settings, statuses, FilesToRun(statuses), reporter);
+}
+
+Result<std::vector<PlannedMigration>> PlanOffline(const Discovery& discovery,
+                                                  int64_t small_table_rows) {
+  plan::OfflineCatalog catalog;
+  plan::Planner planner(catalog, {small_table_rows});
+  std::vector<PlannedMigration> out;
+  for (const auto& file : discovery.migrations) {
+    if (file.format != ScriptFormat::kSql) continue;
+    TIDE_ASSIGN(auto script, sql::ClassifyScript(file.content, file.path.string()));
+    PlannedMigration p;
+    p.file = &file;
+    TIDE_ASSIGN(p.plan, planner.PlanScript(script));
+    // Tables created by earlier files are not new here: in production they hold data. Only a
+    // table created earlier in the same file is new (the planner sees that itself).
+    planner.RememberPriorUpdates(script, file.script);
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 }  // namespace tide::migrate

@@ -14,6 +14,7 @@
 #include "migrate/discovery.h"
 #include "migrate/session.h"
 #include "migrate/status.h"
+#include "plan/step.h"
 
 namespace tide::migrate {
 
@@ -47,6 +48,23 @@ struct MigrateResult {
 Result<MigrateResult> Migrate(Session& session, const config::Settings& settings,
                               const Discovery& discovery, const MigrateOptions& options,
                               exec::Reporter& reporter);
+
+struct PlannedMigration {
+  const MigrationFile* file = nullptr;
+  plan::Plan plan;
+  bool resuming = false;  // a half-applied run: its stored plan, from next_step
+  int next_step = 0;
+};
+
+// The plans `migrate` would run now, against the database as it is (no locks, no writes).
+Result<std::vector<PlannedMigration>> PlanPending(Session& session,
+                                                  const config::Settings& settings,
+                                                  const Discovery& discovery,
+                                                  const MigrateOptions& options,
+                                                  exec::Reporter& reporter);
+// Plans of every file, with no database: existing tables are assumed big.
+Result<std::vector<PlannedMigration>> PlanOffline(const Discovery& discovery,
+                                                  int64_t small_table_rows);
 
 // Loads history and computes every migration's state (no locks, no writes).
 Result<std::vector<MigrationStatus>> LoadStatus(Session& session, const Discovery& discovery,

@@ -17,7 +17,7 @@ using sql::ConstraintType;
 namespace {
 
 std::string RowsOf(const TableFacts& f) {
-  if (!f.known) return "a table whose size tide checks when it runs";
+  if (!f.known) return "rows counted when it runs";
   return fmt::format("{} rows", FormatCount(std::max<int64_t>(f.rows, 0)));
 }
 

@@ -30,7 +30,7 @@ std::vector<std::string> LockTables(const sql::Classified& c) {
 }
 
 std::string Rows(const TableFacts& f) {
-  if (!f.known) return "a table of unknown size (tide checks its size when it runs)";
+  if (!f.known) return "rows counted when it runs";
   return fmt::format("{} rows", FormatCount(std::max<int64_t>(f.rows, 0)));
 }
 
@@ -350,9 +350,9 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
                       "transaction, the table lock of the statements before it; tide runs it in "
                       "batches of about 100 ms, each committed on its own, keyed on {}",
                       verb, Rows(facts),
-                      spec.key.empty() ? std::string("physical row ranges (no usable key)")
-                                       : Join(facts.key, ", "));
-  if (!facts.known) s.why += " (the key is read from the catalog when it runs)";
+                      !facts.known     ? std::string("the primary key (read when it runs)")
+                      : spec.key.empty() ? std::string("physical row ranges (no usable key)")
+                                         : Join(facts.key, ", "));
   s.backfill = std::move(spec);
   plan.notes.push_back({static_cast<int>(c.index), c.line(), "batched-backfill", s.why});
   plan.steps.push_back(std::move(s));
