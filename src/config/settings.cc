@@ -287,8 +287,9 @@ lock_timeout = "500ms"
 lock_wait = "5m"
 
 [backfill]
-# Batched UPDATEs aim for batches of this duration; each is its own short transaction.
-target_batch = "100ms"
+# Batched UPDATEs aim for batches of this duration; each is its own short transaction, and an
+# application write to a row of the batch waits at most about this long.
+target_batch = "50ms"
 # Tables with fewer rows than this run statements as written (atomic, in the file's transaction).
 small_table_rows = 10000
 

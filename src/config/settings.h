@@ -25,7 +25,7 @@ struct Flags {
 };
 
 struct BackfillSettings {
-  std::chrono::milliseconds target_batch{100};  // aim for batches this long
+  std::chrono::milliseconds target_batch{50};  // aim for batches this long
   int64_t min_batch = 100;
   int64_t max_batch = 100'000;
   std::chrono::milliseconds pause{0};         // sleep between batches

@@ -123,14 +123,72 @@ Result<BackfillResult> Backfill::Run(const json& checkpoint, int64_t estimated_r
   return result;
 }
 
+// Integer keys are walked by key ranges: one statement per batch, no lookup of the bound. Other
+// keys (text, uuid, composite) look up the batch's last key with an index scan.
+bool Backfill::IntegerKey() const {
+  if (spec_.key.size() != 1 || spec_.key_types.size() != 1) return false;
+  const std::string& t = spec_.key_types[0];
+  return t == "bigint" || t == "integer" || t == "smallint";
+}
+
+Result<std::optional<std::vector<std::string>>> Backfill::NextBound(const Cursor& cursor,
+                                                                    int64_t size) {
+  const size_t n = spec_.key.size();
+  std::string key_cols = Join(spec_.key, ", ");
+  std::string tuple = n == 1 ? key_cols : "(" + key_cols + ")";
+  std::vector<pg::Param> params;
+  std::string where = "true";
+  int p = 1;
+  if (cursor.last) {
+    where = fmt::format("{} > {}", tuple, Placeholders(p, n, spec_.key_types));
+    for (const auto& v : *cursor.last) params.push_back(v);
+    p += static_cast<int>(n);
+  }
+  if (cursor.end) {
+    where += fmt::format(" AND {} <= {}", tuple, Placeholders(p, n, spec_.key_types));
+    for (const auto& v : *cursor.end) params.push_back(v);
+    p += static_cast<int>(n);
+  }
+  using Bound = std::optional<std::vector<std::string>>;
+  auto row_of = [&](const pg::PgResult& r) -> Bound {
+    if (r.rows() == 0 || r.IsNull(0, 0)) return std::nullopt;
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n; ++i) out.push_back(r.Get(0, static_cast<int>(i)));
+    return out;
+  };
+  if (IntegerKey()) {
+    // The next key that exists, then a range of size keys from just before it.
+    TIDE_ASSIGN(auto first, conn_.Query(fmt::format("SELECT min({}) FROM {} WHERE {}", key_cols,
+                                                    spec_.table, where),
+                                        params));
+    Bound lo = row_of(first);
+    if (!lo) return Bound();
+    int64_t upper = std::stoll((*lo)[0]) - 1 + size;
+    if (cursor.end) upper = std::min<int64_t>(upper, std::stoll((*cursor.end)[0]));
+    return Bound(std::vector<std::string>{std::to_string(upper)});
+  }
+  params.push_back(std::to_string(size - 1));
+  TIDE_ASSIGN(auto r, conn_.Query(fmt::format("SELECT {0} FROM {1} WHERE {2} ORDER BY {0} "
+                                              "OFFSET ${3} LIMIT 1",
+                                              key_cols, spec_.table, where, p),
+                                  params));
+  if (Bound b = row_of(r)) return b;
+  // Fewer than size keys are left: the last one ends the batch.
+  params.pop_back();
+  std::vector<std::string> desc;
+  for (const auto& k : spec_.key) desc.push_back(k + " DESC");
+  TIDE_ASSIGN(auto last, conn_.Query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1",
+                                                 key_cols, spec_.table, where, Join(desc, ", ")),
+                                     params));
+  return row_of(last);
+}
+
 Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows) {
   const size_t n = spec_.key.size();
   const std::string keys = KeyList();
-  std::vector<std::string> bare;  // key columns unqualified, for the bound query
-  for (const auto& k : spec_.key) bare.push_back(k);
-  std::string key_cols = Join(bare, ", ");
+  std::string key_cols = Join(spec_.key, ", ");
   std::vector<std::string> desc;
-  for (const auto& k : bare) desc.push_back(k + " DESC");
+  for (const auto& k : spec_.key) desc.push_back(k + " DESC");
 
   if (!spec_.live_end && !cursor.end) {
     // Stop where the table ended when the backfill started, as the statement would have.
@@ -140,6 +198,13 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
     std::vector<std::string> end;
     for (size_t i = 0; i < n; ++i) end.push_back(top.Get(0, static_cast<int>(i)));
     cursor.end = end;
+  }
+  // Progress over an integer key space: the share of the range [min, max] done.
+  std::optional<std::pair<int64_t, int64_t>> span;
+  if (IntegerKey()) {
+    TIDE_ASSIGN(auto mm, conn_.Exec(fmt::format("SELECT min({0}), max({0}) FROM {1}", key_cols,
+                                                spec_.table)));
+    if (mm.rows() && !mm.IsNull(0, 0)) span = {{mm.GetInt(0, 0), mm.GetInt(0, 1)}};
   }
 
   std::string condition;
@@ -155,36 +220,15 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
   result.changed = cursor.changed;
   auto started = Clock::now();
   int64_t size = std::clamp<int64_t>(1000, options_.settings.min_batch, options_.settings.max_batch);
-  double ms_per_row = 0;
+  double ms_per_key = 0;
   const double target_ms = static_cast<double>(options_.settings.target_batch.count());
 
   while (true) {
     TIDE_TRY(Throttle(result));
-    // The batch's upper key: the size-th key after the last one (fewer at the end).
-    std::vector<pg::Param> bp;
-    std::string where = "true";
-    int p = 1;
-    if (cursor.last) {
-      where = fmt::format("({}) > {}", key_cols, Placeholders(p, n, spec_.key_types));
-      for (const auto& v : *cursor.last) bp.push_back(v);
-      p += static_cast<int>(n);
-    }
-    if (cursor.end) {
-      where += fmt::format(" AND ({}) <= {}", key_cols, Placeholders(p, n, spec_.key_types));
-      for (const auto& v : *cursor.end) bp.push_back(v);
-      p += static_cast<int>(n);
-    }
-    bp.push_back(std::to_string(size));
-    std::string bound_sql = fmt::format(
-        "SELECT {0}, count(*) OVER () FROM (SELECT {0} FROM {1} WHERE {2} ORDER BY {0} "
-        "LIMIT ${3}) s ORDER BY {4} LIMIT 1",
-        key_cols, spec_.table, where, p, Join(desc, ", "));
     auto batch_started = Clock::now();
-    TIDE_ASSIGN(auto bound, conn_.Query(bound_sql, bp));
-    if (bound.rows() == 0) break;
-    std::vector<std::string> upper;
-    for (size_t i = 0; i < n; ++i) upper.push_back(bound.Get(0, static_cast<int>(i)));
-    int64_t walked = bound.GetInt(0, static_cast<int>(n));
+    TIDE_ASSIGN(auto bound, NextBound(cursor, size));
+    if (!bound) break;
+    const std::vector<std::string>& upper = *bound;
 
     std::vector<pg::Param> params;
     std::string range;
@@ -198,11 +242,15 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
     for (const auto& v : upper) params.push_back(v);
     q += static_cast<int>(n);
     std::string dml = with_condition(range) + " RETURNING 1";
+    int64_t walked_estimate = size;
+    if (span && cursor.last) {
+      walked_estimate = std::max<int64_t>(0, std::stoll(upper[0]) - std::stoll((*cursor.last)[0]));
+    }
     std::string statement;
     if (sink_) {
       json cp = {{"step", sink_->step},          {"last", upper},
                  {"end", cursor.end ? json(*cursor.end) : json(nullptr)},
-                 {"visited", result.visited + walked}, {"changed", result.changed}};
+                 {"visited", result.visited + walked_estimate}, {"changed", result.changed}};
       statement = fmt::format(
           "WITH tide_batch AS ({}) UPDATE {} SET checkpoint = ${}::jsonb, updated_at = now() "
           "WHERE script = ${} RETURNING (SELECT count(*) FROM tide_batch)",
@@ -214,22 +262,22 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
     }
     TIDE_ASSIGN(int64_t changed, RunBatch(statement, params, result));
     cursor.last = upper;
-    result.visited += walked;
+    result.visited += walked_estimate;
     result.changed += changed;
     ++result.batches;
 
     double took = std::chrono::duration<double, std::milli>(Clock::now() - batch_started).count();
-    double per_row = took / static_cast<double>(std::max<int64_t>(walked, 1));
-    ms_per_row = ms_per_row == 0 ? per_row : 0.7 * ms_per_row + 0.3 * per_row;
-    int64_t desired = static_cast<int64_t>(target_ms / std::max(ms_per_row, 1e-6));
+    double per_key = took / static_cast<double>(std::max<int64_t>(size, 1));
+    ms_per_key = ms_per_key == 0 ? per_key : 0.7 * ms_per_key + 0.3 * per_key;
+    int64_t desired = static_cast<int64_t>(target_ms / std::max(ms_per_key, 1e-6));
     size = std::clamp(desired, size / 2, size * 2);
     size = std::clamp(size, options_.settings.min_batch, options_.settings.max_batch);
 
     double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    reporter_.Update({spec_.label, result.visited, std::max(estimated_rows, result.visited),
+    int64_t total = std::max(estimated_rows, result.visited);
+    reporter_.Update({spec_.label, result.visited, total,
                       secs > 0 ? static_cast<double>(result.visited - cursor.visited) / secs : 0,
                       size});
-    if (walked < 1) break;
     if (options_.settings.pause.count() > 0) std::this_thread::sleep_for(options_.settings.pause);
   }
   result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started);

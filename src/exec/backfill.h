@@ -59,6 +59,9 @@ class Backfill {
   Result<int64_t> RunBatch(const std::string& sql, std::vector<pg::Param> params,
                            BackfillResult& result);
   Status Throttle(BackfillResult& result);
+  bool IntegerKey() const;
+  // The key that ends the next batch of about size keys after cursor.last; nullopt when done.
+  Result<std::optional<std::vector<std::string>>> NextBound(const Cursor& cursor, int64_t size);
   std::string KeyList() const;
   std::string Qualified(const std::string& column) const;
 
