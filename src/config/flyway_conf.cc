@@ -76,8 +76,7 @@ std::vector<std::string> ProcessEnvNames() {
   return names;
 }
 
-Result<FlywayProps> ReadFlywayConf(const fs::path& file, Getenv getenv,
-                                   std::vector<std::string>& warnings) {
+Result<std::vector<Property>> ReadProperties(const fs::path& file, Getenv getenv) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error::Input(fmt::format("cannot read {}", file.string()));
   std::stringstream ss;
@@ -85,7 +84,7 @@ Result<FlywayProps> ReadFlywayConf(const fs::path& file, Getenv getenv,
   std::string text = ExpandEnv(ss.str(), getenv);
   std::vector<std::string> lines = Split(ReplaceAll(ReplaceAll(text, "\r\n", "\n"), "\r", "\n"),
                                          '\n');
-  FlywayProps props;
+  std::vector<Property> props;
   std::string logical;
   int start_line = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -107,23 +106,32 @@ Result<FlywayProps> ReadFlywayConf(const fs::path& file, Getenv getenv,
     }
     // Java properties: the key ends at the first '=', ':' or blank.
     size_t k = logical.find_first_of("=: \t\f");
-    std::string key = logical.substr(0, k);
-    std::string value;
+    Property p{logical.substr(0, k), "", start_line};
     if (k != std::string::npos) {
       size_t v = logical.find_first_not_of(" \t\f", k);
       if (v != std::string::npos && (logical[v] == '=' || logical[v] == ':')) ++v;
       v = logical.find_first_not_of(" \t\f", v == std::string::npos ? logical.size() : v);
-      if (v != std::string::npos) value = logical.substr(v);
+      if (v != std::string::npos) p.value = logical.substr(v);
     }
-    std::string where = fmt::format("{}:{}", file.string(), start_line);
-    if (key.rfind("flyway.", 0) != 0) {
-      warnings.push_back(fmt::format("{}: '{}' is not a Flyway setting (flyway.*); ignored",
-                                     where, key));
-    } else {
-      props[WithoutPrefix(key)] = {value, where, Layer::kFlywayConf};
-    }
+    props.push_back(std::move(p));
     start_line = 0;
     logical.clear();
+  }
+  return props;
+}
+
+Result<FlywayProps> ReadFlywayConf(const fs::path& file, Getenv getenv,
+                                   std::vector<std::string>& warnings) {
+  TIDE_ASSIGN(auto properties, ReadProperties(file, getenv));
+  FlywayProps props;
+  for (const auto& p : properties) {
+    std::string where = fmt::format("{}:{}", file.string(), p.line);
+    if (p.key.rfind("flyway.", 0) != 0) {
+      warnings.push_back(fmt::format("{}: '{}' is not a Flyway setting (flyway.*); ignored",
+                                     where, p.key));
+    } else {
+      props[WithoutPrefix(p.key)] = {p.value, where, Layer::kFlywayConf};
+    }
   }
   return props;
 }

@@ -46,10 +46,19 @@ using Getenv = std::optional<std::string> (*)(const char* name);
 using EnvNames = std::vector<std::string> (*)();  // names of every variable set
 std::vector<std::string> ProcessEnvNames();
 
-// flyway.conf as Flyway reads it: ${VAR} replaced from the environment (empty when unset),
-// backslashes kept as written (Windows paths), a line ending in '\' continued on the next unless
-// that one is blank or a new flyway.* property, '#' and '!' comment lines. Keys that are not
-// flyway.* are reported in warnings.
+struct Property {
+  std::string key;
+  std::string value;
+  int line = 0;  // where the property starts
+};
+
+// A properties file as Flyway reads flyway.conf and V1__x.sql.conf: ${VAR} replaced from the
+// environment (empty when unset), backslashes kept as written (Windows paths), a line ending in
+// '\' continued on the next unless that one is blank or a new flyway.* property, '#' and '!'
+// comment lines, key and value split at the first '=', ':' or blank.
+Result<std::vector<Property>> ReadProperties(const std::filesystem::path& file, Getenv getenv);
+
+// flyway.conf: ReadProperties, keys that are not flyway.* reported in warnings.
 Result<FlywayProps> ReadFlywayConf(const std::filesystem::path& file, Getenv getenv,
                                    std::vector<std::string>& warnings);
 

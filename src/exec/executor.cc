@@ -42,8 +42,9 @@ Error Locate(Error error, const migrate::MigrationFile& file, const sql::Stateme
     }
     size_t abs = st.offset + std::min(byte, st.text.size());
     line = 1, column = 1;
-    for (size_t i = 0; i < abs && i < file.content.size(); ++i) {
-      if (file.content[i] == '\n') {
+    const std::string& text = file.SqlText();
+    for (size_t i = 0; i < abs && i < text.size(); ++i) {
+      if (text[i] == '\n') {
         ++line;
         column = 1;
       } else {
@@ -63,11 +64,13 @@ Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
     return Error::Input(fmt::format("{}: declarative migrations are not supported yet",
                                     file.script));
   }
-  TIDE_ASSIGN(auto statements, sql::ParseScript(file.content, file.path.string()));
+  TIDE_ASSIGN(auto statements, sql::ParseScript(file.SqlText(), file.path.string()));
   bool transactional = true;
   for (const auto& st : statements) {
     if (CannotRunInTransaction(st)) transactional = false;
   }
+  if (file.execute_in_transaction) transactional = *file.execute_in_transaction;
+  const FileHooks* hooks = options_.hooks;
   pg::Connection& conn = session_.conn();
   auto started = std::chrono::steady_clock::now();
   auto elapsed_ms = [&] {
@@ -84,16 +87,25 @@ Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
   row.installed_by = settings_.installed_by;
 
   if (transactional) TIDE_TRY(conn.Exec("BEGIN"));
+  if (hooks && hooks->before_each) {
+    Status before = hooks->before_each();
+    if (!before.ok()) {
+      if (transactional) (void)conn.Exec("ROLLBACK");
+      return before;
+    }
+  }
   for (const auto& st : statements) {
     auto ran = conn.Exec(st.text);
     if (!ran.ok()) {
       Error error = Locate(std::move(ran).error(), file, st);
       if (transactional) {
         (void)conn.Exec("ROLLBACK");
+        if (hooks && hooks->after_each_error) hooks->after_each_error();
         return std::move(error).Context(
             fmt::format("{} failed and was rolled back; nothing of it was applied",
                         file.Label()));
       }
+      if (hooks && hooks->after_each_error) hooks->after_each_error();
       row.success = false;
       row.execution_time = elapsed_ms();
       (void)session_.history().Append(conn, row);
@@ -101,6 +113,13 @@ Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
           "{} failed part-way (it cannot run in one transaction); the statements before line "
           "{} were applied and a failed row was recorded",
           file.Label(), st.line));
+    }
+  }
+  if (hooks && hooks->after_each) {
+    Status after = hooks->after_each();
+    if (!after.ok()) {
+      if (transactional) (void)conn.Exec("ROLLBACK");
+      return after;
     }
   }
   row.success = true;

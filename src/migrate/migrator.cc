@@ -5,6 +5,8 @@
 #include <chrono>
 
 #include "exec/executor.h"
+#include "migrate/callbacks.h"
+#include "migrate/placeholders.h"
 #include "migrate/run_lock.h"
 
 namespace tide::migrate {
@@ -28,6 +30,36 @@ std::string NewestVersion(const std::vector<AppliedMigration>& history) {
     if (v.ok() && (!newest || *newest < *v)) newest = *v;
   }
   return newest ? newest->text() : "";
+}
+
+// Applies files in order with Flyway's callbacks around them: afterVersioned and
+// beforeRepeatables where the repeatables begin (afterVersioned at the end when none do).
+Status ApplyAll(Session& session, const config::Settings& settings, const MigrateOptions& options,
+                const std::vector<MigrationFile>& to_run, CallbackRunner& callbacks,
+                exec::Reporter& reporter, MigrateResult& result) {
+  exec::FileHooks hooks = callbacks.Hooks();
+  exec::ExecutorOptions exec_options;
+  exec_options.plain = options.mode == ExecutionMode::kPlain;
+  exec_options.hooks = callbacks.empty() ? nullptr : &hooks;
+  exec::Executor executor(session, settings, exec_options, reporter);
+  bool previous_versioned = true;
+  for (const auto& file : to_run) {
+    if (previous_versioned && file.kind == MigrationKind::kRepeatable) {
+      TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterVersioned));
+      TIDE_TRY(callbacks.Fire(CallbackEvent::kBeforeRepeatables));
+      previous_versioned = false;
+    }
+    reporter.Info(fmt::format("Migrating {} ({})", file.Label(), file.script));
+    auto started = std::chrono::steady_clock::now();
+    TIDE_TRY(executor.Apply(file));
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count();
+    reporter.Info(fmt::format("  done in {} ms", ms));
+    result.applied.push_back({file.Label(), file.script, file.VersionText(), ms});
+  }
+  if (previous_versioned) TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterVersioned));
+  return Ok();
 }
 
 }  // namespace
@@ -73,11 +105,29 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     return Error::Failed(text).WithHint(blocking.front().hint);
   }
 
-  std::vector<const MigrationFile*> to_run;
+  std::vector<const MigrationFile*> pending;
   for (const auto& s : statuses) {
     if (!s.file) continue;
     bool resume = s.state == State::kFailed;
-    if (s.WillRun() || resume) to_run.push_back(s.file);
+    if (s.WillRun() || resume) pending.push_back(s.file);
+  }
+  // Everything that could refuse to run (an undefined placeholder in a migration or a
+  // callback) is checked before anything runs.
+  TIDE_ASSIGN(Placeholders placeholders, RunPlaceholders(settings, conn, session.schema()));
+  TIDE_ASSIGN(std::vector<MigrationFile> to_run, ResolveAll(pending, placeholders));
+  TIDE_ASSIGN(CallbackRunner callbacks, CallbackRunner::Load(settings, placeholders, conn,
+                                                             reporter));
+  if (options.dry_run) {
+    for (const auto& f : to_run) result.would_apply.push_back(f.Label());
+    result.schema_version = NewestVersion(rows);
+    return result;
+  }
+  TIDE_TRY(callbacks.Fire(CallbackEvent::kBeforeMigrate));
+  Status applied = ApplyAll(session, settings, options, to_run, callbacks, reporter, result);
+  if (!applied.ok()) {
+    Status after_error = callbacks.Fire(CallbackEvent::kAfterMigrateError);
+    if (!after_error.ok()) reporter.Warn(after_error.error().ToString());
+    return applied.error();
   }
   if (to_run.empty()) {
     std::string current = NewestVersion(rows);
@@ -85,29 +135,10 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
                                   : fmt::format("Schema is up to date at version {}; nothing to "
                                                 "migrate.",
                                                 current));
-    result.schema_version = current;
-    return result;
+  } else {
+    TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterMigrateApplied));
   }
-  if (options.dry_run) {
-    for (const auto* f : to_run) result.would_apply.push_back(f->Label());
-    result.schema_version = NewestVersion(rows);
-    return result;
-  }
-
-  exec::ExecutorOptions exec_options;
-  exec_options.plain = options.mode == ExecutionMode::kPlain;
-  exec::Executor executor(session, settings, exec_options, reporter);
-  for (const auto* file : to_run) {
-    reporter.Info(fmt::format("Migrating {} ({})", file->Label(), file->script));
-    auto started = std::chrono::steady_clock::now();
-    Status applied = executor.Apply(*file);
-    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - started)
-                     .count();
-    if (!applied.ok()) return applied.error();
-    reporter.Info(fmt::format("  done in {} ms", ms));
-    result.applied.push_back({file->Label(), file->script, file->VersionText(), ms});
-  }
+  TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterMigrate));
   TIDE_ASSIGN(auto after, history.Load(conn));
   result.schema_version = NewestVersion(after);
   return result;
