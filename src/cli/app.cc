@@ -36,10 +36,13 @@ const char* kFooter =
     "Exit codes: 0 ok, 1 a check or migration failed, 2 bad usage or input, 3 a gate refused.\n"
     "Run 'tide COMMAND --help' for a command's own flags and examples.";
 
+// What a bug report needs: tide's version and the versions of the two libraries that decide
+// how it talks to the server and reads SQL.
 std::string VersionText() {
   int libpq = PQlibVersion();
-  return fmt::format("tide {} (libpq {}.{}, libpg_query for the PostgreSQL {} grammar)",
-                     TIDE_VERSION, libpq / 10000, libpq % 10000, PG_VERSION);
+  return fmt::format("tide {}\nlibpq {}.{}\nlibpg_query {} (PostgreSQL {} grammar)",
+                     TIDE_VERSION, libpq / 10000, libpq % 10000, TIDE_PG_QUERY_VERSION,
+                     PG_VERSION);
 }
 
 void PrintError(const Error& error, bool json) {
@@ -108,6 +111,7 @@ int Main(int argc, char** argv) {
   AddRepairCommand(app, ctx);
   AddSandboxCommand(app, ctx);
   AddDemoCommand(app, ctx);
+  AddGenerateCommand(app, ctx);
 
   try {
     app.parse(argc, argv);
