@@ -47,8 +47,9 @@ TEST_F(CliFlywayTest, MavenProjectMigratesWithPlainTideMigrateAndFlywaysHistory)
       << r.err;
 
   // What Flyway records for these files: its description, type and script rules, and its CRC32
-  // over the lines of the file as written (computed independently, with Python's zlib.crc32, from
-  // the fixture files: placeholders do not enter the checksum).
+  // over the lines (computed independently, with Python's zlib.crc32): of the file as written
+  // for a versioned migration, of the text with placeholders replaced for a repeatable
+  // (Flyway's SqlMigrationResolver), here team=billing and defaultSchema=customers_app.
   pg::PgResult rows = Sql(
       "SELECT installed_rank, coalesce(version, '-'), description, type, script, "
       "coalesce(checksum::text, '-'), installed_by, success "
@@ -64,7 +65,7 @@ TEST_F(CliFlywayTest, MavenProjectMigratesWithPlainTideMigrateAndFlywaysHistory)
       "2|1|create customers|SQL|V1__create_customers.sql|658452206|postgres|t",
       "3|1.1|add email column|SQL|V1.1__add_email_column.sql|1366980403|postgres|t",
       "4|1.2|index customers email|SQL|V1.2__index_customers_email.sql|-962917540|postgres|t",
-      "5|-|customer emails|SQL|views/R__customer_emails.sql|-2113640815|postgres|t"};
+      "5|-|customer emails|SQL|views/R__customer_emails.sql|-2010397488|postgres|t"};
   EXPECT_EQ(got, want);
 
   // The placeholders reached the server, built-ins included.
@@ -92,6 +93,19 @@ TEST_F(CliFlywayTest, MavenProjectMigratesWithPlainTideMigrateAndFlywaysHistory)
   ASSERT_EQ(r.exit_code, 0) << r.all();
   auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["schema_version"], "1.2");
+
+  // Another value for ${team}: the repeatable that uses it runs again, with the new checksum;
+  // V1, which uses it too, keeps its raw checksum and stays valid.
+  r = Tide({"-Dflyway.placeholders.team=payments", "migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(Value("SELECT string_agg(checksum::text, ',' ORDER BY installed_rank) FROM "
+                  "customers_app.flyway_schema_history WHERE script LIKE '%R__%'"),
+            "-2010397488,778462791");
+  EXPECT_EQ(Value("SELECT count(*) FROM customers_app.flyway_schema_history"), "6");
+  r = Tide({"-Dflyway.placeholders.team=payments", "validate"});
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  r = Tide({"validate"});  // back to billing: the applied repeatable is outdated, not invalid
+  EXPECT_EQ(r.exit_code, 0) << r.all();
 }
 
 TEST_F(CliFlywayTest, SeedsMavenTargetWorksAsADefine) {

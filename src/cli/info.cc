@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "migrate/placeholders.h"
 #include "base/strings.h"
 #include "migrate/migrator.h"
 #include "pg/connection.h"
@@ -71,6 +72,7 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   std::vector<migrate::AppliedMigration> history;
   TIDE_ASSIGN(auto history_rows, session.history().Load(session.conn()));
   TIDE_ASSIGN(auto target, migrate::ResolveTarget(options.target.value_or(settings->target),

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "migrate/placeholders.h"
 #include "migrate/migrator.h"
 
 namespace tide::cli {
@@ -18,6 +19,7 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   if (flags.plain) flags.options.mode = migrate::ExecutionMode::kPlain;
   flags.options.target = flags.target.value_or(settings->target);
   flags.options.out_of_order = flags.options.out_of_order || settings->out_of_order;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/strings.h"
+#include "migrate/checksum.h"
 
 namespace tide::migrate {
 
@@ -104,6 +105,21 @@ Status ResolveSql(MigrationFile& file, const Placeholders& placeholders) {
                                                    file.path.filename().string(),
                                                    file.path.string()));
   file.sql = std::move(sql);
+  if (file.kind == MigrationKind::kRepeatable && placeholders.enabled) {
+    file.checksum = FlywayChecksum(*file.sql);
+  }
+  return Ok();
+}
+
+Status ResolveRepeatables(const config::Settings& settings, pg::Connection& conn,
+                          const std::string& schema, Discovery& discovery) {
+  bool any = false;
+  for (const auto& f : discovery.migrations) any |= f.kind == MigrationKind::kRepeatable;
+  if (!any || !settings.placeholders.enabled) return Ok();
+  TIDE_ASSIGN(Placeholders placeholders, RunPlaceholders(settings, conn, schema));
+  for (auto& f : discovery.migrations) {
+    if (f.kind == MigrationKind::kRepeatable) TIDE_TRY(ResolveSql(f, placeholders));
+  }
   return Ok();
 }
 

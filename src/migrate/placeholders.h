@@ -2,8 +2,10 @@
 // Flyway's placeholders: ${name} in a script replaced by its configured value before the script
 // is parsed or run, with Flyway's built-ins (${flyway:defaultSchema}, ${flyway:user},
 // ${flyway:database}, ${flyway:timestamp}, ${flyway:filename}, ${flyway:table}, ...).
-// As in Flyway, the whole text is replaced (comments and strings too), a replaced value is not
-// scanned again, and the checksum stays that of the file as written.
+// As in Flyway, the whole text is replaced (comments and strings too) and a replaced value is
+// not scanned again. Checksums follow Flyway's SqlMigrationResolver: a versioned migration's is
+// that of the file as written; a repeatable's, when replacement is on, that of the replaced
+// text, so that a changed value runs it again.
 
 #include <map>
 #include <string>
@@ -39,8 +41,13 @@ Result<std::string> ReplacePlaceholders(std::string_view text, const Placeholder
                                         const std::string& file_name, const std::string& path);
 
 // Sets file.sql from file.content (a copy of content when replacement is off, globally or in
-// the file's .sql.conf).
+// the file's .sql.conf); for a repeatable whose text was replaced, also its checksum.
 Status ResolveSql(MigrationFile& file, const Placeholders& placeholders);
+
+// Resolves every repeatable of discovery with a run's placeholders, so that info, validate,
+// migrate and repair compare the checksums Flyway would. Call it after Session::Open.
+Status ResolveRepeatables(const config::Settings& settings, pg::Connection& conn,
+                          const std::string& schema, Discovery& discovery);
 
 // Copies of files with sql resolved, in the same order: a run checks every file it will run
 // before it runs the first.

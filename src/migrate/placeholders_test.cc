@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "migrate/checksum.h"
+
 namespace tide::migrate {
 namespace {
 
@@ -67,6 +69,21 @@ TEST(PlaceholdersTest, ResolveSqlKeepsContentAndChecksum) {
   f.placeholder_replacement = false;  // placeholderReplacement=false in V1__a.sql.conf
   ASSERT_TRUE(ResolveSql(f, Make()).ok());
   EXPECT_EQ(f.SqlText(), "CREATE SCHEMA ${owner};");
+}
+
+TEST(PlaceholdersTest, RepeatableChecksumIsOfTheReplacedText) {
+  MigrationFile r;
+  r.kind = MigrationKind::kRepeatable;
+  r.path = "db/R__v.sql";
+  r.content = "CREATE VIEW v AS SELECT '${owner}';";
+  r.checksum = FlywayChecksum(r.content);
+  ASSERT_TRUE(ResolveSql(r, Make()).ok());
+  EXPECT_EQ(r.checksum, FlywayChecksum("CREATE VIEW v AS SELECT 'app_owner';"));
+  Placeholders off = Make();
+  off.enabled = false;
+  r.checksum = FlywayChecksum(r.content);
+  ASSERT_TRUE(ResolveSql(r, off).ok());
+  EXPECT_EQ(r.checksum, FlywayChecksum(r.content));
 }
 
 }  // namespace
