@@ -10,9 +10,9 @@ class CliFlywayCallbacksTest : public DbTest {
  protected:
   void SetUp() override {
     DbTest::SetUp();
-    for (const char* event : {"beforeRepeatables", "beforeEachMigrate", "afterEachMigrate",
-                              "afterEachMigrateError", "afterMigrateApplied", "afterVersioned",
-                              "afterMigrateError", "afterMigrate"}) {
+    for (const char* event :
+         {"beforeRepeatables", "beforeEachMigrate", "afterEachMigrate", "afterEachMigrateError",
+          "afterMigrateApplied", "afterVersioned", "afterMigrateError", "afterMigrate"}) {
       Log(event, event);
     }
     dir_.Write("migrations/beforeMigrate.sql",

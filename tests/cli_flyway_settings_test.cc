@@ -40,8 +40,8 @@ TEST_F(CliFlywaySettingsTest, FlywayConfWithJdbcUrl) {
   auto s = Sources({});
   EXPECT_EQ(s["url"].first, "user=deployer dbname=orders host=db.internal port=6543");
   EXPECT_EQ(s["url"].second, "flyway.conf:1");
-  EXPECT_EQ(s["history_table"], std::make_pair(std::string("schema_history"),
-                                                std::string("flyway.conf:4")));
+  EXPECT_EQ(s["history_table"],
+            std::make_pair(std::string("schema_history"), std::string("flyway.conf:4")));
   EXPECT_EQ(s["locations"].first, "sql/common, src/main/resources/db/migration");
   EXPECT_EQ(s["out_of_order"].first, "true");
   EXPECT_EQ(s["baseline_version"].first, "3");
@@ -70,8 +70,7 @@ TEST_F(CliFlywaySettingsTest, FlywayTomlEnvironmentChosenByFlag) {
   EXPECT_EQ(staging["history_table"].first, "staging_history");
   EXPECT_EQ(staging["locations"].first, "sql");
   // The environment variable Flyway documents chooses it too.
-  EXPECT_EQ(Sources({}, {"flyway_environment=staging"})["history_table"].first,
-            "staging_history");
+  EXPECT_EQ(Sources({}, {"flyway_environment=staging"})["history_table"].first, "staging_history");
   TideRun missing = RunTide({"--environment", "prod", "info", "--sources"}, dir_.path());
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("no environment 'prod'"), std::string::npos) << missing.err;
@@ -87,24 +86,23 @@ TEST_F(CliFlywaySettingsTest, EachLayerBeatsTheOneBelow) {
 
   dir_.Write("tide.toml", "schema = \"from_tide_toml\"\n[placeholders]\nowner = \"tide\"\n");
   s = Sources({});
-  EXPECT_EQ(s["schema"], std::make_pair(std::string("from_tide_toml"),
-                                        std::string("tide.toml:1")));
-  EXPECT_EQ(s["placeholders.owner"], std::make_pair(std::string("tide"),
-                                                    std::string("tide.toml:3")));
+  EXPECT_EQ(s["schema"], std::make_pair(std::string("from_tide_toml"), std::string("tide.toml:1")));
+  EXPECT_EQ(s["placeholders.owner"],
+            std::make_pair(std::string("tide"), std::string("tide.toml:3")));
 
   std::vector<std::string> env = {"FLYWAY_SCHEMAS=from_flyway_env",
                                   "FLYWAY_PLACEHOLDERS_OWNER=env"};
   s = Sources({}, env);
-  EXPECT_EQ(s["schema"], std::make_pair(std::string("from_flyway_env"),
-                                        std::string("env FLYWAY_SCHEMAS")));
+  EXPECT_EQ(s["schema"],
+            std::make_pair(std::string("from_flyway_env"), std::string("env FLYWAY_SCHEMAS")));
   EXPECT_EQ(s["placeholders.owner"].first, "env");
 
   env.push_back("TIDE_SCHEMA=from_tide_env");
   EXPECT_EQ(Sources({}, env)["schema"].first, "from_tide_env");
 
   s = Sources({"-Dflyway.schemas=from_define", "-Dflyway.placeholders.owner=define"}, env);
-  EXPECT_EQ(s["schema"], std::make_pair(std::string("from_define"),
-                                        std::string("flag -Dflyway.schemas")));
+  EXPECT_EQ(s["schema"],
+            std::make_pair(std::string("from_define"), std::string("flag -Dflyway.schemas")));
   EXPECT_EQ(s["placeholders.owner"].first, "define");
 
   s = Sources({"-Dflyway.schemas=from_define", "--schema", "from_flag"}, env);
@@ -149,8 +147,7 @@ TEST_F(CliFlywaySettingsTest, BadValuesAreInputErrorsNamingTheirSource) {
   dir_.Write("flyway.conf", "flyway.outOfOrder=yes\n");
   TideRun r = RunTide({"info", "--sources"}, dir_.path());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("flyway.conf:1: flyway.outOfOrder must be true or false"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("flyway.conf:1: flyway.outOfOrder must be true or false"), std::string::npos)
       << r.err;
   dir_.Write("flyway.conf", "flyway.url=jdbc:mysql://h/app\n");
   r = RunTide({"info", "--sources"}, dir_.path());

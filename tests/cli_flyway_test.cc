@@ -42,18 +42,17 @@ TEST_F(CliFlywayTest, MavenProjectMigratesWithPlainTideMigrateAndFlywaysHistory)
   TideRun r = Tide({"migrate"});
   ASSERT_EQ(r.exit_code, 0) << r.all();
   // flyway.connectRetries has no meaning in tide: named, not silently dropped.
-  EXPECT_NE(r.err.find("flyway.conf:12: flyway.connectRetries is not supported"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("flyway.conf:12: flyway.connectRetries is not supported"), std::string::npos)
       << r.err;
 
   // What Flyway records for these files: its description, type and script rules, and its CRC32
   // over the lines (computed independently, with Python's zlib.crc32): of the file as written
   // for a versioned migration, of the text with placeholders replaced for a repeatable
   // (Flyway's SqlMigrationResolver), here team=billing and defaultSchema=customers_app.
-  pg::PgResult rows = Sql(
-      "SELECT installed_rank, coalesce(version, '-'), description, type, script, "
-      "coalesce(checksum::text, '-'), installed_by, success "
-      "FROM customers_app.flyway_schema_history ORDER BY installed_rank");
+  pg::PgResult rows =
+      Sql("SELECT installed_rank, coalesce(version, '-'), description, type, script, "
+          "coalesce(checksum::text, '-'), installed_by, success "
+          "FROM customers_app.flyway_schema_history ORDER BY installed_rank");
   std::vector<std::string> got;
   for (int i = 0; i < rows.rows(); ++i) {
     std::string line;
@@ -127,7 +126,8 @@ TEST_F(CliFlywayTest, SeedsMavenTargetWorksAsADefine) {
 TEST_F(CliFlywayTest, MissingPlaceholderStopsBeforeAnythingRunsNamingFileAndLine) {
   fs::path migrations = dir_.path() / "src/main/resources/db/migration";
   fs::path bad = migrations / "V1.3__grant_reader.sql";
-  std::ofstream(bad) << "-- readers may read customers\n\nGRANT SELECT ON customers TO ${reader_role};\n";
+  std::ofstream(bad)
+      << "-- readers may read customers\n\nGRANT SELECT ON customers TO ${reader_role};\n";
   TideRun r = Tide({"migrate"});
   EXPECT_EQ(r.exit_code, 2) << r.all();
   EXPECT_NE(r.err.find("V1.3__grant_reader.sql:3:30"), std::string::npos) << r.err;

@@ -16,9 +16,8 @@ namespace {
 
 std::vector<const CLI::App*> Visible(const CLI::App& app) {
   std::vector<const CLI::App*> out;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) {
-         return !s->get_group().empty();
-       })) {
+  for (const CLI::App* sub :
+       app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
     out.push_back(sub);
   }
   return out;
@@ -65,15 +64,16 @@ std::string ManPage(const CLI::App& app) {
   out += Verbatim(HelpText(app, "tide"));
   out += ".SH COMMANDS\n";
   AddCommandSections(app, "tide", out);
-  out += ".SH FILES\n"
-         ".TP\n.I tide.toml\ntide's settings in the current folder.\n"
-         ".TP\n.I flyway.conf\\fR, \\fIflyway.toml\n"
-         "a Flyway project's settings, read as Flyway reads them (below tide.toml).\n"
-         ".SH \"EXIT STATUS\"\n"
-         "0 ok, 1 a check or migration failed, 2 bad usage or input (nothing was touched), "
-         "3 a gate refused.\n"
-         ".SH \"SEE ALSO\"\n"
-         ".BR psql (1),\n.BR pg_ctl (1)\n";
+  out +=
+      ".SH FILES\n"
+      ".TP\n.I tide.toml\ntide's settings in the current folder.\n"
+      ".TP\n.I flyway.conf\\fR, \\fIflyway.toml\n"
+      "a Flyway project's settings, read as Flyway reads them (below tide.toml).\n"
+      ".SH \"EXIT STATUS\"\n"
+      "0 ok, 1 a check or migration failed, 2 bad usage or input (nothing was touched), "
+      "3 a gate refused.\n"
+      ".SH \"SEE ALSO\"\n"
+      ".BR psql (1),\n.BR pg_ctl (1)\n";
   return out;
 }
 

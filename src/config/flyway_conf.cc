@@ -1,13 +1,13 @@
 #include "config/flyway_conf.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "base/strings.h"
 
@@ -20,17 +20,51 @@ namespace fs = std::filesystem;
 namespace {
 
 // Every setting whose FLYWAY_* variable tide reads; what each means is MergeFlyway's business.
-constexpr const char* kEnvKeys[] = {
-    "url", "user", "password", "schemas", "defaultSchema", "table", "tablespace", "locations",
-    "target", "outOfOrder", "baselineVersion", "baselineDescription", "baselineOnMigrate",
-    "installedBy", "placeholderPrefix", "placeholderSuffix", "placeholderReplacement",
-    "placeholderSeparator", "skipDefaultCallbacks", "callbacks", "encoding", "validateOnMigrate",
-    "cleanDisabled", "mixed", "group", "createSchemas", "driver", "connectRetries",
-    "connectRetriesInterval", "initSql", "ignoreMigrationPatterns", "cherryPick",
-    "validateMigrationNaming", "sqlMigrationPrefix", "sqlMigrationSeparator",
-    "sqlMigrationSuffixes", "repeatableSqlMigrationPrefix", "resolvers", "skipDefaultResolvers",
-    "lockRetryCount", "failOnMissingLocations", "licenseKey", "outputQueryResults",
-    "executeInTransaction", "workingDirectory"};
+constexpr const char* kEnvKeys[] = {"url",
+                                    "user",
+                                    "password",
+                                    "schemas",
+                                    "defaultSchema",
+                                    "table",
+                                    "tablespace",
+                                    "locations",
+                                    "target",
+                                    "outOfOrder",
+                                    "baselineVersion",
+                                    "baselineDescription",
+                                    "baselineOnMigrate",
+                                    "installedBy",
+                                    "placeholderPrefix",
+                                    "placeholderSuffix",
+                                    "placeholderReplacement",
+                                    "placeholderSeparator",
+                                    "skipDefaultCallbacks",
+                                    "callbacks",
+                                    "encoding",
+                                    "validateOnMigrate",
+                                    "cleanDisabled",
+                                    "mixed",
+                                    "group",
+                                    "createSchemas",
+                                    "driver",
+                                    "connectRetries",
+                                    "connectRetriesInterval",
+                                    "initSql",
+                                    "ignoreMigrationPatterns",
+                                    "cherryPick",
+                                    "validateMigrationNaming",
+                                    "sqlMigrationPrefix",
+                                    "sqlMigrationSeparator",
+                                    "sqlMigrationSuffixes",
+                                    "repeatableSqlMigrationPrefix",
+                                    "resolvers",
+                                    "skipDefaultResolvers",
+                                    "lockRetryCount",
+                                    "failOnMissingLocations",
+                                    "licenseKey",
+                                    "outputQueryResults",
+                                    "executeInTransaction",
+                                    "workingDirectory"};
 
 // outOfOrder -> OUT_OF_ORDER
 std::string UpperSnake(std::string_view camel) {
@@ -82,8 +116,8 @@ Result<std::vector<Property>> ReadProperties(const fs::path& file, Getenv getenv
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ExpandEnv(ss.str(), getenv);
-  std::vector<std::string> lines = Split(ReplaceAll(ReplaceAll(text, "\r\n", "\n"), "\r", "\n"),
-                                         '\n');
+  std::vector<std::string> lines =
+      Split(ReplaceAll(ReplaceAll(text, "\r\n", "\n"), "\r", "\n"), '\n');
   std::vector<Property> props;
   std::string logical;
   int start_line = 0;
@@ -98,8 +132,8 @@ Result<std::vector<Property>> ReadProperties(const fs::path& file, Getenv getenv
     }
     // A trailing backslash continues the value, unless what follows is blank or a new property
     // (then it is a literal backslash, e.g. the end of a Windows path).
-    bool next_continues = i + 1 < lines.size() && !Trim(lines[i + 1]).empty() &&
-                          !IsPropertyLine(lines[i + 1]);
+    bool next_continues =
+        i + 1 < lines.size() && !Trim(lines[i + 1]).empty() && !IsPropertyLine(lines[i + 1]);
     if (!logical.empty() && logical.back() == '\\' && next_continues) {
       logical.pop_back();
       continue;
@@ -127,8 +161,8 @@ Result<FlywayProps> ReadFlywayConf(const fs::path& file, Getenv getenv,
   for (const auto& p : properties) {
     std::string where = fmt::format("{}:{}", file.string(), p.line);
     if (p.key.rfind("flyway.", 0) != 0) {
-      warnings.push_back(fmt::format("{}: '{}' is not a Flyway setting (flyway.*); ignored",
-                                     where, p.key));
+      warnings.push_back(
+          fmt::format("{}: '{}' is not a Flyway setting (flyway.*); ignored", where, p.key));
     } else {
       props[WithoutPrefix(p.key)] = {p.value, where, Layer::kFlywayConf};
     }
@@ -143,8 +177,8 @@ std::string ExpandTomlEnv(const std::string& text, Getenv getenv) {
   static const std::regex kVar(R"(\$\{env\.([A-Za-z0-9_]+)\})");
   std::string out;
   size_t last = 0;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kVar);
-       it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kVar); it != std::sregex_iterator();
+       ++it) {
     out += text.substr(last, it->position() - last);
     out += getenv((*it)[1].str().c_str()).value_or("");
     last = it->position() + it->length();
@@ -182,8 +216,7 @@ void AddTomlTable(const toml::table& table, const std::string& prefix, const fs:
     }
     auto text = TomlText(node, getenv);
     if (!text) {
-      warnings.push_back(fmt::format("{}: '{}' has a value tide cannot read; ignored", where,
-                                     key));
+      warnings.push_back(fmt::format("{}: '{}' has a value tide cannot read; ignored", where, key));
       continue;
     }
     props[key] = {*text, where, Layer::kFlywayToml};

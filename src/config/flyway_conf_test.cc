@@ -107,8 +107,8 @@ TEST_F(FlywayConfTest, EnvironmentVariablesAndDefines) {
   EXPECT_EQ(env.count("url"), 0u);
 
   std::vector<std::string> warnings;
-  auto defines = ReadFlywayDefines({"flyway.target=1.1", "flyway.placeholders.a=x=y", "foo=1"},
-                                   warnings);
+  auto defines =
+      ReadFlywayDefines({"flyway.target=1.1", "flyway.placeholders.a=x=y", "foo=1"}, warnings);
   ASSERT_TRUE(defines.ok());
   EXPECT_EQ((*defines)["target"].value, "1.1");
   EXPECT_EQ((*defines)["target"].layer, Layer::kDefine);
@@ -127,8 +127,7 @@ TEST(FlywayLocationTest, FilesystemClasspathAndBare) {
   EXPECT_EQ(ResolveLocation("filesystem:db/sql", "", true), fs::path("db/sql"));
   EXPECT_EQ(ResolveLocation("classpath:db/migration", "", false),
             fs::path("src/main/resources/db/migration"));
-  EXPECT_EQ(ResolveLocation("db/migration", "", true),
-            fs::path("src/main/resources/db/migration"));
+  EXPECT_EQ(ResolveLocation("db/migration", "", true), fs::path("src/main/resources/db/migration"));
   EXPECT_EQ(ResolveLocation("migrations", "/proj", false), fs::path("/proj/migrations"));
 }
 

@@ -16,8 +16,8 @@ namespace {
 Result<bool> ParseBool(const std::string& key, const FlywayValue& v) {
   if (v.value == "true") return true;
   if (v.value == "false") return false;
-  return Error::Input(fmt::format("{}: flyway.{} must be true or false, not '{}'", v.source, key,
-                                  v.value));
+  return Error::Input(
+      fmt::format("{}: flyway.{} must be true or false, not '{}'", v.source, key, v.value));
 }
 
 // Settings whose Flyway default is what tide does anyway: accepted at that value, warned
@@ -46,14 +46,19 @@ constexpr Fixed kFixed[] = {
 const std::set<std::string> kAccepted = {
     "cleanDisabled",  // tide has no clean command
     "mixed",          // tide decides each file's transaction from its statements
-    "validateMigrationNaming", "failOnMissingLocations", "environment", "configFiles",
-    "user", "password",  // used with url
+    "validateMigrationNaming",
+    "failOnMissingLocations",
+    "environment",
+    "configFiles",
+    "user",
+    "password",  // used with url
 };
 
 std::string Lower(const std::string& s) { return ToLower(s); }
 
-Status ApplyOne(const std::string& key, const FlywayValue& v, const FlywayProps& all,
-                Settings& s) {
+// Where to connect and what to read: url, schemas, table, locations. False: not one of these.
+Result<bool> ApplyWhere(const std::string& key, const FlywayValue& v, const FlywayProps& all,
+                        Settings& s) {
   auto set_source = [&](const std::string& name) { s.sources[name] = v.source; };
   if (key == "url") {
     auto get = [&](const char* k) -> std::optional<std::string> {
@@ -89,7 +94,16 @@ Status ApplyOne(const std::string& key, const FlywayValue& v, const FlywayProps&
       if (!Trim(part).empty()) s.locations.push_back(ResolveLocation(part, "", true));
     }
     set_source("locations");
-  } else if (key == "target") {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// How to migrate: target, outOfOrder, baseline, placeholders, callbacks. False: not one of these.
+Result<bool> ApplyHow(const std::string& key, const FlywayValue& v, Settings& s) {
+  auto set_source = [&](const std::string& name) { s.sources[name] = v.source; };
+  if (key == "target") {
     s.target = v.value;
     set_source("target");
   } else if (key == "outOfOrder") {
@@ -121,7 +135,18 @@ Status ApplyOne(const std::string& key, const FlywayValue& v, const FlywayProps&
     TIDE_ASSIGN(bool skip, ParseBool(key, v));
     s.sql_callbacks = !skip;
     set_source("sql_callbacks");
-  } else if (!kAccepted.count(key)) {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Status ApplyOne(const std::string& key, const FlywayValue& v, const FlywayProps& all, Settings& s) {
+  TIDE_ASSIGN(bool done, ApplyWhere(key, v, all, s));
+  if (!done) {
+    TIDE_ASSIGN(done, ApplyHow(key, v, s));
+  }
+  if (!done && !kAccepted.count(key)) {
     for (const auto& f : kFixed) {
       if (key != f.key) continue;
       if (Lower(std::string(Trim(v.value))) != Lower(f.value)) {
@@ -151,8 +176,8 @@ Result<FlywayProps> ReadFlywaySources(const Flags& flags, Getenv getenv, EnvName
     for (const auto& f : Split(it->second.value, ',')) {
       fs::path p(std::string(Trim(f)));
       if (!fs::exists(p)) {
-        return Error::Usage(fmt::format("{}: config file '{}' does not exist", it->second.source,
-                                        p.string()));
+        return Error::Usage(
+            fmt::format("{}: config file '{}' does not exist", it->second.source, p.string()));
       }
       conf_files.push_back(p);
     }
@@ -171,15 +196,16 @@ Result<FlywayProps> ReadFlywaySources(const Flags& flags, Getenv getenv, EnvName
       if (auto it = early.find("environment"); it != early.end()) environment = it->second.value;
     }
     if (environment.empty()) {
-      environment = getenv("flyway_environment").value_or(getenv("FLYWAY_ENVIRONMENT").value_or(""));
+      environment =
+          getenv("flyway_environment").value_or(getenv("FLYWAY_ENVIRONMENT").value_or(""));
     }
-    TIDE_ASSIGN(FlywayProps toml, ReadFlywayToml("flyway.toml", environment, getenv,
-                                                 s.warnings));
+    TIDE_ASSIGN(FlywayProps toml, ReadFlywayToml("flyway.toml", environment, getenv, s.warnings));
     MergeProps(all, toml);
     s.flyway_files.push_back("flyway.toml");
   } else if (flags.environment) {
-    return Error::Usage("--environment chooses an environment of flyway.toml, and there is none "
-                        "in this folder");
+    return Error::Usage(
+        "--environment chooses an environment of flyway.toml, and there is none "
+        "in this folder");
   }
   MergeProps(all, env);
   MergeProps(all, defines);
@@ -201,9 +227,9 @@ void FinishFlyway(const FlywayProps& props, Settings& s) {
   for (const char* key : {"user", "password"}) {
     auto it = props.find(key);
     if (it == props.end()) continue;
-    s.warnings.push_back(fmt::format(
-        "{}: flyway.{} was not used: the database URL comes from {}, not flyway.url",
-        it->second.source, key, s.sources["url"]));
+    s.warnings.push_back(
+        fmt::format("{}: flyway.{} was not used: the database URL comes from {}, not flyway.url",
+                    it->second.source, key, s.sources["url"]));
   }
 }
 

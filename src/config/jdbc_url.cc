@@ -43,12 +43,22 @@ std::optional<std::string> SessionAttrs(const std::string& v) {
 
 // Driver tuning knobs with no meaning for libpq: named, then ignored.
 bool IsDriverTuning(const std::string& key) {
-  static const char* kTuning[] = {"prepareThreshold", "preparedStatementCacheQueries",
-                                  "preparedStatementCacheSizeMiB", "defaultRowFetchSize",
-                                  "reWriteBatchedInserts", "stringtype", "socketTimeout",
-                                  "loggerLevel", "loggerFile", "binaryTransfer",
-                                  "sslfactory", "sslfactoryarg", "sslhostnameverifier",
-                                  "readOnly", "autosave", "cancelSignalTimeout"};
+  static const char* kTuning[] = {"prepareThreshold",
+                                  "preparedStatementCacheQueries",
+                                  "preparedStatementCacheSizeMiB",
+                                  "defaultRowFetchSize",
+                                  "reWriteBatchedInserts",
+                                  "stringtype",
+                                  "socketTimeout",
+                                  "loggerLevel",
+                                  "loggerFile",
+                                  "binaryTransfer",
+                                  "sslfactory",
+                                  "sslfactoryarg",
+                                  "sslhostnameverifier",
+                                  "readOnly",
+                                  "autosave",
+                                  "cancelSignalTimeout"};
   for (const char* k : kTuning) {
     if (key == k) return true;
   }
@@ -67,8 +77,8 @@ Result<Parsed> Parse(const std::string& url) {
   if (url.rfind(prefix, 0) != 0) {
     std::string scheme = url.substr(0, url.find(':', url.find(':') + 1));
     if (url.rfind("jdbc:", 0) == 0) {
-      return Error::Input(fmt::format("'{}' URLs are not PostgreSQL; tide migrates PostgreSQL only",
-                                      scheme));
+      return Error::Input(
+          fmt::format("'{}' URLs are not PostgreSQL; tide migrates PostgreSQL only", scheme));
     }
     return Error::Input("flyway.url must be a JDBC URL (jdbc:postgresql://host:port/database)");
   }
@@ -111,8 +121,8 @@ Result<Parsed> Parse(const std::string& url) {
     }
   } else {
     // jdbc:postgresql:database means localhost:5432.
-    TIDE_ASSIGN(p.dbname, UrlDecode(rest.rfind('/', 0) == 0 ? rest.substr(1) : rest,
-                                    "database name"));
+    TIDE_ASSIGN(p.dbname,
+                UrlDecode(rest.rfind('/', 0) == 0 ? rest.substr(1) : rest, "database name"));
     p.hosts = "localhost";
     p.ports = "5432";
   }
@@ -138,61 +148,78 @@ std::string QuoteConninfoValue(const std::string& value) {
   return out + "'";
 }
 
+namespace {
+
+// What the URL's properties say, in libpq's words.
+struct Mapped {
+  std::map<std::string, std::string> kv;  // libpq keyword -> value
+  std::optional<bool> ssl;
+  std::vector<std::string> options;  // server options, joined into options=
+  std::vector<std::string> warnings;
+};
+
+void MapProperty(const std::string& key, const std::string& value, Mapped& m) {
+  static const std::map<std::string, std::string> kSame = {{"user", "user"},
+                                                           {"password", "password"},
+                                                           {"sslmode", "sslmode"},
+                                                           {"sslcert", "sslcert"},
+                                                           {"sslkey", "sslkey"},
+                                                           {"sslrootcert", "sslrootcert"},
+                                                           {"sslpassword", "sslpassword"},
+                                                           {"ApplicationName", "application_name"},
+                                                           {"connectTimeout", "connect_timeout"},
+                                                           {"gssEncMode", "gssencmode"},
+                                                           {"channelBinding", "channel_binding"},
+                                                           {"kerberosServerName", "krbsrvname"},
+                                                           {"service", "service"}};
+  if (auto it = kSame.find(key); it != kSame.end()) {
+    m.kv[it->second] = value;
+  } else if (key == "ssl") {
+    m.ssl = value.empty() || value == "true";
+  } else if (key == "loginTimeout") {
+    if (!m.kv.count("connect_timeout")) m.kv["connect_timeout"] = value;
+  } else if (key == "options") {
+    m.options.push_back(value);
+  } else if (key == "currentSchema") {
+    // pgjdbc sets search_path to it; so does this server option.
+    m.options.push_back("-c search_path=" +
+                        ReplaceAll(ReplaceAll(value, "\\", "\\\\"), " ", "\\ "));
+  } else if (key == "targetServerType") {
+    if (auto attrs = SessionAttrs(value)) {
+      m.kv["target_session_attrs"] = *attrs;
+    } else {
+      m.warnings.push_back(
+          fmt::format("JDBC property targetServerType={} has no libpq equivalent; ignored", value));
+    }
+  } else if (key == "tcpKeepAlive") {
+    m.kv["keepalives"] = value == "true" ? "1" : "0";
+  } else if (IsDriverTuning(key)) {
+    m.warnings.push_back(fmt::format(
+        "JDBC property {} tunes the Java driver and means nothing to libpq; ignored", key));
+  } else {
+    m.warnings.push_back(fmt::format("JDBC property {} is not supported by tide; ignored", key));
+  }
+}
+
+}  // namespace
+
 Result<JdbcConversion> JdbcToConninfo(const std::string& jdbc_url,
                                       const std::optional<std::string>& user,
                                       const std::optional<std::string>& password) {
   TIDE_ASSIGN(Parsed p, Parse(jdbc_url));
-  JdbcConversion out;
-  std::map<std::string, std::string> kv;  // libpq keyword -> value
-  if (!p.hosts.empty()) kv["host"] = p.hosts;
-  if (!p.ports.empty()) kv["port"] = p.ports;
-  if (!p.dbname.empty()) kv["dbname"] = p.dbname;
-  std::optional<bool> ssl;
-  std::vector<std::string> options;
-  for (const auto& [key, value] : p.properties) {
-    static const std::map<std::string, std::string> kSame = {
-        {"user", "user"},           {"password", "password"},
-        {"sslmode", "sslmode"},     {"sslcert", "sslcert"},
-        {"sslkey", "sslkey"},       {"sslrootcert", "sslrootcert"},
-        {"sslpassword", "sslpassword"}, {"ApplicationName", "application_name"},
-        {"connectTimeout", "connect_timeout"}, {"gssEncMode", "gssencmode"},
-        {"channelBinding", "channel_binding"}, {"kerberosServerName", "krbsrvname"},
-        {"service", "service"}};
-    if (auto it = kSame.find(key); it != kSame.end()) {
-      kv[it->second] = value;
-    } else if (key == "ssl") {
-      ssl = value.empty() || value == "true";
-    } else if (key == "loginTimeout") {
-      if (!kv.count("connect_timeout")) kv["connect_timeout"] = value;
-    } else if (key == "options") {
-      options.push_back(value);
-    } else if (key == "currentSchema") {
-      // pgjdbc sets search_path to it; so does this server option.
-      options.push_back("-c search_path=" + ReplaceAll(ReplaceAll(value, "\\", "\\\\"), " ",
-                                                       "\\ "));
-    } else if (key == "targetServerType") {
-      auto attrs = SessionAttrs(value);
-      if (!attrs) {
-        out.warnings.push_back(fmt::format(
-            "JDBC property targetServerType={} has no libpq equivalent; ignored", value));
-      } else {
-        kv["target_session_attrs"] = *attrs;
-      }
-    } else if (key == "tcpKeepAlive") {
-      kv["keepalives"] = value == "true" ? "1" : "0";
-    } else if (IsDriverTuning(key)) {
-      out.warnings.push_back(fmt::format(
-          "JDBC property {} tunes the Java driver and means nothing to libpq; ignored", key));
-    } else {
-      out.warnings.push_back(
-          fmt::format("JDBC property {} is not supported by tide; ignored", key));
-    }
-  }
+  Mapped m;
+  if (!p.hosts.empty()) m.kv["host"] = p.hosts;
+  if (!p.ports.empty()) m.kv["port"] = p.ports;
+  if (!p.dbname.empty()) m.kv["dbname"] = p.dbname;
+  for (const auto& [key, value] : p.properties) MapProperty(key, value, m);
+  auto& kv = m.kv;
   // pgjdbc: ssl=true without sslmode verifies the certificate and the host name.
-  if (ssl && !kv.count("sslmode")) kv["sslmode"] = *ssl ? "verify-full" : "disable";
-  if (!options.empty()) kv["options"] = Join(options, " ");
+  if (m.ssl && !kv.count("sslmode")) kv["sslmode"] = *m.ssl ? "verify-full" : "disable";
+  if (!m.options.empty()) kv["options"] = Join(m.options, " ");
   if (user && !kv.count("user")) kv["user"] = *user;
   if (password && !kv.count("password")) kv["password"] = *password;
+  JdbcConversion out;
+  out.warnings = std::move(m.warnings);
   for (const char* key : {"host", "port", "dbname", "user", "password"}) {
     if (auto it = kv.find(key); it != kv.end()) {
       if (!out.conninfo.empty()) out.conninfo += ' ';

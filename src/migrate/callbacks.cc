@@ -33,13 +33,33 @@ constexpr EventName kEvents[] = {
 };
 
 // Flyway events whose scripts tide finds but does not run.
-constexpr const char* kOtherEvents[] = {
-    "beforeEachMigrateStatement", "afterEachMigrateStatement", "afterEachMigrateStatementError",
-    "beforeClean", "afterClean", "afterCleanError", "beforeValidate", "afterValidate",
-    "afterValidateError", "beforeBaseline", "afterBaseline", "afterBaselineError",
-    "beforeRepair", "afterRepair", "afterRepairError", "beforeInfo", "afterInfo",
-    "afterInfoError", "beforeUndo", "beforeEachUndo", "afterEachUndo", "afterEachUndoError",
-    "afterUndo", "afterUndoError", "createSchema", "beforeConnect", "afterConnect"};
+constexpr const char* kOtherEvents[] = {"beforeEachMigrateStatement",
+                                        "afterEachMigrateStatement",
+                                        "afterEachMigrateStatementError",
+                                        "beforeClean",
+                                        "afterClean",
+                                        "afterCleanError",
+                                        "beforeValidate",
+                                        "afterValidate",
+                                        "afterValidateError",
+                                        "beforeBaseline",
+                                        "afterBaseline",
+                                        "afterBaselineError",
+                                        "beforeRepair",
+                                        "afterRepair",
+                                        "afterRepairError",
+                                        "beforeInfo",
+                                        "afterInfo",
+                                        "afterInfoError",
+                                        "beforeUndo",
+                                        "beforeEachUndo",
+                                        "afterEachUndo",
+                                        "afterEachUndoError",
+                                        "afterUndo",
+                                        "afterUndoError",
+                                        "createSchema",
+                                        "beforeConnect",
+                                        "afterConnect"};
 
 Result<std::string> ReadAll(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -118,8 +138,8 @@ CallbackRunner::CallbackRunner(std::vector<CallbackScript> scripts, pg::Connecti
     : scripts_(std::move(scripts)), conn_(&conn), reporter_(&reporter) {}
 
 Result<CallbackRunner> CallbackRunner::Load(const config::Settings& settings,
-                                            const Placeholders& placeholders,
-                                            pg::Connection& conn, exec::Reporter& reporter) {
+                                            const Placeholders& placeholders, pg::Connection& conn,
+                                            exec::Reporter& reporter) {
   std::vector<CallbackScript> scripts;
   if (settings.sql_callbacks) {
     std::vector<std::string> warnings;

@@ -56,11 +56,12 @@ Result<std::string> ReplacePlaceholders(std::string_view text, const Placeholder
     size_t end = text.find(suffix, name_start);
     LineColumn at = PositionOf(text, start);
     if (end == std::string_view::npos) {
-      return Error::Input(fmt::format("placeholder {}... is never closed with '{}'", prefix,
-                                      suffix))
+      return Error::Input(
+                 fmt::format("placeholder {}... is never closed with '{}'", prefix, suffix))
           .At({path, at.line, at.column})
-          .WithHint("close it, or turn replacement off: flyway.placeholderReplacement=false "
-                    "(or placeholderReplacement=false in the script's .sql.conf)");
+          .WithHint(
+              "close it, or turn replacement off: flyway.placeholderReplacement=false "
+              "(or placeholderReplacement=false in the script's .sql.conf)");
     }
     std::string name(text.substr(name_start, end - name_start));
     auto it = placeholders.values.find(name);
@@ -69,15 +70,16 @@ Result<std::string> ReplacePlaceholders(std::string_view text, const Placeholder
     } else if (it != placeholders.values.end()) {
       out += it->second;
     } else if (name.rfind("flyway:", 0) == 0) {
-      return Error::Input(fmt::format("no value for the built-in placeholder {}{}{}", prefix,
-                                      name, suffix))
+      return Error::Input(
+                 fmt::format("no value for the built-in placeholder {}{}{}", prefix, name, suffix))
           .At({path, at.line, at.column})
-          .WithHint("built-ins: flyway:defaultSchema, flyway:schemas, flyway:user, "
-                    "flyway:database, flyway:timestamp, flyway:filename, flyway:table, "
-                    "flyway:workingDirectory");
+          .WithHint(
+              "built-ins: flyway:defaultSchema, flyway:schemas, flyway:user, "
+              "flyway:database, flyway:timestamp, flyway:filename, flyway:table, "
+              "flyway:workingDirectory");
     } else {
-      return Error::Input(fmt::format("no value provided for placeholder {}{}{}", prefix, name,
-                                      suffix))
+      return Error::Input(
+                 fmt::format("no value provided for placeholder {}{}{}", prefix, name, suffix))
           .At({path, at.line, at.column})
           .WithHint(fmt::format(
               "define it: flyway.placeholders.{0}=... in flyway.conf, {0} = \"...\" under "
@@ -85,8 +87,8 @@ Result<std::string> ReplacePlaceholders(std::string_view text, const Placeholder
               "-Dflyway.placeholders.{0}=...",
               name, [&] {
                 std::string upper;
-                for (char c : name) upper += static_cast<char>(std::toupper(
-                                        static_cast<unsigned char>(c)));
+                for (char c : name)
+                  upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
                 return upper;
               }()));
     }
@@ -101,9 +103,9 @@ Status ResolveSql(MigrationFile& file, const Placeholders& placeholders) {
     file.sql = file.content;
     return Ok();
   }
-  TIDE_ASSIGN(std::string sql, ReplacePlaceholders(file.content, placeholders,
-                                                   file.path.filename().string(),
-                                                   file.path.string()));
+  TIDE_ASSIGN(std::string sql,
+              ReplacePlaceholders(file.content, placeholders, file.path.filename().string(),
+                                  file.path.string()));
   file.sql = std::move(sql);
   if (file.kind == MigrationKind::kRepeatable && placeholders.enabled) {
     file.checksum = FlywayChecksum(*file.sql);

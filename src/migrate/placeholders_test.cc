@@ -9,8 +9,8 @@ namespace {
 
 Placeholders Make() {
   Placeholders p;
-  p.values = {{"owner", "app_owner"}, {"loop", "${owner}"}, {"empty", ""},
-              {"flyway:user", "deployer"}};
+  p.values = {
+      {"owner", "app_owner"}, {"loop", "${owner}"}, {"empty", ""}, {"flyway:user", "deployer"}};
   return p;
 }
 

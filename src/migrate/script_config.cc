@@ -21,8 +21,8 @@ Result<ScriptConfig> ReadScriptConfig(const fs::path& script, std::vector<std::s
     auto where = SourceLocation{conf.string(), p.line, 1};
     if (p.key == "executeInTransaction") {
       if (p.value != "true" && p.value != "false") {
-        return Error::Input(fmt::format("executeInTransaction must be true or false, not '{}'",
-                                        p.value))
+        return Error::Input(
+                   fmt::format("executeInTransaction must be true or false, not '{}'", p.value))
             .At(where);
       }
       out.execute_in_transaction = p.value == "true";
@@ -31,9 +31,10 @@ Result<ScriptConfig> ReadScriptConfig(const fs::path& script, std::vector<std::s
     } else if (p.key == "encoding") {
       std::string e = ToLower(p.value);
       if (e != "utf-8" && e != "utf8") {
-        warnings.push_back(fmt::format("{}:{}: encoding={} is not supported; tide reads the "
-                                       "script as UTF-8",
-                                       conf.string(), p.line, p.value));
+        warnings.push_back(
+            fmt::format("{}:{}: encoding={} is not supported; tide reads the "
+                        "script as UTF-8",
+                        conf.string(), p.line, p.value));
       }
     } else if (p.key == "shouldExecute") {
       return Error::Input("shouldExecute is a Flyway Teams setting that tide does not support")
