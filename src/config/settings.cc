@@ -27,7 +27,8 @@ std::optional<std::string> ProcessEnv(const char* name) {
 Result<std::string> Settings::RequireUrl() const {
   if (!url.empty()) return url;
   return Error::Usage("no database to connect to")
-      .WithHint("pass --url postgresql://user@host/db, set TIDE_URL, or put url in tide.toml; "
+      .WithHint("pass --url postgresql://user@host/db, set TIDE_URL, put url in tide.toml, or "
+                "keep Flyway's flyway.url (flyway.conf, flyway.toml, FLYWAY_URL); "
                 "for a throwaway local database: tide sandbox start, then "
                 "export TIDE_URL=\"$(tide sandbox url)\"");
 }
