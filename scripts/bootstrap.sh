@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   postgresql-15 postgresql-client-15 postgresql-contrib
+  dpkg-dev file man-db gzip
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -28,14 +28,21 @@ const char* kFooter =
     "  tide info                                  what is applied, what is pending\n"
     "  tide migrate --dry-run                     what would run\n"
     "  tide migrate                               apply pending migrations safely\n"
-    "\nSettings: flags > environment (TIDE_URL, TIDE_LOCATIONS, TIDE_SCHEMA) > tide.toml.\n"
+    "\nSettings, highest precedence first: flags > -Dflyway.x=y > TIDE_* > FLYWAY_* > tide.toml >\n"
+    "flyway.toml > flyway.conf. A Flyway project runs as it is: flyway.conf (jdbc: URL, user,\n"
+    "password, schemas, table, locations, target, outOfOrder, placeholders...), flyway.toml\n"
+    "environments, FLYWAY_* variables, SQL callbacks (afterMigrate.sql...) and V1__x.sql.conf.\n"
+    "'tide info --sources' shows each setting and where it came from.\n"
     "Exit codes: 0 ok, 1 a check or migration failed, 2 bad usage or input, 3 a gate refused.\n"
     "Run 'tide COMMAND --help' for a command's own flags and examples.";
 
+// What a bug report needs: tide's version and the versions of the two libraries that decide
+// how it talks to the server and reads SQL.
 std::string VersionText() {
   int libpq = PQlibVersion();
-  return fmt::format("tide {} (libpq {}.{}, libpg_query for the PostgreSQL {} grammar)",
-                     TIDE_VERSION, libpq / 10000, libpq % 10000, PG_VERSION);
+  return fmt::format("tide {}\nlibpq {}.{}\nlibpg_query {} (PostgreSQL {} grammar)",
+                     TIDE_VERSION, libpq / 10000, libpq % 10000, TIDE_PG_QUERY_VERSION,
+                     PG_VERSION);
 }
 
 void PrintError(const Error& error, bool json) {
@@ -86,6 +93,13 @@ int Main(int argc, char** argv) {
   app.add_option("--lock-wait", ctx.flags.lock_wait,
                  "how long to keep retrying one step before failing (default 5m)")
       ->type_name("DURATION");
+  app.add_option("-D", ctx.flags.defines,
+                 "a Flyway setting, as Maven takes it: -Dflyway.target=1.1 (repeatable)")
+      ->type_name("flyway.NAME=VALUE")
+      ->allow_extra_args(false);
+  app.add_option("--environment", ctx.flags.environment,
+                 "the flyway.toml environment to use ([environments.NAME]; default: default)")
+      ->type_name("NAME");
   app.add_flag("--json", ctx.json, "print one JSON document on stdout (for CI)");
   app.add_flag("-q,--quiet", ctx.quiet, "print only warnings and errors");
 
@@ -98,6 +112,7 @@ int Main(int argc, char** argv) {
   AddRepairCommand(app, ctx);
   AddSandboxCommand(app, ctx);
   AddDemoCommand(app, ctx);
+  AddGenerateCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

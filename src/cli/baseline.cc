@@ -9,16 +9,18 @@ namespace tide::cli {
 namespace {
 
 struct BaselineFlags {
-  std::string version = "1";
-  std::string description;
+  std::optional<std::string> version;      // unset: flyway.baselineVersion, else 1
+  std::optional<std::string> description;  // unset: flyway.baselineDescription
 };
 
 Status RunBaseline(Context& ctx, const BaselineFlags& flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
-  TIDE_TRY(migrate::Baseline(session, *settings, flags.version, flags.description,
+  std::string version = flags.version.value_or(settings->baseline_version);
+  TIDE_TRY(migrate::Baseline(session, *settings, version,
+                             flags.description.value_or(settings->baseline_description),
                              ctx.reporter()));
-  ctx.PrintJson({{"ok", true}, {"baseline_version", flags.version}});
+  ctx.PrintJson({{"ok", true}, {"baseline_version", version}});
   return Ok();
 }
 
@@ -28,7 +30,7 @@ void AddBaselineCommand(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "baseline", "record that an existing database is at version V; older migrations never run");
   auto flags = std::make_shared<BaselineFlags>();
-  cmd->add_option("--version", flags->version, "the version the database is at (default 1)")
+  cmd->add_option("--version", flags->version, "the version the database is at (default: flyway.baselineVersion, else 1)")
       ->type_name("V");
   cmd->add_option("--description", flags->description,
                   "description of the baseline row (default << Flyway Baseline >>)");

@@ -9,6 +9,7 @@ Result<const config::Settings*> Context::Settings() {
   if (!settings_) {
     TIDE_ASSIGN(config::Settings loaded, config::Load(flags));
     settings_ = std::move(loaded);
+    for (const auto& w : settings_->warnings) reporter().Warn(w);
   }
   return &*settings_;
 }

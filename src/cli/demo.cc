@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cli/context.h"
+#include "migrate/placeholders.h"
 #include "migrate/migrator.h"
 #include "pg/cluster.h"
 
@@ -65,6 +66,8 @@ Status RunDemo(Context& ctx, const DemoFlags& flags) {
     TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
     for (const char* target : {"1", "1.1", "latest"}) {
       TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+      TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(),
+                                           discovery));
       migrate::MigrateOptions mo;
       mo.target = target;
       ctx.reporter().Info(fmt::format("\n$ tide migrate --target {}", target));

@@ -2,7 +2,10 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "migrate/placeholders.h"
+#include "base/strings.h"
 #include "migrate/migrator.h"
+#include "pg/connection.h"
 
 namespace tide::cli {
 
@@ -10,19 +13,72 @@ namespace {
 
 struct InfoOptions {
   bool out_of_order = false;
-  std::string target = "latest";
+  std::optional<std::string> target;  // unset: flyway.target, else latest
+  bool sources = false;
 };
 
+// A placeholder may carry a secret (Flyway projects pass passwords that way): mask those.
+bool LooksSecret(const std::string& name) {
+  std::string n = ToLower(name);
+  for (const char* word : {"password", "passwd", "secret", "token", "key", "credential"}) {
+    if (n.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// tide info --sources: every setting, its value and where it came from; no database needed.
+Status RunSources(Context& ctx) {
+  TIDE_ASSIGN(const config::Settings* s, ctx.Settings());
+  std::vector<std::string> locations;
+  for (const auto& l : s->locations) locations.push_back(l.string());
+  std::vector<std::pair<std::string, std::string>> values = {
+      {"url", s->url.empty() ? "" : pg::RedactConninfo(s->url)},
+      {"locations", Join(locations, ", ")},
+      {"schema", s->schema.empty() ? "(the connection's current schema)" : s->schema},
+      {"history_table", s->history_table},
+      {"lock_timeout", FormatDuration(s->lock_timeout)},
+      {"lock_wait", FormatDuration(s->lock_wait)},
+      {"target", s->target},
+      {"out_of_order", s->out_of_order ? "true" : "false"},
+      {"installed_by", s->installed_by.empty() ? "(current_user)" : s->installed_by},
+      {"baseline_version", s->baseline_version},
+      {"placeholder_replacement", s->placeholders.enabled ? "true" : "false"},
+      {"placeholder_prefix", s->placeholders.prefix},
+      {"placeholder_suffix", s->placeholders.suffix},
+      {"sql_callbacks", s->sql_callbacks ? "true" : "false"},
+  };
+  for (const auto& [name, value] : s->placeholders.values) {
+    values.push_back({"placeholders." + name, LooksSecret(name) ? "***" : value});
+  }
+  std::vector<std::vector<std::string>> table;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& [name, value] : values) {
+    auto it = s->sources.find(name);
+    std::string source = it == s->sources.end() ? "default" : it->second;
+    table.push_back({name, value, source});
+    rows.push_back({{"name", name}, {"value", value}, {"source", source}});
+  }
+  std::vector<std::string> files;
+  if (!s->config_file.empty()) files.push_back(s->config_file.string());
+  for (const auto& f : s->flyway_files) files.push_back(f.string());
+  ctx.Print(fmt::format("Settings files read: {}\n", files.empty() ? "none" : Join(files, ", ")) +
+            FormatTable({"Setting", "Value", "Source"}, table));
+  ctx.PrintJson({{"files", files}, {"settings", rows}, {"warnings", s->warnings}});
+  return Ok();
+}
+
 Status RunInfo(Context& ctx, const InfoOptions& options) {
+  if (options.sources) return RunSources(ctx);
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   std::vector<migrate::AppliedMigration> history;
   TIDE_ASSIGN(auto history_rows, session.history().Load(session.conn()));
-  TIDE_ASSIGN(auto target, migrate::ResolveTarget(options.target, discovery.migrations,
-                                                  history_rows));
+  TIDE_ASSIGN(auto target, migrate::ResolveTarget(options.target.value_or(settings->target),
+                                                  discovery.migrations, history_rows));
   auto statuses = migrate::ComputeStatus(discovery.migrations, history_rows,
-                                         {target, options.out_of_order});
+                                         {target, options.out_of_order || settings->out_of_order});
   nlohmann::json rows = nlohmann::json::array();
   std::vector<std::vector<std::string>> table;
   for (const auto& s : statuses) {
@@ -79,6 +135,9 @@ void AddInfoCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--target", options->target, "show migrations above this version as such");
   cmd->add_flag("--out-of-order", options->out_of_order,
                 "count old pending migrations as pending, not ignored");
+  cmd->add_flag("--sources", options->sources,
+                "show every setting, its value and where it came from (flag, environment, "
+                "tide.toml, flyway.conf, flyway.toml, -D); needs no database");
   cmd->footer(
       "\nStates: Pending, Success, Failed, Missing (applied, file gone), Future (applied, newer "
       "than any file),\nOut of Order, Ignored (pending but older than the newest applied), "
@@ -86,6 +145,7 @@ void AddInfoCommand(CLI::App& app, Context& ctx) {
       "Deleted.\n"
       "\nExamples:\n"
       "  tide info\n"
+      "  tide info --sources                 which file each setting came from\n"
       "  tide --json info | jq '.migrations[] | select(.state == \"Pending\")'");
   cmd->callback([&ctx, options] { ctx.action = [&ctx, options] { return RunInfo(ctx, *options); }; });
 }

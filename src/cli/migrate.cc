@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "migrate/placeholders.h"
 #include "migrate/migrator.h"
 
 namespace tide::cli {
@@ -10,6 +11,7 @@ namespace {
 
 struct MigrateFlags {
   migrate::MigrateOptions options;
+  std::optional<std::string> target;  // unset: flyway.target, else latest
   bool plain = false;
 };
 
@@ -17,7 +19,10 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   if (flags.plain) flags.options.mode = migrate::ExecutionMode::kPlain;
+  flags.options.target = flags.target.value_or(settings->target);
+  flags.options.out_of_order = flags.options.out_of_order || settings->out_of_order;
   auto result = migrate::Migrate(session, *settings, discovery, flags.options, ctx.reporter());
   if (!result.ok()) return result.error();
   nlohmann::json applied = nlohmann::json::array();
@@ -59,8 +64,9 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
 void AddMigrateCommand(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("migrate", "apply pending migrations, each statement made safe");
   auto flags = std::make_shared<MigrateFlags>();
-  cmd->add_option("--target", flags->options.target,
-                  "stop at this version (or latest, current, next)")
+  cmd->add_option("--target", flags->target,
+                  "stop at this version (or latest, current, next); default: flyway.target, "
+                  "else latest")
       ->type_name("V");
   cmd->add_flag("--out-of-order", flags->options.out_of_order,
                 "also apply pending migrations older than the newest applied one");

@@ -4,6 +4,7 @@
 #include "base/strings.h"
 #include "cli/context.h"
 #include "migrate/migrator.h"
+#include "migrate/placeholders.h"
 
 namespace tide::cli {
 
@@ -67,9 +68,10 @@ Status RunPlan(Context& ctx, const PlanFlags& flags) {
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   std::vector<migrate::PlannedMigration> planned;
   if (flags.offline) {
-    TIDE_ASSIGN(planned, migrate::PlanOffline(discovery, settings->backfill.small_table_rows));
+    TIDE_ASSIGN(planned, migrate::PlanOffline(*settings, discovery));
   } else {
     TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+    TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
     migrate::MigrateOptions options;
     options.target = flags.target;
     options.out_of_order = flags.out_of_order;

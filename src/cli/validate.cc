@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
+#include "migrate/placeholders.h"
 #include "migrate/migrator.h"
 
 namespace tide::cli {
@@ -12,6 +13,7 @@ Status RunValidate(Context& ctx, bool out_of_order) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   TIDE_ASSIGN(auto statuses, migrate::LoadStatus(session, discovery, {std::nullopt, out_of_order},
                                                  nullptr));
   auto issues = migrate::Validate(statuses, out_of_order);

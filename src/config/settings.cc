@@ -7,11 +7,16 @@
 #include <toml++/toml.h>
 
 #include "base/strings.h"
+#include "config/flyway_settings.h"
 #include "pg/connection.h"
 
 namespace tide::config {
 
 namespace fs = std::filesystem;
+
+namespace {
+const char* kMavenMigrations = "src/main/resources/db/migration";
+}  // namespace
 
 std::optional<std::string> ProcessEnv(const char* name) {
   const char* v = std::getenv(name);
@@ -22,7 +27,8 @@ std::optional<std::string> ProcessEnv(const char* name) {
 Result<std::string> Settings::RequireUrl() const {
   if (!url.empty()) return url;
   return Error::Usage("no database to connect to")
-      .WithHint("pass --url postgresql://user@host/db, set TIDE_URL, or put url in tide.toml; "
+      .WithHint("pass --url postgresql://user@host/db, set TIDE_URL, put url in tide.toml, or "
+                "keep Flyway's flyway.url (flyway.conf, flyway.toml, FLYWAY_URL); "
                 "for a throwaway local database: tide sandbox start, then "
                 "export TIDE_URL=\"$(tide sandbox url)\"");
 }
@@ -87,13 +93,10 @@ Error UnknownKey(const toml::node& node, const fs::path& file, const std::string
       .WithHint("known settings here: " + known);
 }
 
-// Flyway's "filesystem:" prefix is accepted so the seed's Maven locations work as written.
+// Flyway's "filesystem:" and "classpath:" prefixes are accepted so the seed's Maven locations
+// work as written; a bare path is a folder.
 fs::path LocationPath(const std::string& text, const fs::path& base) {
-  std::string t = text;
-  if (t.rfind("filesystem:", 0) == 0) t = t.substr(11);
-  fs::path p(t);
-  if (p.is_relative() && !base.empty()) p = base / p;
-  return p.lexically_normal();
+  return ResolveLocation(text, base, /*bare_is_classpath=*/false);
 }
 
 Status ReadFile(const fs::path& file, Settings& s) {
@@ -109,7 +112,7 @@ Status ReadFile(const fs::path& file, Settings& s) {
   fs::path base = file.parent_path();
   const std::string top_keys =
       "url, locations, schema, history_table, lock_timeout, lock_wait, installed_by, "
-      "[backfill], [gate]";
+      "[backfill], [gate], [placeholders]";
   for (const auto& [k, node] : root) {
     std::string key(k.str());
     if (key == "url") {
@@ -153,6 +156,14 @@ Status ReadFile(const fs::path& file, Settings& s) {
         s.sources[full] = Where(bnode, file);
       }
       continue;
+    } else if (key == "placeholders" && node.is_table()) {
+      for (const auto& [pk, pnode] : *node.as_table()) {
+        std::string name(pk.str());
+        TIDE_ASSIGN(s.placeholders.values[name],
+                    GetString(pnode, file, "placeholders." + name));
+        s.sources["placeholders." + name] = Where(pnode, file);
+      }
+      continue;
     } else if (key == "gate" && node.is_table()) {
       for (const auto& [gk, gnode] : *node.as_table()) {
         std::string name(gk.str());
@@ -182,31 +193,7 @@ Status ReadFile(const fs::path& file, Settings& s) {
   return Ok();
 }
 
-}  // namespace
-
-Result<Settings> Load(const Flags& flags, Getenv getenv) {
-  Settings s;
-  s.locations = {"migrations"};
-  for (const char* key : {"url", "locations", "schema", "history_table", "lock_timeout",
-                          "lock_wait"}) {
-    s.sources[key] = "default";
-  }
-  fs::path file;
-  if (flags.config_file) {
-    file = *flags.config_file;
-    if (!fs::exists(file)) {
-      return Error::Usage(fmt::format("config file '{}' does not exist", file.string()))
-          .WithHint("tide init writes one in the current folder");
-    }
-  } else if (auto env = getenv("TIDE_CONFIG")) {
-    file = *env;
-  } else if (fs::exists("tide.toml")) {
-    file = "tide.toml";
-  }
-  if (!file.empty()) {
-    s.config_file = file;
-    TIDE_TRY(ReadFile(file, s));
-  }
+Status ApplyTideEnv(Getenv getenv, Settings& s) {
   auto from_env = [&](const char* var, const char* key, std::string& target) {
     if (auto v = getenv(var)) {
       target = *v;
@@ -224,7 +211,10 @@ Result<Settings> Load(const Flags& flags, Getenv getenv) {
     TIDE_ASSIGN(s.lock_timeout, ParseDuration(*v));
     s.sources["lock_timeout"] = "env TIDE_LOCK_TIMEOUT";
   }
+  return Ok();
+}
 
+Status ApplyFlags(const Flags& flags, Settings& s) {
   if (flags.url) {
     s.url = *flags.url;
     s.sources["url"] = "flag --url";
@@ -256,6 +246,50 @@ Result<Settings> Load(const Flags& flags, Getenv getenv) {
     s.lock_wait = *d;
     s.sources["lock_wait"] = "flag --lock-wait";
   }
+  return Ok();
+}
+
+Result<fs::path> FindTideToml(const Flags& flags, Getenv getenv) {
+  if (flags.config_file) {
+    if (!fs::exists(*flags.config_file)) {
+      return Error::Usage(fmt::format("config file '{}' does not exist", *flags.config_file))
+          .WithHint("tide init writes one in the current folder");
+    }
+    return fs::path(*flags.config_file);
+  }
+  if (auto env = getenv("TIDE_CONFIG")) return fs::path(*env);
+  if (fs::exists("tide.toml")) return fs::path("tide.toml");
+  return fs::path();
+}
+
+}  // namespace
+
+Result<Settings> Load(const Flags& flags, Getenv getenv, EnvNames env_names) {
+  Settings s;
+  s.locations = {"migrations"};
+  for (const char* key : {"url", "locations", "schema", "history_table", "lock_timeout",
+                          "lock_wait", "target", "out_of_order"}) {
+    s.sources[key] = "default";
+  }
+  // Each source is applied in order of precedence, lowest first, so later ones win.
+  TIDE_ASSIGN(FlywayProps flyway, ReadFlywaySources(flags, getenv, env_names, s));
+  TIDE_TRY(ApplyFlyway(flyway, Layer::kFlywayConf, Layer::kFlywayToml, s));
+  TIDE_ASSIGN(fs::path file, FindTideToml(flags, getenv));
+  if (!file.empty()) {
+    s.config_file = file;
+    TIDE_TRY(ReadFile(file, s));
+  }
+  TIDE_TRY(ApplyFlyway(flyway, Layer::kFlywayEnv, Layer::kFlywayEnv, s));
+  TIDE_TRY(ApplyTideEnv(getenv, s));
+  TIDE_TRY(ApplyFlyway(flyway, Layer::kDefine, Layer::kDefine, s));
+  TIDE_TRY(ApplyFlags(flags, s));
+  FinishFlyway(flyway, s);
+  // A Maven project with no locations configured: Flyway's default, classpath:db/migration.
+  if (s.sources["locations"] == "default" && !fs::exists("migrations") &&
+      fs::is_directory(kMavenMigrations)) {
+    s.locations = {kMavenMigrations};
+    s.sources["locations"] = "default (Maven layout, classpath:db/migration)";
+  }
   if (!s.url.empty()) TIDE_TRY(pg::ValidateConninfo(s.url));
   if (s.lock_timeout.count() <= 0) {
     return Error::Usage("lock_timeout must be above 0")
@@ -266,7 +300,8 @@ Result<Settings> Load(const Flags& flags, Getenv getenv) {
 
 std::string DefaultConfigText() {
   return R"(# tide.toml: settings for tide in this project. Flags and the environment
-# (TIDE_URL, TIDE_LOCATIONS, TIDE_SCHEMA, TIDE_LOCK_TIMEOUT) take precedence over this file.
+# (TIDE_URL, TIDE_LOCATIONS, TIDE_SCHEMA, TIDE_LOCK_TIMEOUT) take precedence over this file;
+# this file takes precedence over a Flyway project's flyway.conf / flyway.toml.
 
 # The database: a libpq URI or key=value string. Better kept out of the file when it holds a
 # password: export TIDE_URL instead (or use ~/.pgpass).
@@ -292,6 +327,12 @@ lock_wait = "5m"
 target_batch = "50ms"
 # Tables with fewer rows than this run statements as written (atomic, in the file's transaction).
 small_table_rows = 10000
+
+# [placeholders]
+# ${name} in migrations is replaced with its value here, as Flyway does (flyway.placeholders.*
+# in flyway.conf works too). Built in: ${flyway:defaultSchema}, ${flyway:user},
+# ${flyway:database}, ${flyway:timestamp}, ${flyway:filename}, ${flyway:table}.
+# owner = "app"
 
 # [gate]
 # Before a contract, refuse while sessions of an older release are connected

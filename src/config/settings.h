@@ -1,6 +1,8 @@
 #pragma once
 // Everything a command needs to know about where and how to run, merged from flags, the
-// environment and tide.toml (in that order of precedence), with where each value came from.
+// environment and tide.toml, and from a Flyway project's own configuration (flyway_conf.h),
+// with where each value came from. Precedence, highest first:
+//   flags > -Dflyway.x=y > TIDE_* > FLYWAY_* > tide.toml > flyway.toml > flyway.conf > defaults
 
 #include <chrono>
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "config/flyway_conf.h"
 
 namespace tide::config {
 
@@ -22,6 +25,8 @@ struct Flags {
   std::optional<std::string> lock_timeout;
   std::optional<std::string> lock_wait;
   std::optional<std::string> history_table;
+  std::vector<std::string> defines;        // -Dflyway.x=y, without the -D
+  std::optional<std::string> environment;  // --environment: a flyway.toml environment
 };
 
 struct BackfillSettings {
@@ -41,6 +46,14 @@ struct GateSettings {
   std::chrono::milliseconds min_expand_age{0};
 };
 
+// Flyway's ${name} placeholders (migrate/placeholders.h replaces them).
+struct PlaceholderSettings {
+  bool enabled = true;  // flyway.placeholderReplacement
+  std::string prefix = "${";
+  std::string suffix = "}";
+  std::map<std::string, std::string> values;  // flyway.placeholders.NAME, [placeholders]
+};
+
 struct Settings {
   std::string url;  // empty: none configured
   std::vector<std::filesystem::path> locations;
@@ -52,19 +65,30 @@ struct Settings {
   std::string installed_by;  // empty: current_user
   BackfillSettings backfill;
   GateSettings gate;
+  // Flyway settings with no flag of their own in tide; commands use them as defaults.
+  std::string target = "latest";   // flyway.target: migrate and info, unless --target
+  bool out_of_order = false;       // flyway.outOfOrder, or --out-of-order
+  std::string baseline_version = "1";
+  std::string baseline_description;  // empty: Flyway's << Flyway Baseline >>
+  PlaceholderSettings placeholders;
+  bool sql_callbacks = true;  // beforeMigrate.sql & co.; false with flyway.skipDefaultCallbacks
   std::filesystem::path config_file;  // the tide.toml read, if any
-  // setting name -> "flag", "env TIDE_URL", "tide.toml:3" or "default"
+  std::vector<std::filesystem::path> flyway_files;  // flyway.conf / flyway.toml read
+  // setting name -> "flag --url", "env TIDE_URL", "tide.toml:3", "flyway.conf:2" or "default"
   std::map<std::string, std::string> sources;
+  // Settings read but not honoured (an unsupported Flyway option, a JDBC property): the CLI
+  // prints each as a warning.
+  std::vector<std::string> warnings;
 
   // The URL, or a usage error that says how to give one.
   Result<std::string> RequireUrl() const;
 };
 
-// Reads the environment through this, so tests can pass their own.
-using Getenv = std::optional<std::string> (*)(const char* name);
 std::optional<std::string> ProcessEnv(const char* name);
 
-Result<Settings> Load(const Flags& flags, Getenv getenv = &ProcessEnv);
+// Flyway's files are looked for in the current folder, like tide.toml.
+Result<Settings> Load(const Flags& flags, Getenv getenv = &ProcessEnv,
+                      EnvNames env_names = &ProcessEnvNames);
 
 // The commented tide.toml that `tide init` writes.
 std::string DefaultConfigText();

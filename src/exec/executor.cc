@@ -84,7 +84,7 @@ Result<sql::ClassifiedScript> Executor::ClassifyFile(const migrate::MigrationFil
     return Error::Input(fmt::format("{}: declarative migrations are not supported yet",
                                     file.script));
   }
-  return sql::ClassifyScript(file.content, file.path.string());
+  return sql::ClassifyScript(file.SqlText(), file.path.string());
 }
 
 Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
@@ -194,7 +194,9 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
   if (n == 0 || !RunsInTransaction(plan.steps[n - 1])) {
     // The last step ran on its own: record success in a transaction of its own.
     TIDE_TRY(conn.Run("BEGIN"));
-    Status st = RecordSuccess(file, MsSince(started_));
+    Status st = n == 0 ? BeforeEach() : Ok();
+    if (st.ok()) st = AfterEach();
+    if (st.ok()) st = RecordSuccess(file, MsSince(started_));
     if (st.ok()) st = conn.Run("COMMIT");
     if (!st.ok()) {
       (void)conn.Exec("ROLLBACK");
@@ -219,6 +221,16 @@ Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elaps
   row.execution_time = static_cast<int>(elapsed_ms);
   TIDE_TRY(session_.history().Append(conn, row));
   return state_.Finish(conn, file.script);
+}
+
+Status Executor::BeforeEach() {
+  if (options_.hooks && options_.hooks->before_each) return options_.hooks->before_each();
+  return Ok();
+}
+
+Status Executor::AfterEach() {
+  if (options_.hooks && options_.hooks->after_each) return options_.hooks->after_each();
+  return Ok();
 }
 
 Result<std::string> Executor::ConstraintName(const plan::Plan& plan, int index,
@@ -283,6 +295,7 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
     st = retry.Run(Short(head.sql), tables, lock, /*transactional=*/true,
                    [&](pg::Connection&) -> Status {
                      json local = outputs;
+                     if (first == 0) TIDE_TRY(BeforeEach());
                      for (int k = first; k < end; ++k) {
                        Status ran = RunStepInTransaction(plan, k, local);
                        if (!ran.ok()) {
@@ -291,12 +304,18 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
                        }
                      }
                      TIDE_TRY(state_.Advance(conn, file.script, end, local));
-                     if (last_group) TIDE_TRY(RecordSuccess(file, MsSince(started_)));
+                     if (last_group) {
+                       TIDE_TRY(AfterEach());
+                       TIDE_TRY(RecordSuccess(file, MsSince(started_)));
+                     }
                      outputs = std::move(local);
                      return Ok();
                    });
   } else {
-    switch (head.kind) {
+    if (first == 0) st = BeforeEach();
+    switch (st.ok() ? head.kind : StepKind::kSession) {
+      case StepKind::kSession:
+        break;  // only reached when the callback failed
       case StepKind::kBackfill: {
         BackfillOptions bo;
         bo.settings = settings_.backfill;
@@ -368,6 +387,9 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
 Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step,
                         int resume_at, Error error, bool anything_committed) {
   pg::Connection& conn = session_.conn();
+  if (options_.hooks && options_.hooks->after_each_error && !conn.IsBroken()) {
+    options_.hooks->after_each_error();
+  }
   const int n = static_cast<int>(plan.steps.size());
   if (conn.IsBroken()) {
     return std::move(error).Context(fmt::format(

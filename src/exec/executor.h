@@ -7,6 +7,7 @@
 // next `tide migrate` resumes from; nothing is applied twice and nothing is skipped.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,8 +22,19 @@
 
 namespace tide::exec {
 
+// Flyway's per-migration SQL callbacks (migrate/callbacks.h), run on the migration's
+// connection: before_each in the migration's first transaction, after_each in its last (so
+// they share the file's transaction when it has one, as in Flyway); after_each_error once the
+// file failed, after the rollback (PostgreSQL refuses every statement in an aborted transaction).
+struct FileHooks {
+  std::function<Status()> before_each;
+  std::function<Status()> after_each;
+  std::function<void()> after_each_error;
+};
+
 struct ExecutorOptions {
-  bool plain = false;  // run each file as written in one transaction, as Flyway does
+  bool plain = false;                // run each file as written in one transaction, as Flyway does
+  const FileHooks* hooks = nullptr;  // none: no callbacks
 };
 
 struct StepReport {
@@ -50,8 +62,9 @@ class Executor {
   // A file that will run before the next ones planned: the tables it creates are new for them.
   Status Expect(const migrate::MigrationFile& file);
 
-  // Runs the file (or resumes its half-applied run) and appends its history row. On failure the
-  // database holds either nothing of the file or a resumable state, and the error says which.
+  // Runs the file's SqlText() (placeholders replaced), or resumes its half-applied run, and
+  // appends its history row. On failure the database holds either nothing of the file or a
+  // resumable state, and the error says which.
   Status Apply(const migrate::MigrationFile& file);
 
   const std::vector<StepReport>& last_steps() const { return last_steps_; }
@@ -65,6 +78,8 @@ class Executor {
   Status RunStepInTransaction(plan::Plan& plan, int index, nlohmann::json& outputs);
   // History row, state done, failed rows of earlier attempts removed: in the open transaction.
   Status RecordSuccess(const migrate::MigrationFile& file, int64_t elapsed_ms);
+  Status BeforeEach();
+  Status AfterEach();
   // step: the step that failed; resume_at: the first step of its group, where a rerun starts.
   Error Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step,
                 int resume_at, Error error, bool anything_committed);

@@ -17,7 +17,7 @@ Error LocateInFile(Error error, const migrate::MigrationFile& file, const sql::S
     }
     offset += std::min(byte, st.text.size());
   }
-  LineColumn where = PositionOf(file.content, offset);
+  LineColumn where = PositionOf(file.SqlText(), offset);
   return std::move(error).At({file.path.string(), where.line, where.column});
 }
 

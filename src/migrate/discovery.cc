@@ -10,6 +10,7 @@
 
 #include "base/strings.h"
 #include "migrate/checksum.h"
+#include "migrate/script_config.h"
 
 namespace tide::migrate {
 
@@ -133,6 +134,9 @@ Result<Discovery> Discover(const std::vector<fs::path>& locations) {
       if (in.bad()) return Error::Input(fmt::format("cannot read migration {}", path.string()));
       file.content = ss.str();
       file.checksum = FlywayChecksum(file.content);
+      TIDE_ASSIGN(ScriptConfig config, ReadScriptConfig(path, out.warnings));
+      file.execute_in_transaction = config.execute_in_transaction;
+      file.placeholder_replacement = config.placeholder_replacement;
       found.push_back(std::move(file));
     }
   }

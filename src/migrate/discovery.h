@@ -28,8 +28,17 @@ struct MigrationFile {
   std::string script;              // path relative to its location, as history stores it
   std::filesystem::path path;      // where it is on disk
   ScriptFormat format = ScriptFormat::kSql;
-  std::string content;             // the bytes of the file
-  int32_t checksum = 0;            // Flyway's checksum of content
+  std::string content;             // the bytes of the file, as written
+  int32_t checksum = 0;            // Flyway's checksum of content (placeholders not replaced)
+  // From the script's own V1__x.sql.conf, as Flyway reads it (script_config.h).
+  std::optional<bool> execute_in_transaction;  // nullopt: decided by the statements
+  bool placeholder_replacement = true;
+  // The text to run: content with ${placeholders} replaced (migrate/placeholders.h ResolveSql).
+  // Unset until a run resolves it. Whatever executes, classifies or lints a file reads
+  // SqlText(), never content, so it sees what the server will see.
+  std::optional<std::string> sql;
+
+  const std::string& SqlText() const { return sql ? *sql : content; }
 
   std::string VersionText() const { return version ? version->text() : ""; }
   // "V1.1 add email column" / "R refresh views": how messages name a migration.

@@ -5,6 +5,8 @@
 #include <chrono>
 
 #include "exec/executor.h"
+#include "migrate/callbacks.h"
+#include "migrate/placeholders.h"
 #include "migrate/run_lock.h"
 #include "exec/state.h"
 #include "plan/catalog.h"
@@ -105,6 +107,40 @@ std::vector<const MigrationFile*> FilesToRun(const std::vector<MigrationStatus>&
   return out;
 }
 
+// Applies files in order with Flyway's callbacks around them: afterVersioned and
+// beforeRepeatables where the repeatables begin (afterVersioned at the end when none do).
+Status ApplyAll(Session& session, const config::Settings& settings, const MigrateOptions& options,
+                const std::vector<MigrationStatus>& statuses,
+                const std::vector<MigrationFile>& to_run, CallbackRunner& callbacks,
+                exec::Reporter& reporter, MigrateResult& result) {
+  exec::FileHooks hooks = callbacks.Hooks();
+  exec::ExecutorOptions exec_options;
+  exec_options.plain = options.mode == ExecutionMode::kPlain;
+  exec_options.hooks = callbacks.empty() ? nullptr : &hooks;
+  exec::Executor executor(session, settings, exec_options, reporter);
+  TIDE_TRY(RememberApplied(executor, statuses));
+  bool previous_versioned = true;
+  for (const auto& file : to_run) {
+    if (previous_versioned && file.kind == MigrationKind::kRepeatable) {
+      TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterVersioned));
+      TIDE_TRY(callbacks.Fire(CallbackEvent::kBeforeRepeatables));
+      previous_versioned = false;
+    }
+    reporter.Info(fmt::format("Migrating {} ({})", file.Label(), file.script));
+    auto started = std::chrono::steady_clock::now();
+    TIDE_TRY(executor.Apply(file));
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count();
+    reporter.Info(fmt::format("  done in {}", FormatDuration(std::chrono::milliseconds(ms))));
+    result.applied.push_back({file.Label(), file.script, file.VersionText(), file.description, ms,
+                              executor.last_steps()});
+    TIDE_TRY(executor.RememberEarlier(file));
+  }
+  if (previous_versioned) TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterVersioned));
+  return Ok();
+}
+
 }  // namespace
 
 Result<MigrateResult> Migrate(Session& session, const config::Settings& settings,
@@ -148,40 +184,40 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     return Error::Failed(text).WithHint(blocking.front().hint);
   }
 
-  std::vector<const MigrationFile*> to_run = FilesToRun(statuses);
+  // Everything that could refuse to run (an undefined placeholder in a migration or a
+  // callback, a statement tide will not run as written) is checked before anything runs.
+  TIDE_ASSIGN(Placeholders placeholders, RunPlaceholders(settings, conn, session.schema()));
+  TIDE_ASSIGN(std::vector<MigrationFile> to_run, ResolveAll(FilesToRun(statuses), placeholders));
+  TIDE_ASSIGN(CallbackRunner callbacks, CallbackRunner::Load(settings, placeholders, conn,
+                                                             reporter));
+  if (options.dry_run) {
+    for (const auto& f : to_run) result.would_apply.push_back(f.Label());
+    result.schema_version = NewestVersion(rows);
+    return result;
+  }
+  if (options.mode != ExecutionMode::kPlain && !to_run.empty()) {
+    std::vector<const MigrationFile*> resolved;
+    for (const auto& f : to_run) resolved.push_back(&f);
+    TIDE_TRY(PlanAhead(session, settings, statuses, resolved, reporter));
+  }
+  TIDE_TRY(callbacks.Fire(CallbackEvent::kBeforeMigrate));
+  Status applied =
+      ApplyAll(session, settings, options, statuses, to_run, callbacks, reporter, result);
+  if (!applied.ok()) {
+    Status after_error = callbacks.Fire(CallbackEvent::kAfterMigrateError);
+    if (!after_error.ok()) reporter.Warn(after_error.error().ToString());
+    return applied.error();
+  }
   if (to_run.empty()) {
     std::string current = NewestVersion(rows);
     reporter.Info(current.empty() ? "Nothing to migrate: no migration is pending."
                                   : fmt::format("Schema is up to date at version {}; nothing to "
                                                 "migrate.",
                                                 current));
-    result.schema_version = current;
-    return result;
+  } else {
+    TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterMigrateApplied));
   }
-  if (options.dry_run) {
-    for (const auto* f : to_run) result.would_apply.push_back(f->Label());
-    result.schema_version = NewestVersion(rows);
-    return result;
-  }
-
-  exec::ExecutorOptions exec_options;
-  exec_options.plain = options.mode == ExecutionMode::kPlain;
-  if (!exec_options.plain) TIDE_TRY(PlanAhead(session, settings, statuses, to_run, reporter));
-  exec::Executor executor(session, settings, exec_options, reporter);
-  TIDE_TRY(RememberApplied(executor, statuses));
-  for (const auto* file : to_run) {
-    reporter.Info(fmt::format("Migrating {} ({})", file->Label(), file->script));
-    auto started = std::chrono::steady_clock::now();
-    Status applied = executor.Apply(*file);
-    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - started)
-                     .count();
-    if (!applied.ok()) return applied.error();
-    reporter.Info(fmt::format("  done in {}", FormatDuration(std::chrono::milliseconds(ms))));
-    result.applied.push_back({file->Label(), file->script, file->VersionText(),
-                              file->description, ms, executor.last_steps()});
-    TIDE_TRY(executor.RememberEarlier(*file));
-  }
+  TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterMigrate));
   TIDE_ASSIGN(auto after, history.Load(conn));
   result.schema_version = NewestVersion(after);
   return result;
@@ -199,19 +235,36 @@ Result<std::vector<PlannedMigration>> PlanPending(Session& session,
   TIDE_ASSIGN(auto rows, session.history().Load(session.conn()));
   TIDE_ASSIGN(auto target, ResolveTarget(options.target, discovery.migrations, rows));
   auto statuses = ComputeStatus(discovery.migrations, rows, {target, options.out_of_order});
-  return PlanFiles(session, settings, statuses, FilesToRun(statuses), reporter);
+  TIDE_ASSIGN(Placeholders placeholders,
+              RunPlaceholders(settings, session.conn(), session.schema()));
+  TIDE_ASSIGN(std::vector<MigrationFile> resolved,
+              ResolveAll(FilesToRun(statuses), placeholders));
+  // The plans point at their files: keep the resolved copies alive with them.
+  auto kept = std::make_shared<std::vector<MigrationFile>>(std::move(resolved));
+  std::vector<const MigrationFile*> pointers;
+  for (const auto& f : *kept) pointers.push_back(&f);
+  TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, pointers, reporter));
+  for (auto& p : planned) p.keep_alive = kept;
+  return planned;
 }
 
-Result<std::vector<PlannedMigration>> PlanOffline(const Discovery& discovery,
-                                                  int64_t small_table_rows) {
+Result<std::vector<PlannedMigration>> PlanOffline(const config::Settings& settings,
+                                                  const Discovery& discovery) {
   plan::OfflineCatalog catalog;
-  plan::Planner planner(catalog, {small_table_rows});
-  std::vector<PlannedMigration> out;
+  plan::Planner planner(catalog, {settings.backfill.small_table_rows});
+  Placeholders placeholders = ConfiguredPlaceholders(settings);
+  auto kept = std::make_shared<std::vector<MigrationFile>>();
   for (const auto& file : discovery.migrations) {
     if (file.format != ScriptFormat::kSql) continue;
-    TIDE_ASSIGN(auto script, sql::ClassifyScript(file.content, file.path.string()));
+    kept->push_back(file);
+    TIDE_TRY(ResolveSql(kept->back(), placeholders));
+  }
+  std::vector<PlannedMigration> out;
+  for (const auto& file : *kept) {
+    TIDE_ASSIGN(auto script, sql::ClassifyScript(file.SqlText(), file.path.string()));
     PlannedMigration p;
     p.file = &file;
+    p.keep_alive = kept;
     TIDE_ASSIGN(p.plan, planner.PlanScript(script));
     // Tables created by earlier files are not new here: in production they hold data. Only a
     // table created earlier in the same file is new (the planner sees that itself).

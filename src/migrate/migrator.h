@@ -3,6 +3,7 @@
 // record each in the history table. How one file is applied is the executor's business
 // (exec/executor.h); this file decides which files run, in what order, under what checks.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,7 @@ struct PlannedMigration {
   plan::Plan plan;
   bool resuming = false;  // a half-applied run: its stored plan, from next_step
   int next_step = 0;
+  std::shared_ptr<const std::vector<MigrationFile>> keep_alive;  // owns *file when resolved
 };
 
 // The plans `migrate` would run now, against the database as it is (no locks, no writes).
@@ -63,8 +65,8 @@ Result<std::vector<PlannedMigration>> PlanPending(Session& session,
                                                   const MigrateOptions& options,
                                                   exec::Reporter& reporter);
 // Plans of every file, with no database: existing tables are assumed big.
-Result<std::vector<PlannedMigration>> PlanOffline(const Discovery& discovery,
-                                                  int64_t small_table_rows);
+Result<std::vector<PlannedMigration>> PlanOffline(const config::Settings& settings,
+                                                  const Discovery& discovery);
 
 // Loads history and computes every migration's state (no locks, no writes).
 Result<std::vector<MigrationStatus>> LoadStatus(Session& session, const Discovery& discovery,
