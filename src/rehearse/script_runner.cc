@@ -83,9 +83,12 @@ ScriptOutcome ScriptRunner::RunOnce(ScriptHost& host) {
     }
     if (!status.ok()) {
       outcome.end = ScriptOutcome::End::kFailed;
-      outcome.error = std::move(status).error();
-      if (!outcome.error->location()) {
-        outcome.error = std::move(*outcome.error).At({workload_->source(), command.line, 0});
+      Error error = std::move(status).error();
+      if (error.location()) {
+        outcome.error = std::move(error);
+      } else {
+        // Moved into a new object: assigning At()'s result back to `error` would self-move.
+        outcome.error = Error(std::move(error).At({workload_->source(), command.line, 0}));
       }
       return outcome;
     }
