@@ -108,11 +108,13 @@ Error ErrorFromResult(const PGresult* result, PGconn* conn) {
   }
   std::string detail = field(PG_DIAG_MESSAGE_DETAIL);
   if (!detail.empty()) message += " (" + detail + ")";
+  // WithHint/WithPosition return the object itself: chain them into a new Error, never assign
+  // the result back to the same variable (a self-move that emptied message and SQLSTATE).
   Error error = Error::Database(message, sqlstate);
   std::string hint = field(PG_DIAG_MESSAGE_HINT);
-  if (!hint.empty()) error = std::move(error).WithHint(hint);
   std::string position = field(PG_DIAG_STATEMENT_POSITION);
-  if (!position.empty()) error = std::move(error).WithPosition(std::atoi(position.c_str()));
+  if (!hint.empty()) std::move(error).WithHint(hint);
+  if (!position.empty()) std::move(error).WithPosition(std::atoi(position.c_str()));
   return error;
 }
 
