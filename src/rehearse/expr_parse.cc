@@ -35,6 +35,8 @@ bool IsAlpha(char c) {
 bool IsAlnum(char c) { return IsAlpha(c) || std::isdigit(static_cast<unsigned char>(c)); }
 bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)); }
 
+constexpr int kMaxArgs = 16;  // pgbench's limit
+
 // Precedence levels; higher binds tighter.
 enum Level { kOr = 1, kAnd, kNot, kIs, kCompare, kBitwise, kAdditive, kMultiplicative, kUnary };
 
@@ -395,6 +397,8 @@ class Parser {
     if (tok_.kind != Tok::kRParen) return Fail("missing \")\" after the arguments");
     TIDE_TRY(Advance());
     int n = static_cast<int>(args.size());
+    if (n > kMaxArgs) return Fail(fmt::format("{}() takes at most {} arguments", name, kMaxArgs),
+                                  column);
     if (n < spec->min_args || (spec->max_args >= 0 && n > spec->max_args)) {
       return Fail(fmt::format("{}() takes {} arguments, not {}", name,
                               spec->min_args == spec->max_args

@@ -202,6 +202,8 @@ TEST_F(ExprTest, SyntaxErrorsPointAtTheColumn) {
   EXPECT_NE(Fails("CASE 1 END").find("CASE must be followed by WHEN"), std::string::npos);
   EXPECT_NE(Fails("").find("missing expression"), std::string::npos);
   EXPECT_NE(Fails("1 IS 2").find("IS must be followed by"), std::string::npos);
+  EXPECT_NE(Fails("least(1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17)").find("at most 16"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -31,6 +31,12 @@ const std::string& ScriptRunner::TextOf(int slot) {
 
 std::string ScriptRunner::Interpolate(const Command& command) {
   std::string out;
+  InterpolateInto(command, out);
+  return out;
+}
+
+void ScriptRunner::InterpolateInto(const Command& command, std::string& out) {
+  out.clear();  // keeps its capacity: no allocation per statement once warm
   for (const SqlPiece& piece : command.pieces) {
     if (piece.slot >= 0 && vars_.defined[static_cast<size_t>(piece.slot)]) {
       out += TextOf(piece.slot);
@@ -38,7 +44,6 @@ std::string ScriptRunner::Interpolate(const Command& command) {
       out += piece.text;  // not set yet: pgbench leaves ":name" as written
     }
   }
-  return out;
 }
 
 Status ScriptRunner::RunCommand(const Command& command, ScriptHost& host, bool* stopped) {
@@ -66,7 +71,7 @@ Status ScriptRunner::RunCommand(const Command& command, ScriptHost& host, bool* 
       return Ok();
     }
     case Command::Kind::kSql:
-      sql_ = Interpolate(command);
+      InterpolateInto(command, sql_);
       return host.Execute(sql_);
   }
   return Ok();

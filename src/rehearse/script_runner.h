@@ -52,6 +52,7 @@ class ScriptRunner {
 
  private:
   Status RunCommand(const Command& command, ScriptHost& host, bool* stopped);
+  void InterpolateInto(const Command& command, std::string& out);
   const std::string& TextOf(int slot);
 
   std::shared_ptr<const Workload> workload_;
@@ -60,7 +61,7 @@ class ScriptRunner {
   // The SQL form of each variable, made when first needed after each change.
   std::vector<std::string> text_;
   std::vector<char> text_valid_;
-  std::string sql_;  // reused buffer: no allocation per statement once warm
+  std::string sql_;  // reused for every statement
 };
 
 }  // namespace tide::rehearse

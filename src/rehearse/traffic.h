@@ -16,6 +16,26 @@
 //
 // Threading: the public methods may be called from any thread. Clients record into their own
 // histograms under their own (uncontended) mutex; Results() merges them.
+//
+// A rolling deploy, as the rehearsal drives it:
+//   TIDE_ASSIGN(auto v1, Workload::Load("workload/app-v1.sql", {{"rows", "2000000"}}));
+//   TIDE_ASSIGN(auto v2, Workload::Load("workload/app-v2.sql", {{"rows", "2000000"}}));
+//   TrafficOptions options;
+//   options.url = url;
+//   Traffic traffic(options);
+//   TIDE_TRY(traffic.AddRelease({"v1", "customer-api/1.0", v1, /*clients=*/4}));
+//   TIDE_TRY(traffic.AddRelease({"v2", "customer-api/2.0", v2, 4, 0, /*weight=*/0}));
+//   TIDE_TRY(traffic.Start());                        // phase "baseline"
+//   traffic.MarkPhase("expand");          ... run the expand ...
+//   traffic.MarkPhase("rolling deploy");  TIDE_TRY(traffic.SetWeights({{"v1", .5}, {"v2", .5}}));
+//                                         TIDE_TRY(traffic.SetWeights({{"v1", 0}, {"v2", 1}}));
+//   TIDE_TRY(traffic.StopRelease("v1"));  // no v1 connection left: the gate can pass
+//   traffic.MarkPhase("contract");        ... run the contract ...
+//   traffic.Stop();
+//   Report report;
+//   report.traffic = traffic.Results();
+//   report.steps = steps;  // as the executor measured them, on the same clock (Elapsed())
+//   write RenderHtml(report), RenderText(report), ToJson(report).dump(2)
 
 #include <atomic>
 #include <chrono>
