@@ -44,16 +44,16 @@ double TideRate(const std::string& url, int clients, int seconds, rehearse::Late
   return static_cast<double>(out->requests) / r.duration_s;
 }
 
-double PgbenchRate(const pg::LocalCluster& cluster, const fs::path& dir, int clients,
-                   int seconds, std::string* latency) {
+double PgbenchRate(const pg::LocalCluster& cluster, const fs::path& dir, int clients, int seconds,
+                   std::string* latency) {
   fs::path script = dir / "select1.sql";
   std::ofstream(script) << kScript;
   RunOptions options;
   options.timeout = std::chrono::seconds(seconds + 60);
-  auto run = RunCommand({"/usr/bin/pgbench", "-n", "-f", script.string(), "-c",
-                         std::to_string(clients), "-j", std::to_string(clients), "-T",
-                         std::to_string(seconds), cluster.SocketUrl()},
-                        options);
+  auto run = RunCommand(
+      {"/usr/bin/pgbench", "-n", "-f", script.string(), "-c", std::to_string(clients), "-j",
+       std::to_string(clients), "-T", std::to_string(seconds), cluster.SocketUrl()},
+      options);
   if (!run.ok() || run->exit_code != 0) {
     fmt::print(stderr, "pgbench failed: {}\n", run.ok() ? run->output : run.error().ToString());
     return -1;

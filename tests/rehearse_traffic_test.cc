@@ -30,9 +30,9 @@ class DbTrafficTest : public DbTest {
         "SELECT 'Customer ' || g, 'c' || g || '@example.com' FROM generate_series(1, 1000) g");
   }
   std::shared_ptr<const Workload> Script(const std::string& release) {
-    auto w = Workload::Load(std::string(TIDE_SOURCE_DIR) + "/examples/customers/workload/app-" +
-                                release + ".sql",
-                            {{"rows", "1000"}});
+    auto w = Workload::Load(
+        std::string(TIDE_SOURCE_DIR) + "/examples/customers/workload/app-" + release + ".sql",
+        {{"rows", "1000"}});
     EXPECT_TRUE(w.ok()) << w.error().ToString();
     return w.ok() ? *w : nullptr;
   }
@@ -52,8 +52,8 @@ class DbTrafficTest : public DbTest {
     return o;
   }
   int Sessions(const std::string& app) {
-    return std::stoi(Value("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" +
-                           app + "'"));
+    return std::stoi(
+        Value("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + app + "'"));
   }
   // Polls until the number of sessions of app is n (clients react within a request or two).
   bool WaitForSessions(const std::string& app, int n) {
@@ -175,8 +175,9 @@ TEST_F(DbTrafficTest, ClientsReconnectAfterTheirConnectionsAreKilled) {
   ASSERT_TRUE(traffic.AddRelease(Release("v1", 2)).ok());
   ASSERT_TRUE(traffic.Start().ok());
   std::this_thread::sleep_for(400ms);
-  Value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-        "WHERE application_name = 'customer-api/v1'");
+  Value(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+      "WHERE application_name = 'customer-api/v1'");
   int64_t before = traffic.RequestsSoFar();
   std::this_thread::sleep_for(600ms);
   EXPECT_GT(traffic.RequestsSoFar(), before + 10);  // still running

@@ -18,8 +18,11 @@ inline rehearse::Report SampleReport() {
   t.started_at = "2026-11-01T12:00:00Z";
   t.duration_s = 30;
   t.window_s = 0.1;
-  t.phases = {{"baseline", 0, 5}, {"expand", 5, 12}, {"rolling deploy", 12, 20},
-              {"contract", 20, 26}, {"cleanup", 26, 30}};
+  t.phases = {{"baseline", 0, 5},
+              {"expand", 5, 12},
+              {"rolling deploy", 12, 20},
+              {"contract", 20, 26},
+              {"cleanup", 26, 30}};
   const char* names[] = {"v1", "v2"};
   const char* apps[] = {"customer-api/1.0", "customer-api/2.0"};
   for (int r = 0; r < 2; ++r) {
@@ -73,8 +76,8 @@ inline rehearse::Report SampleReport() {
       fig.total.p99_ms = std::max(fig.total.p99_ms, s.p99_ms);
     }
     if (r == 0) {
-      fig.errors.push_back({"server", "42703", "column \"contact_info\" does not exist",
-                            "app-v1.sql:3", 400, 19.0});
+      fig.errors.push_back(
+          {"server", "42703", "column \"contact_info\" does not exist", "app-v1.sql:3", 400, 19.0});
     }
     t.releases.push_back(std::move(fig));
   }

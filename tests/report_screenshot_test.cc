@@ -47,8 +47,8 @@ bool ReadPng(const fs::path& path, Image& out) {
   out.height = static_cast<int>(image.height);
   out.rgb.resize(static_cast<size_t>(out.width) * static_cast<size_t>(out.height));
   for (size_t i = 0; i < out.rgb.size(); ++i) {
-    out.rgb[i] = (uint32_t{buffer[3 * i]} << 16) | (uint32_t{buffer[3 * i + 1]} << 8) |
-                 buffer[3 * i + 2];
+    out.rgb[i] =
+        (uint32_t{buffer[3 * i]} << 16) | (uint32_t{buffer[3 * i + 1]} << 8) | buffer[3 * i + 2];
   }
   return true;
 }
@@ -66,12 +66,12 @@ TEST(ReportScreenshotTest, SampleReportRendersInHeadlessChromium) {
   RunOptions options;
   options.timeout = std::chrono::seconds(90);
   options.separate_stderr = true;
-  auto run = RunCommand({chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                         "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync",
-                         "--user-data-dir=" + profile.string(), "--screenshot=" + shot.string(),
-                         "--window-size=1200,1600", "file://" + page.string()},
-                        options);
+  auto run = RunCommand(
+      {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+       "--disable-background-networking", "--disable-component-update", "--disable-sync",
+       "--user-data-dir=" + profile.string(), "--screenshot=" + shot.string(),
+       "--window-size=1200,1600", "file://" + page.string()},
+      options);
   ASSERT_TRUE(run.ok()) << run.error().ToString();
   ASSERT_TRUE(fs::exists(shot)) << "exit " << run->exit_code << "\n" << run->error_output;
 

@@ -41,7 +41,9 @@ Status Client::Connect() {
   return Ok();
 }
 
-void Client::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Client::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Client::SetActive(bool active) {
   {
@@ -76,9 +78,8 @@ void Client::WithStats(const std::function<void(ClientStats&)>& f) {
 
 bool Client::SleepUntil(Clock::time_point until, bool wake_when_inactive) {
   std::unique_lock lock(wait_mu_);
-  wake_.wait_until(lock, until, [&] {
-    return quit_.load() || (wake_when_inactive && !active_.load());
-  });
+  wake_.wait_until(lock, until,
+                   [&] { return quit_.load() || (wake_when_inactive && !active_.load()); });
   return !quit_.load() && (!wake_when_inactive || active_.load());
 }
 
@@ -111,12 +112,10 @@ bool Client::EnsureConnected() {
   return false;
 }
 
-void Client::Record(Clock::time_point start, Clock::time_point end, const Error* error,
-                    int phase) {
+void Client::Record(Clock::time_point start, Clock::time_point end, const Error* error, int phase) {
   int64_t end_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end - context_.t0).count();
   int64_t window = end_ns / context_.window.count();
-  int64_t latency_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(end - start).count();
+  int64_t latency_us = std::chrono::duration_cast<std::chrono::microseconds>(end - start).count();
   {
     std::lock_guard lock(mu_);
     stats_.Record(phase, window, latency_us, error, static_cast<double>(end_ns) / 1e9);
@@ -175,8 +174,8 @@ void Client::Loop() {
     if (!EnsureConnected()) continue;
     Clock::time_point start = Clock::now();
     if (config_.rate > 0) {
-      next += std::chrono::duration_cast<Clock::duration>(
-          std::chrono::duration<double>(gap(arrivals)));
+      next +=
+          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap(arrivals)));
       if (next > start && !SleepUntil(next, /*wake_when_inactive=*/true)) continue;
       start = next;  // latency counts from when the request was due
     }

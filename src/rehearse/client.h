@@ -69,8 +69,8 @@ class Client {
   // Sleeps until `until`, Quit() or (if asked) deactivation; false when woken early by those.
   bool SleepUntil(std::chrono::steady_clock::time_point until, bool wake_when_inactive);
   void RunOne(ScriptRunner& runner, std::chrono::steady_clock::time_point start);
-  void Record(std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end,
-              const Error* error, int phase);
+  void Record(std::chrono::steady_clock::time_point start,
+              std::chrono::steady_clock::time_point end, const Error* error, int phase);
   void AfterFailure();
   bool EnsureConnected();
   void Disconnect();

@@ -23,24 +23,53 @@
 namespace tide::rehearse {
 
 enum class Func {
-  kAdd, kSub, kMul, kDiv, kMod,
-  kBitAnd, kBitOr, kBitXor, kShiftLeft, kShiftRight,
-  kEq, kNe, kLe, kLt, kIs,
-  kAnd, kOr, kNot, kCase,
-  kAbs, kLeast, kGreatest, kDebug, kPi, kSqrt, kLn, kExp, kInt, kDouble, kPow,
-  kRandom, kRandomExponential, kRandomGaussian, kRandomZipfian,
-  kHashMurmur2, kHashFnv1a,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kBitAnd,
+  kBitOr,
+  kBitXor,
+  kShiftLeft,
+  kShiftRight,
+  kEq,
+  kNe,
+  kLe,
+  kLt,
+  kIs,
+  kAnd,
+  kOr,
+  kNot,
+  kCase,
+  kAbs,
+  kLeast,
+  kGreatest,
+  kDebug,
+  kPi,
+  kSqrt,
+  kLn,
+  kExp,
+  kInt,
+  kDouble,
+  kPow,
+  kRandom,
+  kRandomExponential,
+  kRandomGaussian,
+  kRandomZipfian,
+  kHashMurmur2,
+  kHashFnv1a,
 };
 
 struct Expr {
   enum class Kind { kConstant, kVariable, kCall };
   Kind kind = Kind::kConstant;
-  Value constant;             // kConstant
-  std::string name;           // kVariable: the name without ':'
-  int slot = -1;              // kVariable: index into the client's variables
-  Func func = Func::kAdd;     // kCall
-  std::vector<Expr> args;     // kCall; CASE: when, then, when, then, ..., else
-  int column = 0;             // 1-based column in the source line, for errors
+  Value constant;          // kConstant
+  std::string name;        // kVariable: the name without ':'
+  int slot = -1;           // kVariable: index into the client's variables
+  Func func = Func::kAdd;  // kCall
+  std::vector<Expr> args;  // kCall; CASE: when, then, when, then, ..., else
+  int column = 0;          // 1-based column in the source line, for errors
 };
 
 // Gives the slot of a variable name (the workload numbers its variables).

@@ -39,15 +39,24 @@ Result<Value> EvalLazy(const Expr& e, const Variables& vars, Prng& rng) {
 
 Result<Value> DoubleArith(Func f, double l, double r) {
   switch (f) {
-    case Func::kAdd: return Value::Double(l + r);
-    case Func::kSub: return Value::Double(l - r);
-    case Func::kMul: return Value::Double(l * r);
-    case Func::kDiv: return Value::Double(l / r);
-    case Func::kEq: return Value::Bool(l == r);
-    case Func::kNe: return Value::Bool(l != r);
-    case Func::kLe: return Value::Bool(l <= r);
-    case Func::kLt: return Value::Bool(l < r);
-    default: return Error::Internal("not a double operator");
+    case Func::kAdd:
+      return Value::Double(l + r);
+    case Func::kSub:
+      return Value::Double(l - r);
+    case Func::kMul:
+      return Value::Double(l * r);
+    case Func::kDiv:
+      return Value::Double(l / r);
+    case Func::kEq:
+      return Value::Bool(l == r);
+    case Func::kNe:
+      return Value::Bool(l != r);
+    case Func::kLe:
+      return Value::Bool(l <= r);
+    case Func::kLt:
+      return Value::Bool(l < r);
+    default:
+      return Error::Internal("not a double operator");
   }
 }
 
@@ -63,10 +72,14 @@ Result<Value> IntArith(Func f, int64_t l, int64_t r) {
     case Func::kMul:
       if (__builtin_mul_overflow(l, r, &out)) return Error::Failed("bigint mul out of range");
       return Value::Int(out);
-    case Func::kEq: return Value::Bool(l == r);
-    case Func::kNe: return Value::Bool(l != r);
-    case Func::kLe: return Value::Bool(l <= r);
-    case Func::kLt: return Value::Bool(l < r);
+    case Func::kEq:
+      return Value::Bool(l == r);
+    case Func::kNe:
+      return Value::Bool(l != r);
+    case Func::kLe:
+      return Value::Bool(l <= r);
+    case Func::kLt:
+      return Value::Bool(l < r);
     case Func::kDiv:
     case Func::kMod:
       if (r == 0) return Error::Failed("division by zero");
@@ -96,10 +109,14 @@ Result<Value> Bitwise(Func f, const Value& l, const Value& r) {
   TIDE_ASSIGN(int64_t li, ToInt(l));
   TIDE_ASSIGN(int64_t ri, ToInt(r));
   switch (f) {
-    case Func::kBitAnd: return Value::Int(li & ri);
-    case Func::kBitOr: return Value::Int(li | ri);
-    case Func::kBitXor: return Value::Int(li ^ ri);
-    default: break;
+    case Func::kBitAnd:
+      return Value::Int(li & ri);
+    case Func::kBitOr:
+      return Value::Int(li | ri);
+    case Func::kBitXor:
+      return Value::Int(li ^ ri);
+    default:
+      break;
   }
   // C leaves shifts by 64 or more undefined; pgbench inherits that, tide refuses them.
   if (ri < 0 || ri > 63) return Error::Failed(fmt::format("shift by {} is out of range", ri));
@@ -147,9 +164,10 @@ Result<Value> Random(Func f, const Value* args, Prng& rng) {
   }
   if (f == Func::kRandomZipfian) {
     if (param < kMinZipfianParameter || param > kMaxZipfianParameter) {
-      return Error::Failed(fmt::format("zipfian parameter must be in range [{:.3f}, {:.0f}] "
-                                       "(not {:f})",
-                                       kMinZipfianParameter, kMaxZipfianParameter, param));
+      return Error::Failed(
+          fmt::format("zipfian parameter must be in range [{:.3f}, {:.0f}] "
+                      "(not {:f})",
+                      kMinZipfianParameter, kMaxZipfianParameter, param));
     }
     return Value::Int(RandomZipfian(rng, lb, ub, param));
   }
@@ -163,19 +181,33 @@ Result<Value> Random(Func f, const Value* args, Prng& rng) {
 Result<Value> Math(Func f, const Value& v) {
   TIDE_ASSIGN(double d, ToDouble(v));
   switch (f) {
-    case Func::kSqrt: return Value::Double(std::sqrt(d));
-    case Func::kLn: return Value::Double(std::log(d));
-    case Func::kExp: return Value::Double(std::exp(d));
-    default: return Value::Double(d);  // double()
+    case Func::kSqrt:
+      return Value::Double(std::sqrt(d));
+    case Func::kLn:
+      return Value::Double(std::log(d));
+    case Func::kExp:
+      return Value::Double(std::exp(d));
+    default:
+      return Value::Double(d);  // double()
   }
 }
 
 Result<Value> Standard(const Expr& e, const Value* args, int n, Prng& rng) {
   switch (e.func) {
-    case Func::kAdd: case Func::kSub: case Func::kMul: case Func::kDiv: case Func::kMod:
-    case Func::kEq: case Func::kNe: case Func::kLe: case Func::kLt:
+    case Func::kAdd:
+    case Func::kSub:
+    case Func::kMul:
+    case Func::kDiv:
+    case Func::kMod:
+    case Func::kEq:
+    case Func::kNe:
+    case Func::kLe:
+    case Func::kLt:
       return Arith(e.func, args[0], args[1]);
-    case Func::kBitAnd: case Func::kBitOr: case Func::kBitXor: case Func::kShiftLeft:
+    case Func::kBitAnd:
+    case Func::kBitOr:
+    case Func::kBitXor:
+    case Func::kShiftLeft:
     case Func::kShiftRight:
       return Bitwise(e.func, args[0], args[1]);
     case Func::kNot: {
@@ -196,23 +228,30 @@ Result<Value> Standard(const Expr& e, const Value* args, int n, Prng& rng) {
     case Func::kDebug:
       std::fprintf(stderr, "debug: %s %s\n", TypeName(args[0].type), FormatValue(args[0]).c_str());
       return args[0];
-    case Func::kSqrt: case Func::kLn: case Func::kExp: case Func::kDouble:
+    case Func::kSqrt:
+    case Func::kLn:
+    case Func::kExp:
+    case Func::kDouble:
       return Math(e.func, args[0]);
     case Func::kInt: {
       TIDE_ASSIGN(int64_t i, ToInt(args[0]));
       return Value::Int(i);
     }
-    case Func::kLeast: case Func::kGreatest:
+    case Func::kLeast:
+    case Func::kGreatest:
       return Extremum(e.func, args, n);
     case Func::kPow: {
       TIDE_ASSIGN(double l, ToDouble(args[0]));
       TIDE_ASSIGN(double r, ToDouble(args[1]));
       return Value::Double(std::pow(l, r));
     }
-    case Func::kRandom: case Func::kRandomExponential: case Func::kRandomGaussian:
+    case Func::kRandom:
+    case Func::kRandomExponential:
+    case Func::kRandomGaussian:
     case Func::kRandomZipfian:
       return Random(e.func, args, rng);
-    case Func::kHashMurmur2: case Func::kHashFnv1a: {
+    case Func::kHashMurmur2:
+    case Func::kHashFnv1a: {
       TIDE_ASSIGN(int64_t v, ToInt(args[0]));
       TIDE_ASSIGN(int64_t seed, ToInt(args[1]));
       uint64_t s = static_cast<uint64_t>(seed);

@@ -17,8 +17,18 @@ namespace tide::rehearse {
 
 namespace {
 
-enum class Tok { kEnd, kInt, kMaxIntPlusOne, kDouble, kVariable, kWord, kOp, kLParen, kRParen,
-                 kComma };
+enum class Tok {
+  kEnd,
+  kInt,
+  kMaxIntPlusOne,
+  kDouble,
+  kVariable,
+  kWord,
+  kOp,
+  kLParen,
+  kRParen,
+  kComma
+};
 
 struct Token {
   Tok kind = Tok::kEnd;
@@ -91,8 +101,10 @@ class Parser {
   }
 
   std::string TokText() const {
-    return tok_.kind == Tok::kEnd ? "end of line" : std::string(text_.substr(
-        static_cast<size_t>(tok_.column - 1), static_cast<size_t>(pos_ - (tok_.column - 1))));
+    return tok_.kind == Tok::kEnd
+               ? "end of line"
+               : std::string(text_.substr(static_cast<size_t>(tok_.column - 1),
+                                          static_cast<size_t>(pos_ - (tok_.column - 1))));
   }
 
   Status LexNumber(size_t start) {
@@ -170,10 +182,17 @@ class Parser {
     }
     pos_ = static_cast<int>(p + 1);
     switch (c) {
-      case '(': tok_.kind = Tok::kLParen; return Ok();
-      case ')': tok_.kind = Tok::kRParen; return Ok();
-      case ',': tok_.kind = Tok::kComma; return Ok();
-      default: break;
+      case '(':
+        tok_.kind = Tok::kLParen;
+        return Ok();
+      case ')':
+        tok_.kind = Tok::kRParen;
+        return Ok();
+      case ',':
+        tok_.kind = Tok::kComma;
+        return Ok();
+      default:
+        break;
     }
     if (std::string_view("+-*/%=<>~|#&").find(c) != std::string_view::npos) {
       tok_.kind = Tok::kOp;
@@ -235,8 +254,8 @@ class Parser {
       }
       // Comparisons and IS do not chain: "a < b < c" is an error, as in pgbench.
       if ((level == kCompare || level == kIs) && InfixLevel() == level) {
-        return Fail(fmt::format("\"{}\" cannot follow a comparison without parentheses",
-                                TokText()));
+        return Fail(
+            fmt::format("\"{}\" cannot follow a comparison without parentheses", TokText()));
       }
     }
   }
@@ -299,8 +318,8 @@ class Parser {
       }
       TIDE_ASSIGN(Expr operand, ParseLevel(op == "~" ? kAdditive : kUnary));
       if (op == "+") return operand;
-      if (op == "-") return Call(Func::kSub, {Constant(Value::Int(0), column), std::move(operand)},
-                                 column);
+      if (op == "-")
+        return Call(Func::kSub, {Constant(Value::Int(0), column), std::move(operand)}, column);
       return Call(Func::kBitXor, {Constant(Value::Int(~int64_t{0}), column), std::move(operand)},
                   column);
     }
@@ -364,7 +383,9 @@ class Parser {
     TIDE_TRY(Advance());
     if (tok_.kind != Tok::kLParen) {
       return Fail(fmt::format("unexpected word \"{}\" (a function needs parentheses; a variable "
-                              "is written :{})", word, word), column);
+                              "is written :{})",
+                              word, word),
+                  column);
     }
     return ParseCall(word, column);
   }
@@ -376,8 +397,10 @@ class Parser {
     }
     if (!spec) {
       if (name == "permute") {
-        return Fail("permute() is not supported by tide (its permutation depends on pgbench's "
-                    "own random generator)", column);
+        return Fail(
+            "permute() is not supported by tide (its permutation depends on pgbench's "
+            "own random generator)",
+            column);
       }
       return Fail(fmt::format("unknown function \"{}\"", name), column);
     }
@@ -397,15 +420,14 @@ class Parser {
     if (tok_.kind != Tok::kRParen) return Fail("missing \")\" after the arguments");
     TIDE_TRY(Advance());
     int n = static_cast<int>(args.size());
-    if (n > kMaxArgs) return Fail(fmt::format("{}() takes at most {} arguments", name, kMaxArgs),
-                                  column);
+    if (n > kMaxArgs)
+      return Fail(fmt::format("{}() takes at most {} arguments", name, kMaxArgs), column);
     if (n < spec->min_args || (spec->max_args >= 0 && n > spec->max_args)) {
       return Fail(fmt::format("{}() takes {} arguments, not {}", name,
-                              spec->min_args == spec->max_args
-                                  ? std::to_string(spec->min_args)
-                                  : spec->max_args < 0
-                                        ? fmt::format("at least {}", spec->min_args)
-                                        : fmt::format("{} or {}", spec->min_args, spec->max_args),
+                              spec->min_args == spec->max_args ? std::to_string(spec->min_args)
+                              : spec->max_args < 0
+                                  ? fmt::format("at least {}", spec->min_args)
+                                  : fmt::format("{} or {}", spec->min_args, spec->max_args),
                               n),
                   column);
     }

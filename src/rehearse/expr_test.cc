@@ -1,8 +1,8 @@
+#include "rehearse/expr.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
-
-#include "rehearse/expr.h"
 
 namespace tide::rehearse {
 namespace {
@@ -178,8 +178,7 @@ TEST_F(ExprTest, RuntimeErrorsUsePgbenchWording) {
   EXPECT_NE(Fails("9223372036854775807 + 1").find("bigint add out of range"), std::string::npos);
   EXPECT_NE(Fails("random(10, 1)").find("empty range"), std::string::npos);
   EXPECT_NE(Fails("random_gaussian(1, 10, 1.0)").find("gaussian parameter"), std::string::npos);
-  EXPECT_NE(Fails("random_exponential(1, 10, 0)").find("exponential parameter"),
-            std::string::npos);
+  EXPECT_NE(Fails("random_exponential(1, 10, 0)").find("exponential parameter"), std::string::npos);
   EXPECT_NE(Fails("random_zipfian(1, 10, 0.5)").find("zipfian parameter"), std::string::npos);
   EXPECT_NE(Fails("int(true)").find("cannot coerce boolean to int"), std::string::npos);
   EXPECT_NE(Fails("NOT 1").find("cannot coerce int to boolean"), std::string::npos);

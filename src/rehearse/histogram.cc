@@ -9,8 +9,7 @@ namespace tide::rehearse {
 // Layout: values below 2^bits each have a bucket of their own; above, each power of two
 // [2^k, 2^(k+1)) is cut into 2^bits equal buckets, so a bucket is at most 1/2^bits of its values.
 
-LatencyHistogram::LatencyHistogram(int precision_bits)
-    : bits_(std::clamp(precision_bits, 1, 12)) {}
+LatencyHistogram::LatencyHistogram(int precision_bits) : bits_(std::clamp(precision_bits, 1, 12)) {}
 
 int LatencyHistogram::bucket_count() const {
   int top = 63 - std::countl_zero(static_cast<uint64_t>(kMaxTrackableMicros));

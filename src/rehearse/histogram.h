@@ -27,7 +27,9 @@ class LatencyHistogram {
   int64_t count() const { return count_; }
   int64_t min() const { return count_ ? min_ : 0; }
   int64_t max() const { return max_; }
-  double mean() const { return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0; }
+  double mean() const {
+    return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0;
+  }
   int precision_bits() const { return bits_; }
 
   // The smallest value v such that `percentile` percent of the recorded values are <= v, to

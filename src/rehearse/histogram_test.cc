@@ -49,8 +49,8 @@ TEST(HistogramTest, PercentilesWithinOnePercentOverAWideRange) {
 
 TEST(HistogramTest, BucketsCoverTheirValues) {
   LatencyHistogram h(7);
-  const int64_t values[] = {0, 1, 127, 128, 129, 1000, 123456, 60'000'000,
-                           LatencyHistogram::kMaxTrackableMicros};
+  const int64_t values[] = {
+      0, 1, 127, 128, 129, 1000, 123456, 60'000'000, LatencyHistogram::kMaxTrackableMicros};
   for (int64_t v : values) {
     int b = h.BucketOf(v);
     EXPECT_GE(h.BucketTop(b), v);

@@ -5,7 +5,6 @@
 // Renderers are pure functions of the Report: no I/O, no clock.
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -15,20 +14,20 @@ namespace tide::rehearse {
 
 // One step the migration ran, as the caller (the executor) measured it.
 struct MigrationStep {
-  std::string name;        // "V1.1 add_email_column: ADD COLUMN email"
-  std::string phase;       // "expand", "contract", ...
-  double start_s = 0;      // seconds since the traffic started (same clock as the phases)
+  std::string name;    // "V1.1 add_email_column: ADD COLUMN email"
+  std::string phase;   // "expand", "contract", ...
+  double start_s = 0;  // seconds since the traffic started (same clock as the phases)
   double duration_s = 0;
   double lock_wait_s = 0;  // of the duration, time spent waiting for locks
   int attempts = 1;        // 1 + retries after a lock timeout
   std::string lock;        // "ACCESS EXCLUSIVE"
   bool ok = true;
-  std::string note;        // anything worth a line: "batched: 2,000 batches of 1,000 rows"
+  std::string note;  // anything worth a line: "batched: 2,000 batches of 1,000 rows"
 };
 
 struct Report {
   std::string title = "tide rehearsal";
-  std::string subtitle;         // "customers: V1 -> V1.2, 2,000,000 rows"
+  std::string subtitle;  // "customers: V1 -> V1.2, 2,000,000 rows"
   TrafficResults traffic;
   std::vector<MigrationStep> steps;
   // When > 0, a request slower than this also breaks the promise (the lock timeout budget).

@@ -51,9 +51,9 @@ std::string SummaryRow(const std::string& phase, const ReleaseFigures& r, size_t
       "<tr>{}<td class=\"l\"><span class=\"swatch\" style=\"background:{}\"></span>{}</td>"
       "{}{}{}{}{}{}{}</tr>\n",
       Td(phase, "l"), ReleaseColor(index), HtmlEscape(r.name), Td(FormatCount(s.requests)),
-      Td(FormatCount(s.failures), s.failures ? "fail" : ""), Td(fmt::format("{:.1f}", s.throughput)),
-      Td(FormatMs(s.p50_ms)), Td(FormatMs(s.p99_ms)), Td(FormatMs(s.p999_ms)),
-      Td(FormatMs(s.max_ms)));
+      Td(FormatCount(s.failures), s.failures ? "fail" : ""),
+      Td(fmt::format("{:.1f}", s.throughput)), Td(FormatMs(s.p50_ms)), Td(FormatMs(s.p99_ms)),
+      Td(FormatMs(s.p999_ms)), Td(FormatMs(s.max_ms)));
 }
 
 std::string FiguresTable(const TrafficResults& t) {
@@ -104,9 +104,8 @@ std::string StepsTable(const Report& report) {
     html += fmt::format("<tr>{}{}{}{}{}{}{}{}{}</tr>\n", Td(s.name, "l"), Td(s.phase, "l"),
                         Td(s.lock, "l"), Td(fmt::format("{:.1f} s", s.start_s)),
                         Td(FormatMs(s.duration_s * 1000)), Td(FormatMs(s.lock_wait_s * 1000)),
-                        Td(std::to_string(s.attempts)), Td(s.ok ? "ok" : "FAILED",
-                                                           s.ok ? "l" : "l fail"),
-                        Td(s.note, "l"));
+                        Td(std::to_string(s.attempts)),
+                        Td(s.ok ? "ok" : "FAILED", s.ok ? "l" : "l fail"), Td(s.note, "l"));
   }
   return html + "</table>\n";
 }
@@ -114,10 +113,11 @@ std::string StepsTable(const Report& report) {
 std::string Legend(const TrafficResults& t) {
   std::string html = "<div class=\"legend\">";
   for (size_t i = 0; i < t.releases.size(); ++i) {
-    html += fmt::format("<span><span class=\"swatch\" style=\"background:{}\"></span>{} ({})"
-                        "</span>",
-                        ReleaseColor(i), HtmlEscape(t.releases[i].name),
-                        HtmlEscape(t.releases[i].application_name));
+    html += fmt::format(
+        "<span><span class=\"swatch\" style=\"background:{}\"></span>{} ({})"
+        "</span>",
+        ReleaseColor(i), HtmlEscape(t.releases[i].name),
+        HtmlEscape(t.releases[i].application_name));
   }
   return html +
          "<span>thick line: p99 per window; thin: max; dashed: oldest request still waiting; "
@@ -138,9 +138,9 @@ std::string RenderHtml(const Report& report) {
   if (!report.subtitle.empty()) {
     html += fmt::format("<div class=\"subtitle\">{}</div>\n", HtmlEscape(report.subtitle));
   }
-  html += fmt::format("<div class=\"verdict {}\">{}</div>\n", verdict.zero_downtime ? "ok" : "bad",
-                      verdict.zero_downtime ? "Zero downtime: no request failed"
-                                            : "Not zero downtime");
+  html +=
+      fmt::format("<div class=\"verdict {}\">{}</div>\n", verdict.zero_downtime ? "ok" : "bad",
+                  verdict.zero_downtime ? "Zero downtime: no request failed" : "Not zero downtime");
   if (!verdict.reasons.empty()) {
     html += "<ul class=\"reasons\">";
     for (const std::string& reason : verdict.reasons) {
@@ -148,8 +148,8 @@ std::string RenderHtml(const Report& report) {
     }
     html += "</ul>\n";
   }
-  html += fmt::format("<h2>Latency over time (log scale, {:g} ms windows)</h2>\n",
-                      t.window_s * 1000);
+  html +=
+      fmt::format("<h2>Latency over time (log scale, {:g} ms windows)</h2>\n", t.window_s * 1000);
   html += LatencyChartSvg(report) + Legend(t);
   html += "<h2>Requests per second</h2>\n" + ThroughputChartSvg(report);
   html += "<h2>Per phase and release</h2>\n" + FiguresTable(t);

@@ -13,20 +13,30 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
 const char* ReleaseColor(size_t i) {
-  static const char* kColors[] = {"#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2",
-                                  "#be185d"};
+  static const char* kColors[] = {"#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d"};
   return kColors[i % (sizeof kColors / sizeof kColors[0])];
 }
 
@@ -116,9 +126,10 @@ void StepLane(std::string& svg, const Report& report, const TimeAxis& ax, double
         HtmlEscape(s.name), HtmlEscape(s.phase), s.duration_s, wait, s.attempts,
         s.ok ? "" : ", FAILED", x0, lane_y, std::max(x1 - x0, 2.0), s.ok ? "#64748b" : "#dc2626");
     if (wait > 0) {
-      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"5\" "
-                         "fill=\"#f59e0b\"/>",
-                         x0, lane_y + 11, std::max(ax.X(s.start_s + wait) - x0, 1.0));
+      svg += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"5\" "
+          "fill=\"#f59e0b\"/>",
+          x0, lane_y + 11, std::max(ax.X(s.start_s + wait) - x0, 1.0));
     }
     svg += "</g>\n";
   }
@@ -161,7 +172,8 @@ std::string LatencyChartSvg(const Report& report) {
   };
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1100 {0}\" width=\"1100\" "
-      "height=\"{0}\" role=\"img\" aria-label=\"latency over time\">\n", height);
+      "height=\"{0}\" role=\"img\" aria-label=\"latency over time\">\n",
+      height);
   PhaseBands(svg, report, ax, bottom);
   for (double v = lo; v <= hi * 1.001; v *= 10) {
     svg += fmt::format(
@@ -180,12 +192,15 @@ std::string LatencyChartSvg(const Report& report) {
   for (size_t i = 0; i < report.traffic.series.size(); ++i) {
     const ReleaseSeries& s = report.traffic.series[i];
     std::string color = ReleaseColor(i);
-    SeriesLine(svg, s, ax, w, [](const SeriesPoint& p) { return p.max_ms; }, y,
-               fmt::format("stroke=\"{}\" stroke-width=\"1\" stroke-opacity=\"0.45\"", color));
-    SeriesLine(svg, s, ax, w, [](const SeriesPoint& p) { return p.oldest_in_flight_ms; }, y,
-               fmt::format("stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"", color));
-    SeriesLine(svg, s, ax, w, [](const SeriesPoint& p) { return p.p99_ms; }, y,
-               fmt::format("stroke=\"{}\" stroke-width=\"2\"", color));
+    SeriesLine(
+        svg, s, ax, w, [](const SeriesPoint& p) { return p.max_ms; }, y,
+        fmt::format("stroke=\"{}\" stroke-width=\"1\" stroke-opacity=\"0.45\"", color));
+    SeriesLine(
+        svg, s, ax, w, [](const SeriesPoint& p) { return p.oldest_in_flight_ms; }, y,
+        fmt::format("stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"", color));
+    SeriesLine(
+        svg, s, ax, w, [](const SeriesPoint& p) { return p.p99_ms; }, y,
+        fmt::format("stroke=\"{}\" stroke-width=\"2\"", color));
     for (const SeriesPoint& p : s.points) {
       if (p.failures == 0) continue;
       svg += fmt::format(
@@ -218,7 +233,8 @@ std::string ThroughputChartSvg(const Report& report) {
   auto y = [&](double rate) { return bottom - rate / ymax * (bottom - kTop); };
   std::string svg = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1100 {0}\" width=\"1100\" "
-      "height=\"{0}\" role=\"img\" aria-label=\"requests per second\">\n", height);
+      "height=\"{0}\" role=\"img\" aria-label=\"requests per second\">\n",
+      height);
   PhaseBands(svg, report, ax, bottom);
   for (double v = 0; v <= ymax + 1e-9; v += step) {
     svg += fmt::format(
@@ -231,18 +247,20 @@ std::string ThroughputChartSvg(const Report& report) {
     for (const SeriesPoint& p : s.points) {
       if (p.failures == 0) continue;
       double rate = static_cast<double>(p.failures) / w;
-      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
-                         "fill=\"#dc2626\" fill-opacity=\"0.7\"/>\n",
-                         ax.X(p.t_s), y(rate), std::max(ax.X(p.t_s + w) - ax.X(p.t_s), 1.0),
-                         bottom - y(rate));
+      svg += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+          "fill=\"#dc2626\" fill-opacity=\"0.7\"/>\n",
+          ax.X(p.t_s), y(rate), std::max(ax.X(p.t_s + w) - ax.X(p.t_s), 1.0), bottom - y(rate));
     }
     std::string points;
     for (const SeriesPoint& p : s.points) {
       points += fmt::format("{:.1f},{:.1f} ", ax.X(p.t_s + w / 2),
                             y(static_cast<double>(p.requests) / w));
     }
-    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" "
-                       "points=\"{}\"/>\n", ReleaseColor(i), points);
+    svg += fmt::format(
+        "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" "
+        "points=\"{}\"/>\n",
+        ReleaseColor(i), points);
   }
   svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" class=\"axis-line\"/>\n",
                      kLeft, kRight, bottom);

@@ -31,7 +31,7 @@ struct ErrorSample {
   std::string message;   // the server's message, verbatim
   std::string where;     // "app-v1.sql:3": the script line that failed
   int64_t count = 0;
-  double first_s = 0;    // when it was first seen
+  double first_s = 0;  // when it was first seen
 };
 
 struct PhaseSpan {

@@ -61,8 +61,8 @@ Status ScriptRunner::RunCommand(const Command& command, ScriptHost& host, bool* 
       if (command.sleep_slot >= 0) {
         size_t slot = static_cast<size_t>(command.sleep_slot);
         if (!vars_.defined[slot]) {
-          return Error::Failed(fmt::format("\\sleep: undefined variable \"{}\"",
-                                           workload_->variable_names()[slot]));
+          return Error::Failed(
+              fmt::format("\\sleep: undefined variable \"{}\"", workload_->variable_names()[slot]));
         }
         TIDE_ASSIGN(amount, ToInt(vars_.values[slot]));
       }

@@ -51,8 +51,8 @@ struct Traffic::Collector {
 
 Traffic::Traffic(TrafficOptions options)
     : options_(std::move(options)), collector_(std::make_unique<Collector>()) {
-  seed_ = options_.seed ? options_.seed : (uint64_t{std::random_device{}()} << 32) ^
-                                              std::random_device{}();
+  seed_ = options_.seed ? options_.seed
+                        : (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
   if (options_.window.count() <= 0) options_.window = std::chrono::milliseconds(100);
   ClientContext& c = collector_->context;
   c.window = options_.window;
@@ -157,8 +157,8 @@ Status Traffic::SetWeights(const std::map<std::string, double>& weights) {
                            [&](const auto& r) { return r->spec.name == name; });
     if (it == releases_.end()) return Error::Usage(fmt::format("no release named {}", name));
     if (weight < 0 || weight > 1) {
-      return Error::Usage(fmt::format("weight of {} must be between 0 and 1, not {}", name,
-                                      weight));
+      return Error::Usage(
+          fmt::format("weight of {} must be between 0 and 1, not {}", name, weight));
     }
   }
   for (auto& release : releases_) {
@@ -296,8 +296,8 @@ std::vector<SeriesPoint> ToPoints(const std::map<int64_t, LatencyHistogram>& his
       auto h = hists.find(w);
       if (h != hists.end()) {
         p.p50_ms = static_cast<double>(h->second.ValueAtPercentile(50)) / 1000.0;
-        p.p99_ms = std::min(static_cast<double>(h->second.ValueAtPercentile(99)) / 1000.0,
-                            p.max_ms);
+        p.p99_ms =
+            std::min(static_cast<double>(h->second.ValueAtPercentile(99)) / 1000.0, p.max_ms);
       }
     }
     points.push_back(p);
@@ -315,8 +315,8 @@ TrafficResults Traffic::Results() const {
   if (!started_) return out;
   int64_t end_ns = stopped_ ? stop_ns_ : NowNs();
   out.duration_s = static_cast<double>(end_ns) / 1e9;
-  out.started_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
-                               std::chrono::floor<std::chrono::seconds>(wall0_));
+  out.started_at =
+      fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(wall0_));
   out.phases = phases_;
   out.phases.back().end_s = out.duration_s;
   int64_t last_window = end_ns / collector_->context.window.count();

@@ -53,14 +53,14 @@
 namespace tide::rehearse {
 
 struct TrafficOptions {
-  std::string url;                             // libpq conninfo of the database under test
-  std::chrono::milliseconds window{100};       // time series resolution
-  std::string first_phase = "baseline";        // the phase that Start() opens
-  uint64_t seed = 0;                           // 0: a fresh random seed
+  std::string url;                        // libpq conninfo of the database under test
+  std::chrono::milliseconds window{100};  // time series resolution
+  std::string first_phase = "baseline";   // the phase that Start() opens
+  uint64_t seed = 0;                      // 0: a fresh random seed
   // Stop() lets running requests finish for this long, then cancels them (not counted).
   std::chrono::milliseconds stop_grace{2000};
   std::chrono::milliseconds reconnect_delay{100};  // between failed connection attempts
-  int max_distinct_errors = 5;                 // kept per release, the rest only counted
+  int max_distinct_errors = 5;                     // kept per release, the rest only counted
 };
 
 struct ReleaseSpec {

@@ -59,7 +59,8 @@ namespace {
 
 // pgbench accepts any prefix of the word ("t", "tr", "tru", "true"), case-insensitively.
 bool IsPrefixOf(std::string_view text, std::string_view word) {
-  return !text.empty() && text.size() <= word.size() && ToLower(text) == word.substr(0, text.size());
+  return !text.empty() && text.size() <= word.size() &&
+         ToLower(text) == word.substr(0, text.size());
 }
 
 bool LooksLikeInt(std::string_view text) {
@@ -78,7 +79,8 @@ Result<Value> ParseVariableText(std::string_view text) {
   std::string lower = ToLower(text);
   if (text.empty()) return Error::Input("empty value");
   if (lower == "null") return Value::Null();
-  if (IsPrefixOf(text, "true") || IsPrefixOf(text, "yes") || lower == "on") return Value::Bool(true);
+  if (IsPrefixOf(text, "true") || IsPrefixOf(text, "yes") || lower == "on")
+    return Value::Bool(true);
   if (IsPrefixOf(text, "false") || IsPrefixOf(text, "no") || lower == "off" || lower == "of") {
     return Value::Bool(false);
   }

@@ -272,7 +272,7 @@ class ScriptParser {
     while (pos_ < text_.size() && text_[pos_] != '\n') {
       size_t continuation = text_.substr(pos_, 2) == "\\\n"     ? 2
                             : text_.substr(pos_, 3) == "\\\r\n" ? 3
-                                                                 : 0;
+                                                                : 0;
       if (continuation) {
         line += ' ';
         offsets.push_back(pos_);
@@ -293,7 +293,8 @@ class ScriptParser {
     if (SqlStarted()) {
       if (name == "gset" || name == "aset") return Fail(start, UnsupportedMeta(name));
       return Fail(start, fmt::format("\\{} inside an SQL command: end the command with ';' "
-                                     "before it", name));
+                                     "before it",
+                                     name));
     }
     auto offset_of = [&](size_t i) { return offsets[std::min(i, offsets.size() - 1)]; };
     if (name == "set") return MetaSet(start, line, n, offset_of);
@@ -363,8 +364,8 @@ class ScriptParser {
     } else if (unit.empty() || unit == "s") {
       cmd.sleep_unit_us = 1'000'000;
     } else {
-      return Fail(start, fmt::format("\\sleep: unrecognized time unit \"{}\", must be us, ms or s",
-                                     unit));
+      return Fail(start,
+                  fmt::format("\\sleep: unrecognized time unit \"{}\", must be us, ms or s", unit));
     }
     out_->commands_.push_back(std::move(cmd));
     return Ok();
@@ -392,7 +393,8 @@ class ScriptParser {
           status = Error::Input(fmt::format("undefined variable \"{}\"", var.name))
                        .At(at)
                        .WithHint(fmt::format("give it a value from outside ({}=...), as with "
-                                             "pgbench -D, or \\set it first", var.name));
+                                             "pgbench -D, or \\set it first",
+                                             var.name));
         } else if (out_->given_text_[slot] && !out_->given_values_[slot] &&
                    set_names_.count(var.name) == 0) {
           status = Error::Input(fmt::format("variable \"{}\" is \"{}\", not a number", var.name,

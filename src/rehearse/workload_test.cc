@@ -63,8 +63,8 @@ TEST(WorkloadTest, CustomersScriptRunsWithRows) {
   int64_t id = runner.variables().values[static_cast<size_t>((*w)->SlotOf("id"))].i;
   EXPECT_GE(id, 1);
   EXPECT_LE(id, 1000);
-  EXPECT_EQ(host.sent[0], "SELECT id, name, contact_info FROM customers WHERE id = " +
-                              std::to_string(id));
+  EXPECT_EQ(host.sent[0],
+            "SELECT id, name, contact_info FROM customers WHERE id = " + std::to_string(id));
 }
 
 TEST(WorkloadTest, SetAndInterpolateKeepsCasts) {
@@ -125,7 +125,8 @@ TEST(WorkloadTest, CommandLinesAreRecorded) {
 }
 
 TEST(WorkloadTest, SleepUnitsAndVariables) {
-  auto w = MustParse("\\sleep 2\n\\sleep 3 ms\n\\sleep 4us\n\\sleep 5 S\n\\set t 7\n\\sleep :t ms\n");
+  auto w =
+      MustParse("\\sleep 2\n\\sleep 3 ms\n\\sleep 4us\n\\sleep 5 S\n\\set t 7\n\\sleep :t ms\n");
   ScriptRunner runner(w, 0, 1, 1);
   RecordingHost host;
   ASSERT_EQ(runner.RunOnce(host).end, ScriptOutcome::End::kOk);
@@ -171,7 +172,8 @@ TEST(WorkloadTest, AStoppedSleepAbandonsTheRequest) {
 }
 
 TEST(WorkloadTest, RejectsUnsupportedMetaCommands) {
-  EXPECT_NE(ParseError("SELECT 1 AS a \\gset\n").find("\\gset is not supported"), std::string::npos);
+  EXPECT_NE(ParseError("SELECT 1 AS a \\gset\n").find("\\gset is not supported"),
+            std::string::npos);
   EXPECT_NE(ParseError("SELECT 1 \\aset\n").find("\\aset is not supported"), std::string::npos);
   EXPECT_NE(ParseError("SELECT 1;\n\\if true\nSELECT 2;\n\\endif\n").find("w.sql:2:1: \\if"),
             std::string::npos);
