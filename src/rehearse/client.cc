@@ -120,7 +120,7 @@ void Client::Record(Clock::time_point start, Clock::time_point end, const Error*
     std::lock_guard lock(mu_);
     stats_.Record(phase, window, latency_us, error, static_cast<double>(end_ns) / 1e9);
   }
-  context_.requests->fetch_add(1, std::memory_order_relaxed);
+  requests_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Client::AfterFailure() {

@@ -26,7 +26,6 @@ struct ClientContext {
   const std::atomic<int>* phase = nullptr;
   std::chrono::milliseconds reconnect_delay{100};
   int max_distinct_errors = 5;
-  std::atomic<int64_t>* requests = nullptr;  // total finished, for progress
 };
 
 struct ClientConfig {
@@ -59,6 +58,8 @@ class Client {
 
   // The start of the request in flight (ns since t0), or -1 when idle.
   int64_t InFlightSinceNs() const { return in_flight_since_.load(std::memory_order_relaxed); }
+  // Requests finished so far, read without the client's mutex (progress lines).
+  int64_t requests() const { return requests_.load(std::memory_order_relaxed); }
   // Runs f on the client's stats under its mutex.
   void WithStats(const std::function<void(ClientStats&)>& f);
 
@@ -83,7 +84,8 @@ class Client {
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> finished_{false};
   std::atomic<int64_t> in_flight_since_{-1};
-  std::mutex wait_mu_;  // with wake_: waiting for activation, quit, or a sleep's end
+  std::atomic<int64_t> requests_{0};  // per client: not one counter every client writes
+  std::mutex wait_mu_;                // with wake_: waiting for activation, quit, or a sleep's end
   std::condition_variable wake_;
   std::mutex mu_;  // conn_ replacement vs CancelRunning, and stats_
   std::optional<pg::Connection> conn_;

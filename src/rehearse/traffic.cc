@@ -32,7 +32,6 @@ struct Traffic::Collector {
   std::mutex mu;
   std::vector<std::map<int64_t, Window>> by_release;
   ClientContext context;
-  std::atomic<int64_t> requests{0};
 
   void Add(size_t release, const WindowSample& s) {
     std::lock_guard lock(mu);
@@ -59,7 +58,6 @@ Traffic::Traffic(TrafficOptions options)
   c.phase = &phase_;
   c.reconnect_delay = options_.reconnect_delay;
   c.max_distinct_errors = options_.max_distinct_errors;
-  c.requests = &collector_->requests;
 }
 
 Traffic::~Traffic() { Stop(); }
@@ -74,7 +72,14 @@ double Traffic::Elapsed() const {
   return static_cast<double>(stopped_ ? stop_ns_ : NowNs()) / 1e9;
 }
 
-int64_t Traffic::RequestsSoFar() const { return collector_->requests.load(); }
+int64_t Traffic::RequestsSoFar() const {
+  std::lock_guard lock(mu_);
+  int64_t n = 0;
+  for (const auto& release : releases_) {
+    for (const auto& client : release->clients) n += client->requests();
+  }
+  return n;
+}
 
 Status Traffic::Start() {
   std::lock_guard lock(mu_);
