@@ -58,21 +58,24 @@ class Error {
   // 1-based character position in the statement the server rejected; 0 if none.
   int position() const { return position_; }
 
+  // The chaining methods return a new Error by value, so `e = std::move(e).WithHint(h)` is as
+  // safe as building one in a single expression.
+
   // Adds what the user can do about it, printed on its own line.
-  Error&& WithHint(std::string hint) && {
+  Error WithHint(std::string hint) && {
     hint_ = std::move(hint);
     return std::move(*this);
   }
-  Error&& WithPosition(int position) && {
+  Error WithPosition(int position) && {
     position_ = position;
     return std::move(*this);
   }
-  Error&& At(SourceLocation where) && {
+  Error At(SourceLocation where) && {
     location_ = std::move(where);
     return std::move(*this);
   }
   // Prefixes the message with what tide was doing: "reading tide.toml: <message>".
-  Error&& Context(const std::string& doing) && {
+  Error Context(const std::string& doing) && {
     message_ = doing + ": " + message_;
     return std::move(*this);
   }

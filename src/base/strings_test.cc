@@ -50,3 +50,20 @@ TEST(StringsTest, JavaHashMatchesJava) {
 
 }  // namespace
 }  // namespace tide
+
+namespace tide {
+namespace {
+
+TEST(ErrorTest, ReassigningAChainedErrorKeepsItsMessage) {
+  Error e = Error::Database("duplicate key", "23505");
+  e = std::move(e).WithHint("fix the data");
+  e = std::move(e).At({"V1__x.sql", 3, 1});
+  e = std::move(e).Context("V1 failed");
+  EXPECT_EQ(e.message(), "V1 failed: duplicate key");
+  EXPECT_EQ(e.sqlstate(), "23505");
+  EXPECT_EQ(e.hint(), "fix the data");
+  EXPECT_EQ(e.ToString(), "V1__x.sql:3:1: V1 failed: duplicate key (SQLSTATE 23505)\n  hint: fix the data");
+}
+
+}  // namespace
+}  // namespace tide

@@ -110,8 +110,8 @@ Error ErrorFromResult(const PGresult* result, PGconn* conn) {
   if (!detail.empty()) message += " (" + detail + ")";
   Error error = Error::Database(message, sqlstate);
   std::string hint = field(PG_DIAG_MESSAGE_HINT);
-  if (!hint.empty()) error = std::move(error).WithHint(hint);
   std::string position = field(PG_DIAG_STATEMENT_POSITION);
+  if (!hint.empty()) error = std::move(error).WithHint(hint);
   if (!position.empty()) error = std::move(error).WithPosition(std::atoi(position.c_str()));
   return error;
 }
