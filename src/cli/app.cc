@@ -108,6 +108,10 @@ int Main(int argc, char** argv) {
   AddValidateCommand(app, ctx);
   AddPlanCommand(app, ctx);
   AddMigrateCommand(app, ctx);
+  AddExpandCommand(app, ctx);
+  AddContractCommand(app, ctx);
+  AddVerifyCommand(app, ctx);
+  AddCiCommand(app, ctx);
   AddBaselineCommand(app, ctx);
   AddRepairCommand(app, ctx);
   AddSandboxCommand(app, ctx);

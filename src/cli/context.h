@@ -48,6 +48,10 @@ void AddRepairCommand(CLI::App& app, Context& ctx);
 void AddSandboxCommand(CLI::App& app, Context& ctx);
 void AddDemoCommand(CLI::App& app, Context& ctx);
 void AddPlanCommand(CLI::App& app, Context& ctx);
+void AddExpandCommand(CLI::App& app, Context& ctx);
+void AddContractCommand(CLI::App& app, Context& ctx);
+void AddVerifyCommand(CLI::App& app, Context& ctx);
+void AddCiCommand(CLI::App& app, Context& ctx);
 void AddGenerateCommand(CLI::App& app, Context& ctx);  // hidden: man page, completion
 
 // A table for the terminal: columns padded to their widest cell.

@@ -1,10 +1,15 @@
 // tide info: every migration with its state, as Flyway's info shows it.
 #include <fmt/format.h>
 
+#include <map>
+
 #include "cli/context.h"
 #include "migrate/placeholders.h"
 #include "base/strings.h"
+#include "exec/state.h"
+#include "migrate/audit.h"
 #include "migrate/migrator.h"
+#include "migrate/phase.h"
 #include "pg/connection.h"
 
 namespace tide::cli {
@@ -24,6 +29,16 @@ bool LooksSecret(const std::string& name) {
     if (n.find(word) != std::string::npos) return true;
   }
   return false;
+}
+
+// expand or contract, as the scheduler sees the file; "mixed!" for a file tide refuses.
+std::string PhaseText(const migrate::MigrationFile& file, const migrate::Placeholders& values) {
+  if (file.format != migrate::ScriptFormat::kSql) return "declarative";
+  migrate::MigrationFile copy = file;
+  if (!migrate::ResolveSql(copy, values).ok()) return "?";
+  auto phase = migrate::PhaseOf(copy);
+  if (!phase.ok()) return phase.error().kind() == ErrorKind::kInput ? "invalid" : "?";
+  return migrate::ScheduleName(phase->phase);
 }
 
 // tide info --sources: every setting, its value and where it came from; no database needed.
@@ -79,6 +94,13 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
                                                   discovery.migrations, history_rows));
   auto statuses = migrate::ComputeStatus(discovery.migrations, history_rows,
                                          {target, options.out_of_order || settings->out_of_order});
+  // Half-applied migrations, from tide's state table: where they stopped.
+  std::map<std::string, exec::MigrationState> progress;
+  TIDE_ASSIGN(auto states, exec::StateTable(session.schema()).LoadAll(session.conn()));
+  for (auto& st : states) {
+    if (st.status != "done") progress[st.script] = std::move(st);
+  }
+  migrate::Placeholders placeholders = migrate::ConfiguredPlaceholders(*settings);
   nlohmann::json rows = nlohmann::json::array();
   std::vector<std::vector<std::string>> table;
   for (const auto& s : statuses) {
@@ -95,11 +117,25 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
                           {"installed_by", s.applied ? s.applied->installed_by : ""},
                           {"execution_time_ms", s.applied ? s.applied->execution_time : 0}};
     if (s.applied) row["installed_rank"] = s.applied->installed_rank;
-    if (s.file) row["checksum"] = s.file->checksum;
+    std::string phase;
+    if (s.file) {
+      row["checksum"] = s.file->checksum;
+      phase = PhaseText(*s.file, placeholders);
+      row["phase"] = phase;
+    }
+    std::string state = migrate::StateName(s.state);
+    if (auto it = progress.find(s.script); it != progress.end() && s.file &&
+                                           it->second.checksum == s.file->checksum) {
+      const auto& p = it->second;
+      state = fmt::format("{} at step {}/{} (resumable)",
+                          p.status == "running" ? "Interrupted" : "Failed", p.next_step + 1,
+                          p.steps);
+      row["progress"] = {{"status", p.status}, {"next_step", p.next_step + 1},
+                         {"steps", p.steps}, {"error", p.error}, {"updated_at", p.updated_at}};
+    }
     rows.push_back(row);
     std::string on = s.applied ? s.applied->installed_on.substr(0, 19) : "";
-    table.push_back({category, s.VersionText(), s.description, s.type, on,
-                     migrate::StateName(s.state),
+    table.push_back({category, s.VersionText(), s.description, phase, on, state,
                      s.applied ? fmt::format("{} ms", s.applied->execution_time) : ""});
   }
   std::string schema_version;
@@ -116,13 +152,35 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
   if (table.empty()) {
     ctx.Print("No migrations found in " + settings->locations.front().string());
   } else {
-    ctx.Print(FormatTable({"Category", "Version", "Description", "Type", "Installed On", "State",
+    ctx.Print(FormatTable({"Category", "Version", "Description", "Phase", "Installed On", "State",
                            "Time"},
                           table));
   }
+  // Who ran what, from where, with which tide: the audit log of phase runs.
+  TIDE_ASSIGN(auto runs, migrate::AuditLog(session.schema()).Recent(session.conn(), 5));
+  nlohmann::json audit = nlohmann::json::array();
+  std::vector<std::vector<std::string>> run_rows;
+  for (const auto& r : runs) {
+    audit.push_back({{"id", r.id}, {"command", r.command}, {"phase", r.phase},
+                     {"db_user", r.db_user}, {"os_user", r.os_user}, {"host", r.host},
+                     {"tide_version", r.tide_version}, {"started_at", r.started_at},
+                     {"finished_at", r.finished_at}, {"outcome", r.outcome},
+                     {"applied", r.applied}, {"gate", r.gate},
+                     {"skip_gate_reason", r.skip_gate_reason}});
+    std::string what = r.applied.empty() ? "-" : Join(r.applied, ", ");
+    if (!r.skip_gate_reason.empty()) what += " (gate skipped: " + r.skip_gate_reason + ")";
+    run_rows.push_back({r.started_at, r.command, fmt::format("{}@{}", r.os_user, r.host),
+                        "tide " + r.tide_version, r.outcome, what});
+  }
+  if (!run_rows.empty()) {
+    ctx.Print("\nRecent runs:\n" +
+              FormatTable({"Started", "Command", "By", "Version", "Outcome", "Applied"},
+                          run_rows));
+  }
   ctx.PrintJson({{"schema_version", schema_version},
                  {"history_table", session.history().Qualified()},
-                 {"migrations", rows}});
+                 {"migrations", rows},
+                 {"runs", audit}});
   return Ok();
 }
 

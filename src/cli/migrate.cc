@@ -1,6 +1,7 @@
-// tide migrate: apply pending migrations.
+// tide migrate, tide expand, tide contract: apply pending migrations, all or by phase.
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "cli/context.h"
 #include "migrate/placeholders.h"
 #include "migrate/migrator.h"
@@ -13,7 +14,24 @@ struct MigrateFlags {
   migrate::MigrateOptions options;
   std::optional<std::string> target;  // unset: flyway.target, else latest
   bool plain = false;
+  std::string phase = "all";
+  // Gate flags; unset ones fall back to [gate] in tide.toml.
+  std::optional<std::string> app, version, check_command, min_expand_age;
+  std::vector<std::string> standbys;
 };
+
+// The gate from flags over [gate] settings.
+Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Settings& settings) {
+  gate::GateOptions g;
+  g.app = flags.app.value_or(settings.gate.app);
+  g.version = flags.version.value_or(settings.gate.version);
+  g.check_command = flags.check_command.value_or(settings.gate.check_command);
+  g.standby_urls = flags.standbys.empty() ? settings.gate.standby_urls : flags.standbys;
+  if (!g.app.empty() && g.version.empty()) {
+    return Error::Usage("--app needs --version: the release every instance must run");
+  }
+  return g;
+}
 
 Status RunMigrate(Context& ctx, MigrateFlags flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
@@ -21,6 +39,20 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
   TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   if (flags.plain) flags.options.mode = migrate::ExecutionMode::kPlain;
+  if (flags.phase == "expand") {
+    flags.options.phase = migrate::PhaseFilter::kExpand;
+  } else if (flags.phase == "contract") {
+    flags.options.phase = migrate::PhaseFilter::kContract;
+  } else if (flags.phase != "all") {
+    return Error::Usage(fmt::format("--phase {}: expected expand, contract or all", flags.phase));
+  }
+  TIDE_ASSIGN(flags.options.gate, GateFrom(flags, *settings));
+  flags.options.min_expand_age = settings->gate.min_expand_age;
+  if (flags.min_expand_age) {
+    auto age = ParseDuration(*flags.min_expand_age);
+    if (!age.ok()) return Error::Usage("--min-expand-age: " + age.error().message());
+    flags.options.min_expand_age = *age;
+  }
   flags.options.target = flags.target.value_or(settings->target);
   flags.options.out_of_order = flags.options.out_of_order || settings->out_of_order;
   auto result = migrate::Migrate(session, *settings, discovery, flags.options, ctx.reporter());
@@ -54,16 +86,15 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
                           result->schema_version));
   }
   ctx.PrintJson({{"ok", true},
+                 {"phase", flags.phase},
                  {"applied", applied},
-                 {"schema_version", result->schema_version}});
+                 {"schema_version", result->schema_version},
+                 {"stopped_before", result->stopped_before},
+                 {"gate", result->gate}});
   return Ok();
 }
 
-}  // namespace
-
-void AddMigrateCommand(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("migrate", "apply pending migrations, each statement made safe");
-  auto flags = std::make_shared<MigrateFlags>();
+void AddCommonFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
   cmd->add_option("--target", flags->target,
                   "stop at this version (or latest, current, next); default: flyway.target, "
                   "else latest")
@@ -73,14 +104,84 @@ void AddMigrateCommand(CLI::App& app, Context& ctx) {
   cmd->add_flag("--dry-run", flags->options.dry_run, "say what would run; change nothing");
   cmd->add_flag("--plain", flags->plain,
                 "run each file as written in one transaction, as Flyway does (no safety rewrites)");
+}
+
+void AddGateFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
+  cmd->add_option("--app", flags->app,
+                  "the application whose sessions the gate checks (application_name NAME/VERSION)")
+      ->type_name("NAME");
+  cmd->add_option("--version", flags->version,
+                  "the release every instance must run before the contract")
+      ->type_name("V");
+  cmd->add_option("--standby", flags->standbys, "also check this standby (repeatable)")
+      ->type_name("URL");
+  cmd->add_option("--check-command", flags->check_command,
+                  "a command that exits 0 when every replica runs the new release")
+      ->type_name("CMD");
+  cmd->add_option("--skip-gate", flags->options.skip_gate_reason,
+                  "emergencies only: run the contract without the gate (the reason is recorded)")
+      ->type_name("REASON");
+  cmd->add_option("--min-expand-age", flags->min_expand_age,
+                  "refuse when the expand before the contract is younger than this")
+      ->type_name("DURATION");
+}
+
+}  // namespace
+
+void AddMigrateCommand(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("migrate", "apply pending migrations, each statement made safe");
+  auto flags = std::make_shared<MigrateFlags>();
+  AddCommonFlags(cmd, flags);
+  cmd->add_option("--phase", flags->phase, "expand, contract or all (default)")
+      ->type_name("PHASE");
+  AddGateFlags(cmd, flags);
   cmd->footer(
       "\nValidates first (a changed, missing or failed migration stops the run), takes the "
       "migration lock\n(a second tide or Flyway waits), then applies each pending file in "
-      "version order.\n"
+      "version order. A contract\nmigration right after its expand in the same run is refused "
+      "while other sessions are connected\n(exit 3): deploy with tide expand and tide contract. "
+      "On a fresh database it all runs in one go.\n"
       "\nExamples:\n"
       "  tide migrate\n"
       "  tide migrate --target 1.1          stop after V1.1\n"
+      "  tide migrate --phase expand        same as tide expand\n"
       "  tide --json migrate --dry-run");
+  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunMigrate(ctx, *flags); }; });
+}
+
+void AddExpandCommand(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand(
+      "expand", "apply pending expand migrations; stop before the first contract migration");
+  auto flags = std::make_shared<MigrateFlags>();
+  flags->phase = "expand";
+  flags->options.command = "expand";
+  AddCommonFlags(cmd, flags);
+  cmd->footer(
+      "\nExpand migrations add what the new release needs and keep the old release working "
+      "(new tables,\ncolumns, backfills, indexes). Run it before rolling out the new release.\n"
+      "\nExamples:\n"
+      "  tide expand\n"
+      "  tide --json expand --dry-run");
+  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunMigrate(ctx, *flags); }; });
+}
+
+void AddContractCommand(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand(
+      "contract", "apply pending contract migrations, only when the replica gate passes");
+  auto flags = std::make_shared<MigrateFlags>();
+  flags->phase = "contract";
+  flags->options.command = "contract";
+  AddCommonFlags(cmd, flags);
+  AddGateFlags(cmd, flags);
+  cmd->footer(
+      "\nContract migrations drop, rename or tighten what the old release used. The gate runs "
+      "first: it\nrefuses (exit 3) while a session named APP/VERSION older than --version is "
+      "connected to the primary\nor a standby, or when --check-command fails. Settings: [gate] "
+      "app, version, standby_urls,\ncheck_command, min_expand_age in tide.toml.\n"
+      "\nExamples:\n"
+      "  tide contract --app customer-api --version 2.0\n"
+      "  tide contract --check-command scripts/verify-all-replicas.sh\n"
+      "  tide contract --skip-gate \"incident 4711: old pods are gone, k8s API down\"");
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunMigrate(ctx, *flags); }; });
 }
 

@@ -7,6 +7,7 @@
 #include "exec/executor.h"
 #include "migrate/callbacks.h"
 #include "migrate/placeholders.h"
+#include "migrate/audit.h"
 #include "migrate/run_lock.h"
 #include "exec/state.h"
 #include "plan/catalog.h"
@@ -143,12 +144,78 @@ Status ApplyAll(Session& session, const config::Settings& settings, const Migrat
 
 }  // namespace
 
+namespace {
+
+// The gate, when it is configured; a refusal is recorded in the audit log and returned.
+Status RunGate(Session& session, const MigrateOptions& options, MigrateResult& result,
+               exec::Reporter& reporter) {
+  if (!options.skip_gate_reason.empty()) {
+    reporter.Warn(fmt::format("the replica gate is skipped: {}", options.skip_gate_reason));
+    result.gate = "skipped: " + options.skip_gate_reason;
+    return Ok();
+  }
+  if (!options.gate.configured()) {
+    if (options.phase == PhaseFilter::kContract) {
+      return Error::Usage("tide contract needs a gate: which release must every instance run?")
+          .WithHint("pass --app NAME --version V (sessions name themselves NAME/VERSION in "
+                    "application_name), or --check-command CMD, or set [gate] in tide.toml; in "
+                    "an emergency, --skip-gate \"reason\" (recorded)");
+    }
+    reporter.Warn("contract migrations will run and no gate is configured: tide cannot tell "
+                  "whether an old release is still connected (use tide expand, then tide "
+                  "contract --app NAME --version V, in separate deployments)");
+    return Ok();
+  }
+  TIDE_ASSIGN(auto gate, gate::Check(session.conn(), options.gate));
+  result.gate = gate.summary;
+  reporter.Info("Gate: " + gate.summary);
+  if (gate.passed) return Ok();
+  AuditLog audit(session.schema());
+  auto id = audit.Begin(session.conn(), options.command, PhaseFilterName(options.phase),
+                        gate.summary, "");
+  std::string text = fmt::format("the gate refused: old instances are still connected{}",
+                                 gate.Describe());
+  if (id.ok()) (void)audit.End(session.conn(), *id, "refused", {}, text);
+  return Error::Refused(text).WithHint(
+      "finish the rollout (every instance on the new release), then run tide contract again; "
+      "nothing was changed");
+}
+
+// A contract right after its expand, in one run, breaks an old release that is still running;
+// with no other session connected (a fresh database, CI) there is none to break.
+Status CheckSameRun(Session& session, const MigrateOptions& options, const Schedule& schedule) {
+  const Scheduled* contract = schedule.ContractAfterExpand();
+  if (!contract || !options.skip_gate_reason.empty()) return Ok();
+  TIDE_ASSIGN(auto others, OtherSessions(session.conn()));
+  if (others.empty()) return Ok();
+  std::string list;
+  for (size_t i = 0; i < others.size() && i < 10; ++i) list += "\n  " + others[i];
+  return Error::Refused(fmt::format("{} is a contract migration and the expand before it would "
+                                    "be applied in this same run, while {} other session{} "
+                                    "{} connected:{}",
+                                    contract->file->Label(), others.size(),
+                                    others.size() == 1 ? "" : "s",
+                                    others.size() == 1 ? "is" : "are", list))
+      .WithHint("deploy in two steps: tide expand now, roll out the new release, then tide "
+                "contract; nothing was changed");
+}
+
+std::vector<std::string> Labels(const MigrateResult& result) {
+  std::vector<std::string> out;
+  for (const auto& a : result.applied) out.push_back(a.label);
+  return out;
+}
+
+}  // namespace
+
 Result<MigrateResult> Migrate(Session& session, const config::Settings& settings,
                               const Discovery& discovery, const MigrateOptions& options,
                               exec::Reporter& reporter) {
   MigrateResult result;
   pg::Connection& conn = session.conn();
   const HistoryTable& history = session.history();
+  // A contract run asks the gate before anything else.
+  if (options.phase == PhaseFilter::kContract) TIDE_TRY(RunGate(session, options, result, reporter));
 
   std::optional<RunLock> lock;
   if (!options.dry_run) {
@@ -158,12 +225,9 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     TIDE_TRY(history.CreateIfMissing(conn));
   }
   // Read the history only once the lock is ours: a run that waited must see what the other did.
-  std::vector<AppliedMigration> rows;
-  TIDE_ASSIGN(auto rows_loaded, history.Load(conn));
-  rows = std::move(rows_loaded);
+  TIDE_ASSIGN(auto rows, history.Load(conn));
   TIDE_ASSIGN(auto target, ResolveTarget(options.target, discovery.migrations, rows));
-  StatusOptions status_options{target, options.out_of_order};
-  auto statuses = ComputeStatus(discovery.migrations, rows, status_options);
+  auto statuses = ComputeStatus(discovery.migrations, rows, {target, options.out_of_order});
 
   // Validate first, as Flyway's validateOnMigrate does: a changed or failed migration stops the
   // run before anything is applied. (A failed one that tide can resume is the executor's.)
@@ -184,10 +248,21 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     return Error::Failed(text).WithHint(blocking.front().hint);
   }
 
-  // Everything that could refuse to run (an undefined placeholder in a migration or a
-  // callback, a statement tide will not run as written) is checked before anything runs.
+  // Everything that could refuse to run (an undefined placeholder, a mixed file, a contract too
+  // early, a statement tide will not run as written) is checked before anything runs.
   TIDE_ASSIGN(Placeholders placeholders, RunPlaceholders(settings, conn, session.schema()));
-  TIDE_ASSIGN(std::vector<MigrationFile> to_run, ResolveAll(FilesToRun(statuses), placeholders));
+  TIDE_ASSIGN(std::vector<MigrationFile> pending, ResolveAll(FilesToRun(statuses), placeholders));
+  std::vector<const MigrationFile*> pending_ptrs;
+  for (const auto& f : pending) pending_ptrs.push_back(&f);
+  TIDE_ASSIGN(Schedule schedule, MakeSchedule(pending_ptrs, options.phase));
+  result.stopped_before = schedule.stopped_before;
+  if (schedule.has_contract()) {
+    if (options.phase == PhaseFilter::kAll) TIDE_TRY(RunGate(session, options, result, reporter));
+    TIDE_TRY(CheckSameRun(session, options, schedule));
+    TIDE_TRY(CheckExpandAge(schedule, discovery.migrations, rows, options.min_expand_age, conn));
+  }
+  std::vector<MigrationFile> to_run;
+  for (const auto& s : schedule.run) to_run.push_back(*s.file);
   TIDE_ASSIGN(CallbackRunner callbacks, CallbackRunner::Load(settings, placeholders, conn,
                                                              reporter));
   if (options.dry_run) {
@@ -200,24 +275,38 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     for (const auto& f : to_run) resolved.push_back(&f);
     TIDE_TRY(PlanAhead(session, settings, statuses, resolved, reporter));
   }
+  AuditLog audit(session.schema());
+  TIDE_ASSIGN(int64_t run_id, audit.Begin(conn, options.command, PhaseFilterName(options.phase),
+                                          result.gate, options.skip_gate_reason));
   TIDE_TRY(callbacks.Fire(CallbackEvent::kBeforeMigrate));
   Status applied =
       ApplyAll(session, settings, options, statuses, to_run, callbacks, reporter, result);
   if (!applied.ok()) {
     Status after_error = callbacks.Fire(CallbackEvent::kAfterMigrateError);
     if (!after_error.ok()) reporter.Warn(after_error.error().ToString());
+    if (!conn.IsBroken()) {
+      (void)audit.End(conn, run_id, "failed", Labels(result), applied.error().ToString());
+    }
     return applied.error();
   }
   if (to_run.empty()) {
     std::string current = NewestVersion(rows);
     reporter.Info(current.empty() ? "Nothing to migrate: no migration is pending."
                                   : fmt::format("Schema is up to date at version {}; nothing to "
-                                                "migrate.",
-                                                current));
+                                                "{}.",
+                                                current,
+                                                options.phase == PhaseFilter::kAll
+                                                    ? "migrate"
+                                                    : PhaseFilterName(options.phase)));
   } else {
     TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterMigrateApplied));
   }
+  if (!schedule.stopped_before.empty()) {
+    reporter.Info(fmt::format("Stopped before {}: it runs with tide {}.", schedule.stopped_before,
+                              options.phase == PhaseFilter::kExpand ? "contract" : "expand"));
+  }
   TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterMigrate));
+  TIDE_TRY(audit.End(conn, run_id, "ok", Labels(result), ""));
   TIDE_ASSIGN(auto after, history.Load(conn));
   result.schema_version = NewestVersion(after);
   return result;

@@ -3,6 +3,7 @@
 // record each in the history table. How one file is applied is the executor's business
 // (exec/executor.h); this file decides which files run, in what order, under what checks.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,8 @@
 #include "exec/reporter.h"
 #include "migrate/discovery.h"
 #include "migrate/session.h"
+#include "gate/gate.h"
+#include "migrate/schedule.h"
 #include "migrate/status.h"
 #include "plan/step.h"
 
@@ -29,6 +32,11 @@ struct MigrateOptions {
   bool out_of_order = false;
   bool dry_run = false;
   ExecutionMode mode = ExecutionMode::kSafe;
+  PhaseFilter phase = PhaseFilter::kAll;
+  std::string command = "migrate";  // for the audit log: migrate, expand, contract
+  gate::GateOptions gate;           // not configured: no replica check
+  std::string skip_gate_reason;     // set: the gate and the same-run rule are skipped, recorded
+  std::chrono::milliseconds min_expand_age{0};
 };
 
 struct MigrationOutcome {
@@ -44,6 +52,8 @@ struct MigrateResult {
   std::vector<MigrationOutcome> applied;
   std::vector<std::string> would_apply;  // dry run: labels, in order
   std::string schema_version;            // newest applied version after the run
+  std::string stopped_before;            // the first migration of the other phase, if one waits
+  std::string gate;                      // what the gate found, when it ran
 };
 
 Result<MigrateResult> Migrate(Session& session, const config::Settings& settings,

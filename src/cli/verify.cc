@@ -1,0 +1,80 @@
+// tide verify: the replica gate alone.
+#include <fmt/format.h>
+
+#include "cli/context.h"
+#include "gate/gate.h"
+#include "migrate/session.h"
+
+namespace tide::cli {
+
+namespace {
+
+struct VerifyFlags {
+  std::optional<std::string> app, version, check_command;
+  std::vector<std::string> standbys;
+};
+
+Status RunVerify(Context& ctx, const VerifyFlags& flags) {
+  TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
+  gate::GateOptions g;
+  g.app = flags.app.value_or(settings->gate.app);
+  g.version = flags.version.value_or(settings->gate.version);
+  g.check_command = flags.check_command.value_or(settings->gate.check_command);
+  g.standby_urls = flags.standbys.empty() ? settings->gate.standby_urls : flags.standbys;
+  if (!g.configured()) {
+    return Error::Usage("nothing to verify: pass --app NAME --version V, or --check-command CMD")
+        .WithHint("tide verify --app customer-api --version 2.0");
+  }
+  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_ASSIGN(auto result, gate::Check(session.conn(), g));
+  nlohmann::json sessions = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : result.sessions) {
+    sessions.push_back({{"server", s.server}, {"pid", s.pid},
+                        {"application_name", s.application_name}, {"version", s.version},
+                        {"host", s.host}, {"backend_start", s.backend_start}, {"old", s.old}});
+    rows.push_back({s.server, std::to_string(s.pid), s.application_name, s.host,
+                    s.backend_start, s.old ? "OLD" : "ok"});
+  }
+  ctx.PrintJson({{"passed", result.passed}, {"summary", result.summary},
+                 {"sessions", sessions}, {"check_exit", result.check_exit}});
+  std::string text = fmt::format("{}: {}\n", result.passed ? "Gate passes" : "Gate refuses",
+                                 result.summary);
+  if (!rows.empty()) {
+    text += FormatTable({"server", "pid", "application", "host", "connected since", ""}, rows);
+  }
+  ctx.Print(text);
+  if (!result.passed) {
+    return Error::Refused("old instances are still connected" + result.Describe())
+        .WithHint("finish the rollout before the contract");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+void AddVerifyCommand(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand(
+      "verify", "the gate alone: is any instance of NAME older than V still connected?");
+  auto flags = std::make_shared<VerifyFlags>();
+  cmd->add_option("--app", flags->app, "application name (application_name NAME/VERSION)")
+      ->type_name("NAME");
+  cmd->add_option("--version", flags->version, "the release every instance must run")
+      ->type_name("V");
+  cmd->add_option("--standby", flags->standbys, "also check this standby (repeatable)")
+      ->type_name("URL");
+  cmd->add_option("--check-command", flags->check_command,
+                  "a command that exits 0 when every replica runs the new release")
+      ->type_name("CMD");
+  cmd->footer(
+      "\nReads pg_stat_activity on the primary and each standby. Sessions name their release in "
+      "application_name:\n  JDBC:    jdbc:postgresql://db/app?ApplicationName=customer-api/2.0\n"
+      "  libpq:   postgresql://db/app?application_name=customer-api/2.0 (or PGAPPNAME)\n"
+      "  HikariCP: dataSourceProperties.ApplicationName=customer-api/2.0\n"
+      "Exit 0: no older instance; 3: some are still connected (listed).\n"
+      "\nExample:\n  tide verify --app customer-api --version 2.0 --standby "
+      "postgresql://replica1/app");
+  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunVerify(ctx, *flags); }; });
+}
+
+}  // namespace tide::cli

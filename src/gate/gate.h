@@ -1,0 +1,53 @@
+#pragma once
+// The replica gate: before a contract, is any instance of the old release still connected?
+// Applications name themselves in application_name as NAME/VERSION (or NAME@VERSION); the gate
+// reads pg_stat_activity on the primary and on each standby and passes only when no session of
+// NAME is older than the required version. Apps that cannot set application_name use a check
+// command instead (as the seed's verify-all-replicas.sh does): exit 0 passes.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "pg/connection.h"
+
+namespace tide::gate {
+
+// "customer-api/1.4.2" -> {"customer-api", "1.4.2"}; nullopt when there is no separator.
+std::optional<std::pair<std::string, std::string>> SplitApplicationName(const std::string& name);
+
+// Compares dotted numeric versions ("1.10" > "1.9", "2" == "2.0"); a suffix after the numbers
+// ("1.4.2-rc1") sorts before the plain version. nullopt when a is not a version.
+std::optional<int> CompareVersions(const std::string& a, const std::string& b);
+
+struct GateOptions {
+  std::string app;                        // NAME in application_name
+  std::string version;                    // the release every instance must run (or newer)
+  std::vector<std::string> standby_urls;  // also checked
+  std::string check_command;              // run by /bin/sh -c; exit 0 passes
+  bool configured() const { return !app.empty() || !check_command.empty(); }
+};
+
+struct SessionInfo {
+  std::string server;  // "primary" or the standby's redacted address
+  int pid = 0;
+  std::string application_name;
+  std::string version;  // from application_name
+  std::string host;     // client address, or "local"
+  std::string backend_start;
+  bool old = false;     // older than the required version (or no readable version)
+};
+
+struct GateResult {
+  bool passed = false;
+  std::vector<SessionInfo> sessions;  // every session of the app, old ones first
+  int check_exit = 0;
+  std::string check_output;
+  std::string summary;  // one line for logs and the audit table
+  std::string Describe() const;  // the refusal text: the old sessions, one per line
+};
+
+Result<GateResult> Check(pg::Connection& primary, const GateOptions& options);
+
+}  // namespace tide::gate

@@ -1,0 +1,127 @@
+#include "migrate/schedule.h"
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "migrate/phase.h"
+
+namespace tide::migrate {
+
+const char* PhaseFilterName(PhaseFilter filter) {
+  switch (filter) {
+    case PhaseFilter::kAll: return "all";
+    case PhaseFilter::kExpand: return "expand";
+    case PhaseFilter::kContract: return "contract";
+  }
+  return "?";
+}
+
+bool Schedule::has_contract() const {
+  for (const auto& s : run) {
+    if (s.contract()) return true;
+  }
+  return false;
+}
+
+const Scheduled* Schedule::ContractAfterExpand() const {
+  bool expand_seen = false;
+  for (const auto& s : run) {
+    if (s.file->kind != MigrationKind::kVersioned) continue;
+    if (s.contract() && expand_seen) return &s;
+    if (!s.contract()) expand_seen = true;
+  }
+  return nullptr;
+}
+
+Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending,
+                              PhaseFilter filter) {
+  std::vector<Scheduled> all;
+  for (const auto* f : pending) {
+    TIDE_ASSIGN(PhaseInfo info, PhaseOf(*f));
+    all.push_back({f, info.phase});
+  }
+  Schedule out;
+  size_t versioned_taken = 0, versioned_total = 0;
+  for (const auto& s : all) versioned_total += s.file->kind == MigrationKind::kVersioned;
+  bool stopped = false;
+  for (const auto& s : all) {
+    if (s.file->kind != MigrationKind::kVersioned) continue;
+    bool take = filter == PhaseFilter::kAll ||
+                (filter == PhaseFilter::kExpand && !s.contract()) ||
+                (filter == PhaseFilter::kContract && s.contract());
+    if (!take) {
+      out.stopped_before = fmt::format("{} ({})", s.file->Label(), ScheduleName(s.phase));
+      stopped = true;
+      break;
+    }
+    out.run.push_back(s);
+    ++versioned_taken;
+  }
+  (void)stopped;
+  if (versioned_taken == versioned_total) {
+    for (const auto& s : all) {
+      if (s.file->kind == MigrationKind::kRepeatable) out.run.push_back(s);
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> OtherSessions(pg::Connection& conn) {
+  TIDE_ASSIGN(auto r, conn.Exec(
+                          "SELECT pid, coalesce(nullif(application_name, ''), 'no "
+                          "application_name'), coalesce(client_addr::text, 'local') "
+                          "FROM pg_stat_activity WHERE datname = current_database() "
+                          "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                          "AND application_name NOT LIKE 'tide%' ORDER BY backend_start"));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(fmt::format("pid {} ({}, from {})", r.Get(i, 0), r.Get(i, 1), r.Get(i, 2)));
+  }
+  return out;
+}
+
+Status CheckExpandAge(const Schedule& schedule, const std::vector<MigrationFile>& files,
+                      const std::vector<AppliedMigration>& history,
+                      std::chrono::milliseconds min_age, pg::Connection& conn) {
+  if (min_age.count() <= 0 || !schedule.has_contract()) return Ok();
+  const MigrationFile* first_contract = nullptr;
+  for (const auto& s : schedule.run) {
+    if (s.contract()) {
+      first_contract = s.file;
+      break;
+    }
+  }
+  // The newest applied expand migration below the first contract.
+  const AppliedMigration* newest = nullptr;
+  std::optional<Version> newest_version;
+  for (const auto& row : history) {
+    if (!row.success || !row.version || row.type != kTypeSql) continue;
+    auto v = Version::Parse(*row.version);
+    if (!v.ok() || !(*v < *first_contract->version)) continue;
+    const MigrationFile* file = nullptr;
+    for (const auto& f : files) {
+      if (f.version && *f.version == *v) file = &f;
+    }
+    if (!file) continue;
+    auto phase = PhaseOf(*file);
+    if (!phase.ok() || phase->phase == sql::Phase::kContract) continue;
+    if (!newest_version || *newest_version < *v) {
+      newest_version = *v;
+      newest = &row;
+    }
+  }
+  if (!newest) return Ok();
+  TIDE_ASSIGN(auto age, conn.QueryValue("SELECT (extract(epoch FROM now() - $1::timestamp) * "
+                                        "1000)::bigint",
+                                        {newest->installed_on}));
+  int64_t ms = age ? std::stoll(*age) : 0;
+  if (ms >= min_age.count()) return Ok();
+  return Error::Refused(fmt::format("the expand V{} was applied {} ago, less than the "
+                                    "--min-expand-age of {}: {} waits",
+                                    *newest->version,
+                                    FormatDuration(std::chrono::milliseconds(ms)),
+                                    FormatDuration(min_age), first_contract->Label()))
+      .WithHint("run tide contract later, once the new release has been out long enough");
+}
+
+}  // namespace tide::migrate

@@ -1,0 +1,52 @@
+#pragma once
+// Which pending migrations a run applies, by phase. `tide expand` applies pending expand (and
+// neutral) migrations in version order and stops before the first contract; `tide contract`
+// applies the contract migrations at the front of the queue, up to the next expand; `migrate`
+// applies everything. Repeatable migrations run with the run that leaves no versioned migration
+// pending.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "migrate/discovery.h"
+#include "migrate/history.h"
+#include "pg/connection.h"
+#include "sql/classify.h"
+
+namespace tide::migrate {
+
+enum class PhaseFilter { kAll, kExpand, kContract };
+const char* PhaseFilterName(PhaseFilter filter);
+
+struct Scheduled {
+  const MigrationFile* file = nullptr;
+  sql::Phase phase = sql::Phase::kNeutral;
+  bool contract() const { return phase == sql::Phase::kContract; }
+};
+
+struct Schedule {
+  std::vector<Scheduled> run;  // in order
+  std::string stopped_before;  // "V1.2 remove contact info column (contract)", when one waits
+  bool has_contract() const;
+  // A contract that follows an expand or neutral migration of this same run.
+  const Scheduled* ContractAfterExpand() const;
+};
+
+// pending: what migrate would run, in order. Every pending file's phase is checked, selected
+// or not: a mixed file is refused before anything runs.
+Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending,
+                              PhaseFilter filter);
+
+// Client sessions connected to this database other than tide's own: their presence means an
+// application may be running. Each as "pid 123 (customer-api/1.0, from 10.0.0.5)".
+Result<std::vector<std::string>> OtherSessions(pg::Connection& conn);
+
+// Refuses (exit 3) a contract when the newest expand before it was applied less than min_age
+// ago. history: the table's rows; phases of applied files come from the local files.
+Status CheckExpandAge(const Schedule& schedule, const std::vector<MigrationFile>& files,
+                      const std::vector<AppliedMigration>& history, std::chrono::milliseconds min_age,
+                      pg::Connection& conn);
+
+}  // namespace tide::migrate
