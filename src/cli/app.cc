@@ -115,6 +115,7 @@ int Main(int argc, char** argv) {
   AddBaselineCommand(app, ctx);
   AddRepairCommand(app, ctx);
   AddSandboxCommand(app, ctx);
+  AddRehearseCommand(app, ctx);
   AddDemoCommand(app, ctx);
   AddGenerateCommand(app, ctx);
 

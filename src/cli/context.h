@@ -47,6 +47,7 @@ void AddBaselineCommand(CLI::App& app, Context& ctx);
 void AddRepairCommand(CLI::App& app, Context& ctx);
 void AddSandboxCommand(CLI::App& app, Context& ctx);
 void AddDemoCommand(CLI::App& app, Context& ctx);
+void AddRehearseCommand(CLI::App& app, Context& ctx);
 void AddPlanCommand(CLI::App& app, Context& ctx);
 void AddExpandCommand(CLI::App& app, Context& ctx);
 void AddContractCommand(CLI::App& app, Context& ctx);

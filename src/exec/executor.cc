@@ -358,7 +358,9 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
     const plan::Step& s = plan.steps[k];
     StepReport report{k + 1, plan::StepKindName(s.kind), Short(s.sql), sql::LockName(s.lock),
                       k == first ? ms : 0, retry.stats().attempts, retry.stats().lock_timeouts,
-                      retry.stats().waited.count(), k == first ? rows : -1, rate};
+                      retry.stats().waited.count(), k == first ? rows : -1, rate, started,
+                      st.ok(), st.ok() ? "" : st.error().message()};
+    if (!st.ok() && k == first) last_steps_.push_back(report);
     if (st.ok()) {
       std::string extra;
       if (rows >= 0 && k == first) {

@@ -48,6 +48,9 @@ struct StepReport {
   int64_t waited_ms = 0;
   int64_t rows = -1;
   double rows_per_second = 0;
+  std::chrono::steady_clock::time_point started{};  // when its group began
+  bool ok = true;
+  std::string error;
 };
 
 class Executor {

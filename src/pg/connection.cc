@@ -200,6 +200,31 @@ std::string RedactConninfo(const std::string& conninfo) {
   return out.empty() ? "the default server" : out;
 }
 
+Result<std::string> WithDatabase(const std::string& conninfo, const std::string& dbname) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
+  if (!options) {
+    if (err) PQfreemem(err);
+    return Error::Usage("invalid database URL");
+  }
+  auto quote = [](const std::string& v) {
+    std::string out = "'";
+    for (char c : v) {
+      if (c == '\\' || c == '\'') out += '\\';
+      out += c;
+    }
+    return out + "'";
+  };
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    std::string key = o->keyword;
+    if (key == "dbname" || !o->val || !*o->val) continue;
+    out += key + "=" + quote(o->val) + " ";
+  }
+  PQconninfoFree(options);
+  return out + "dbname=" + quote(dbname);
+}
+
 Status ValidateConninfo(const std::string& conninfo) {
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);

@@ -95,6 +95,8 @@ Error ErrorFromResult(const PGresult* result, PGconn* conn);
 std::string RedactConninfo(const std::string& conninfo);
 // text with anything that looks like a password (password=..., user:secret@) masked.
 std::string ScrubSecrets(const std::string& text);
+// conninfo with its database replaced, as a key=value string (the password kept, if any).
+Result<std::string> WithDatabase(const std::string& conninfo, const std::string& dbname);
 // Checks that libpq can parse conninfo, without connecting.
 Status ValidateConninfo(const std::string& conninfo);
 

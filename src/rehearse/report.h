@@ -49,6 +49,24 @@ nlohmann::json ToJson(const Report& report);
 // One HTML page that renders offline.
 std::string RenderHtml(const Report& report);
 
+// Several runs of one rehearsal side by side (tide and a plain run on identical data): a summary
+// table first, then each report in full.
+std::string RenderComparisonHtml(const std::vector<Report>& reports, const std::string& title,
+                                 const std::string& subtitle);
+std::string RenderComparisonText(const std::vector<Report>& reports);
+
+// The figures a comparison puts side by side for one run.
+struct Comparison {
+  bool zero_downtime = true;
+  int64_t requests = 0;
+  int64_t failures = 0;
+  std::vector<double> max_by_phase;  // worst latency of any release, per compared phase
+  double p99_ms = 0;                 // worst release's p99 over the whole run
+};
+// The phases worth comparing: those every run has, in order ("expand", "contract", ...).
+std::vector<std::string> ComparedPhases(const std::vector<Report>& reports);
+Comparison Compare(const Report& report, const std::vector<std::string>& phases);
+
 // "0.42 ms", "3.4 ms", "123 ms", "9.12 s": latencies for people.
 std::string FormatMs(double ms);
 

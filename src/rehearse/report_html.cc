@@ -125,16 +125,20 @@ std::string Legend(const TrafficResults& t) {
          "</div>\n";
 }
 
-}  // namespace
-
-std::string RenderHtml(const Report& report) {
-  const TrafficResults& t = report.traffic;
-  Verdict verdict = Judge(report);
-  std::string html = fmt::format(
+std::string Head(const std::string& title) {
+  return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>{}</title>\n<style>{}</style></head>\n<body>\n<h1>{}</h1>\n",
-      HtmlEscape(report.title), kStyle, HtmlEscape(report.title));
+      "<title>{}</title>\n<style>{}</style></head>\n<body>\n",
+      HtmlEscape(title), kStyle);
+}
+
+// One report without the page around it; heading is h1 for a page of its own, h1 too in a
+// comparison (each run is a section of equal rank).
+std::string Body(const Report& report) {
+  const TrafficResults& t = report.traffic;
+  Verdict verdict = Judge(report);
+  std::string html = fmt::format("<h1>{}</h1>\n", HtmlEscape(report.title));
   if (!report.subtitle.empty()) {
     html += fmt::format("<div class=\"subtitle\">{}</div>\n", HtmlEscape(report.subtitle));
   }
@@ -160,8 +164,39 @@ std::string RenderHtml(const Report& report) {
       "counts from a request's start (its scheduled start at a fixed rate) to its end, failed "
       "requests included; a request belongs to the phase in which it started.</div>\n",
       HtmlEscape(report.generator), HtmlEscape(t.started_at), t.duration_s);
-  html += "</body></html>\n";
   return html;
+}
+
+}  // namespace
+
+std::string RenderHtml(const Report& report) {
+  return Head(report.title) + Body(report) + "</body></html>\n";
+}
+
+std::string RenderComparisonHtml(const std::vector<Report>& reports, const std::string& title,
+                                 const std::string& subtitle) {
+  std::string html = Head(title) + fmt::format("<h1>{}</h1>\n", HtmlEscape(title));
+  if (!subtitle.empty()) {
+    html += fmt::format("<div class=\"subtitle\">{}</div>\n", HtmlEscape(subtitle));
+  }
+  html += "<h2>Side by side</h2>\n<table><tr><th class=\"l\">run</th><th class=\"l\">verdict"
+          "</th><th>requests</th><th>failed</th>";
+  std::vector<std::string> phases = ComparedPhases(reports);
+  for (const auto& p : phases) html += "<th>max in " + HtmlEscape(p) + "</th>";
+  html += "<th>p99 overall</th></tr>\n";
+  for (const Report& r : reports) {
+    Comparison c = Compare(r, phases);
+    html += fmt::format("<tr>{}{}{}{}", Td(r.title, "l"),
+                        Td(c.zero_downtime ? "zero downtime" : "NOT zero downtime",
+                           c.zero_downtime ? "l" : "l fail"),
+                        Td(FormatCount(c.requests)),
+                        Td(FormatCount(c.failures), c.failures ? "fail" : ""));
+    for (double ms : c.max_by_phase) html += Td(FormatMs(ms));
+    html += Td(FormatMs(c.p99_ms)) + "</tr>\n";
+  }
+  html += "</table>\n";
+  for (const Report& r : reports) html += "<hr>\n" + Body(r);
+  return html + "</body></html>\n";
 }
 
 }  // namespace tide::rehearse

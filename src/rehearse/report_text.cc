@@ -95,6 +95,58 @@ std::string RenderText(const Report& report) {
   return out;
 }
 
+std::vector<std::string> ComparedPhases(const std::vector<Report>& reports) {
+  std::vector<std::string> out;
+  if (reports.empty()) return out;
+  for (const PhaseSpan& p : reports.front().traffic.phases) {
+    bool everywhere = true;
+    for (const Report& r : reports) {
+      bool found = false;
+      for (const PhaseSpan& q : r.traffic.phases) found = found || q.name == p.name;
+      everywhere = everywhere && found;
+    }
+    if (everywhere && p.name != "baseline") out.push_back(p.name);
+  }
+  return out;
+}
+
+Comparison Compare(const Report& report, const std::vector<std::string>& phases) {
+  Comparison c;
+  c.zero_downtime = Judge(report).zero_downtime;
+  const TrafficResults& t = report.traffic;
+  c.max_by_phase.assign(phases.size(), 0);
+  for (const ReleaseFigures& r : t.releases) {
+    c.requests += r.total.requests;
+    c.failures += r.total.failures;
+    c.p99_ms = std::max(c.p99_ms, r.total.p99_ms);
+    for (size_t i = 0; i < phases.size(); ++i) {
+      for (size_t p = 0; p < t.phases.size() && p < r.phases.size(); ++p) {
+        if (t.phases[p].name == phases[i]) {
+          c.max_by_phase[i] = std::max(c.max_by_phase[i], r.phases[p].max_ms);
+        }
+      }
+    }
+  }
+  return c;
+}
+
+std::string RenderComparisonText(const std::vector<Report>& reports) {
+  std::vector<std::string> phases = ComparedPhases(reports);
+  std::string out = fmt::format("{:<34} {:<18} {:>9} {:>7}", "run", "verdict", "requests",
+                                "failed");
+  for (const auto& p : phases) out += fmt::format(" {:>12}", "max " + p.substr(0, 8));
+  out += fmt::format(" {:>9}\n", "p99");
+  for (const Report& r : reports) {
+    Comparison c = Compare(r, phases);
+    out += fmt::format("{:<34} {:<18} {:>9} {:>7}", r.title.substr(0, 34),
+                       c.zero_downtime ? "zero downtime" : "NOT zero downtime",
+                       FormatCount(c.requests), FormatCount(c.failures));
+    for (double ms : c.max_by_phase) out += fmt::format(" {:>12}", FormatMs(ms));
+    out += fmt::format(" {:>9}\n", FormatMs(c.p99_ms));
+  }
+  return out;
+}
+
 namespace {
 
 nlohmann::json SummaryJson(const LatencySummary& s) {

@@ -1,0 +1,361 @@
+#include "rehearse/rehearsal.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "base/strings.h"
+#include "migrate/migrator.h"
+#include "migrate/phase.h"
+#include "pg/cluster.h"
+#include "rehearse/seed_data.h"
+#include "rehearse/traffic.h"
+#include "tide_version.h"
+
+namespace tide::rehearse {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kSeedDb = "tide_rehearsal_seed";
+
+// Prefixes the migration's own lines so they read as part of the rehearsal.
+class PrefixReporter : public exec::Reporter {
+ public:
+  PrefixReporter(exec::Reporter& inner, std::string prefix)
+      : inner_(inner), prefix_(std::move(prefix)) {}
+  void Info(std::string_view line) override { inner_.Info(prefix_ + std::string(line)); }
+  void Warn(std::string_view line) override { inner_.Warn(prefix_ + std::string(line)); }
+  void Update(const exec::Progress& p) override { inner_.Update(p); }
+  void Finish(const exec::Progress& p) override { inner_.Finish(p); }
+
+ private:
+  exec::Reporter& inner_;
+  std::string prefix_;
+};
+
+struct Cycle {
+  std::string baseline_target;  // "" when nothing comes before the cycle
+  std::string label;
+};
+
+// The cycle rehearsed: the contract migration furthest along, the expands since the contract
+// before it (the very first migration, which builds the schema, stays in the baseline).
+Result<Cycle> FindCycle(const migrate::Discovery& discovery,
+                        const std::optional<std::string>& from) {
+  std::vector<const migrate::MigrationFile*> versioned;
+  for (const auto& f : discovery.migrations) {
+    if (f.kind == migrate::MigrationKind::kVersioned) versioned.push_back(&f);
+  }
+  if (versioned.empty()) return Error::Input("no versioned migration to rehearse");
+  Cycle cycle;
+  size_t first = 0;
+  if (from) {
+    TIDE_ASSIGN(auto v, migrate::Version::Parse(*from));
+    while (first < versioned.size() && !(v < *versioned[first]->version)) ++first;
+    if (first == versioned.size()) {
+      return Error::Usage(fmt::format("--from {}: no migration comes after it", *from));
+    }
+  } else {
+    std::vector<sql::Phase> phases;
+    for (const auto* f : versioned) {
+      TIDE_ASSIGN(auto info, migrate::PhaseOf(*f));
+      phases.push_back(info.phase);
+    }
+    size_t last_contract = versioned.size();
+    for (size_t i = versioned.size(); i-- > 0;) {
+      if (phases[i] == sql::Phase::kContract) {
+        last_contract = i;
+        break;
+      }
+    }
+    if (last_contract == versioned.size()) {
+      first = versioned.size() - 1;  // no contract: rehearse the last expand
+    } else {
+      // The expands since the previous contract; the very first migration, which builds the
+      // schema, stays in the baseline so that there is data to migrate.
+      first = last_contract;
+      while (first > 0 && phases[first - 1] != sql::Phase::kContract) --first;
+      if (first == 0 && last_contract > 0) first = 1;
+    }
+  }
+  if (first > 0) cycle.baseline_target = versioned[first - 1]->VersionText();
+  cycle.label = fmt::format("{} .. V{}", versioned[first]->Label(),
+                            versioned.back()->VersionText());
+  return cycle;
+}
+
+Status Sleep(std::chrono::milliseconds d) {
+  std::this_thread::sleep_for(d);
+  return Ok();
+}
+
+class Runner {
+ public:
+  Runner(const RehearsalOptions& options, exec::Reporter& reporter, const std::string& db_url,
+         std::string mode)
+      : options_(options), reporter_(reporter), db_url_(db_url), mode_(std::move(mode)) {}
+
+  Result<RehearsalRun> Run(const std::vector<std::shared_ptr<const Workload>>& workloads);
+
+ private:
+  // Runs one phase of migrations in-process and records their steps on the traffic's clock.
+  void MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& gate);
+  std::string Version(size_t release) const { return fmt::format("{}.0", release + 1); }
+  std::string AppName(size_t release) const {
+    return fmt::format("{}/{}", options_.app, Version(release));
+  }
+
+  const RehearsalOptions& options_;
+  exec::Reporter& reporter_;
+  std::string db_url_;
+  std::string mode_;
+  std::unique_ptr<Traffic> traffic_;
+  Clock::time_point zero_;
+  std::vector<MigrationStep> steps_;
+};
+
+void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& gate) {
+  const char* name = migrate::PhaseFilterName(phase);
+  config::Settings settings = options_.settings;
+  settings.url = db_url_;
+  PrefixReporter prefixed(reporter_, fmt::format("    [{} {}] ", mode_, name));
+  auto started = Clock::now();
+  auto fail = [&](const Error& e) {
+    MigrationStep s;
+    s.name = fmt::format("tide {}", name);
+    s.phase = name;
+    s.start_s = std::chrono::duration<double>(started - zero_).count();
+    s.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
+    s.ok = false;
+    s.note = e.message().substr(0, 300);
+    steps_.push_back(s);
+    reporter_.Warn(fmt::format("[{}] {} failed: {}", mode_, name, e.message()));
+  };
+  auto discovery = migrate::DiscoverMigrations(settings, prefixed);
+  if (!discovery.ok()) return fail(discovery.error());
+  auto session = migrate::Session::Open(settings);
+  if (!session.ok()) return fail(session.error());
+  migrate::MigrateOptions mo;
+  mo.phase = phase;
+  mo.command = name;
+  mo.gate = gate;
+  mo.mode = mode_ == "plain" ? migrate::ExecutionMode::kPlain : migrate::ExecutionMode::kSafe;
+  auto result = migrate::Migrate(*session, settings, *discovery, mo, prefixed);
+  if (!result.ok()) return fail(result.error());
+  auto cursor = started;
+  for (const auto& applied : result->applied) {
+    if (applied.steps.empty()) {  // a plain run: the whole file is one step
+      MigrationStep s;
+      s.name = applied.label;
+      s.phase = name;
+      s.start_s = std::chrono::duration<double>(cursor - zero_).count();
+      s.duration_s = applied.milliseconds / 1000.0;
+      s.note = "one transaction, as written";
+      cursor += std::chrono::milliseconds(applied.milliseconds);
+      steps_.push_back(s);
+      continue;
+    }
+    for (const auto& st : applied.steps) {
+      MigrationStep s;
+      s.name = fmt::format("V{} #{}: {}", applied.version, st.index, st.sql.substr(0, 60));
+      s.phase = name;
+      s.start_s = std::chrono::duration<double>(st.started - zero_).count();
+      s.duration_s = st.milliseconds / 1000.0;
+      s.lock_wait_s = st.waited_ms / 1000.0;
+      s.attempts = std::max(1, st.attempts);
+      s.lock = st.lock;
+      s.ok = st.ok;
+      if (st.rows >= 0) {
+        s.note = fmt::format("{} rows, {} rows/s", FormatCount(st.rows),
+                             FormatCount(static_cast<int64_t>(st.rows_per_second)));
+      }
+      steps_.push_back(s);
+    }
+  }
+}
+
+Result<RehearsalRun> Runner::Run(const std::vector<std::shared_ptr<const Workload>>& workloads) {
+  TrafficOptions to;
+  to.url = db_url_;
+  traffic_ = std::make_unique<Traffic>(to);
+  for (size_t i = 0; i < workloads.size(); ++i) {
+    TIDE_TRY(traffic_->AddRelease({options_.releases[i].name, AppName(i), workloads[i],
+                                   options_.clients, 0, i == 0 ? 1.0 : 0.0}));
+  }
+  TIDE_TRY(traffic_->Start());
+  zero_ = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(traffic_->Elapsed()));
+  reporter_.Info(fmt::format("  [{}] baseline: {} only", mode_, options_.releases[0].name));
+  TIDE_TRY(Sleep(options_.baseline));
+
+  traffic_->MarkPhase("expand");
+  reporter_.Info(fmt::format("  [{}] expand, while {} runs", mode_, options_.releases[0].name));
+  MigratePhase(migrate::PhaseFilter::kExpand, {});
+  TIDE_TRY(Sleep(options_.settle));
+
+  for (size_t i = 1; i < workloads.size(); ++i) {
+    const std::string& from = options_.releases[i - 1].name;
+    const std::string& to_name = options_.releases[i].name;
+    traffic_->MarkPhase("deploy " + to_name);
+    reporter_.Info(fmt::format("  [{}] rolling deploy {} -> {}", mode_, from, to_name));
+    for (double share : {0.25, 0.5, 0.75, 1.0}) {
+      TIDE_TRY(traffic_->SetWeights({{from, 1 - share}, {to_name, share}}));
+      TIDE_TRY(Sleep(options_.rollout / 4));
+    }
+    TIDE_TRY(traffic_->StopRelease(from));
+  }
+
+  gate::GateOptions gate;
+  gate.app = options_.app;
+  gate.version = Version(workloads.size() - 1);
+  traffic_->MarkPhase("contract");
+  reporter_.Info(fmt::format("  [{}] contract, gate: every instance on {} ({})", mode_,
+                             options_.releases.back().name, AppName(workloads.size() - 1)));
+  MigratePhase(migrate::PhaseFilter::kContract, gate);
+  TIDE_TRY(Sleep(options_.settle));
+  traffic_->Stop();
+
+  RehearsalRun run;
+  run.mode = mode_;
+  run.report.traffic = traffic_->Results();
+  run.report.steps = steps_;
+  run.report.latency_budget_ms = static_cast<double>(options_.settings.lock_timeout.count());
+  run.report.generator = std::string("tide ") + TIDE_VERSION;
+  run.report.title = mode_ == "tide" ? "tide" : "plain run (each file in one transaction)";
+  return run;
+}
+
+// A server to rehearse on: the given one, or a throwaway cluster removed afterwards.
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Open(const RehearsalOptions& options) {
+    auto server = std::make_unique<Server>();
+    if (!options.url.empty()) {
+      server->url_ = options.url;
+      return server;
+    }
+    char tmpl[] = "/tmp/tide-rehearse-XXXXXX";
+    const char* made = mkdtemp(tmpl);
+    if (!made) return Error::Io("cannot make a temporary folder");
+    server->dir_ = made;
+    fs::permissions(server->dir_, fs::perms::others_exec, fs::perm_options::add);
+    pg::ClusterOptions co;
+    co.dir = server->dir_ / "cluster";
+    co.durable = options.durable;
+    co.settings = {"max_connections = 300"};
+    TIDE_ASSIGN(auto cluster, pg::LocalCluster::Create(co));
+    server->url_ = cluster.SocketUrl();
+    server->cluster_ = std::move(cluster);
+    return server;
+  }
+  ~Server() {
+    if (cluster_) (void)cluster_->Destroy();
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+    }
+  }
+  Result<std::string> Database(const std::string& name) const {
+    return pg::WithDatabase(url_, name);
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string url_;
+  fs::path dir_;
+  std::optional<pg::LocalCluster> cluster_;
+};
+
+Status PrepareSeed(const Server& server, const RehearsalOptions& options, const Cycle& cycle,
+                   exec::Reporter& reporter) {
+  TIDE_ASSIGN(auto admin, pg::Connection::Open(server.url(), "tide-rehearse"));
+  TIDE_TRY(admin.Run(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", kSeedDb)));
+  TIDE_TRY(admin.Run(fmt::format("CREATE DATABASE {}", kSeedDb)));
+  TIDE_ASSIGN(std::string seed_url, server.Database(kSeedDb));
+  config::Settings settings = options.settings;
+  settings.url = seed_url;
+  if (!cycle.baseline_target.empty()) {
+    reporter.Info(fmt::format("Building the schema up to V{}", cycle.baseline_target));
+    TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(settings, reporter));
+    TIDE_ASSIGN(auto session, migrate::Session::Open(settings));
+    migrate::MigrateOptions mo;
+    mo.target = cycle.baseline_target;
+    PrefixReporter quiet(reporter, "    ");
+    TIDE_TRY(migrate::Migrate(session, settings, discovery, mo, quiet));
+  }
+  TIDE_ASSIGN(auto conn, pg::Connection::Open(seed_url, "tide-rehearse"));
+  if (!options.seed_sql.empty()) {
+    reporter.Info("Loading " + options.seed_sql.string());
+    std::ifstream in(options.seed_sql);
+    if (!in) return Error::Input("cannot read " + options.seed_sql.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    TIDE_TRY(conn.Run(ss.str()));
+  } else {
+    TIDE_ASSIGN(auto schema, conn.QueryValue("SELECT current_schema()"));
+    TIDE_TRY(LoadSyntheticRows(conn, schema.value_or("public"), options.rows, reporter));
+  }
+  TIDE_TRY(conn.Run("VACUUM ANALYZE"));
+  TIDE_TRY(conn.Run("CHECKPOINT"));
+  return Ok();
+}
+
+}  // namespace
+
+Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& reporter) {
+  if (options.releases.size() < 2) {
+    return Error::Usage("a rehearsal needs the old and the new release's workloads")
+        .WithHint("--workload v1=old.sql --workload v2=new.sql [--workload v3=next.sql]");
+  }
+  std::map<std::string, std::string> vars = {{"rows", std::to_string(options.rows)}};
+  std::vector<std::shared_ptr<const Workload>> workloads;
+  for (const auto& r : options.releases) {
+    TIDE_ASSIGN(auto w, Workload::Load(r.file, vars));
+    workloads.push_back(std::move(w));
+  }
+  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(options.settings, reporter));
+  TIDE_ASSIGN(Cycle cycle, FindCycle(discovery, options.from));
+  Rehearsal out;
+  out.cycle = cycle.label;
+  out.baseline = cycle.baseline_target.empty() ? "nothing" : "V" + cycle.baseline_target;
+  reporter.Info(fmt::format("Rehearsing {} (baseline: {})", out.cycle, out.baseline));
+  if (options.url.empty()) reporter.Info("Starting a throwaway PostgreSQL ...");
+  TIDE_ASSIGN(auto server, Server::Open(options));
+  TIDE_TRY(PrepareSeed(*server, options, cycle, reporter));
+
+  std::vector<std::string> modes = {"tide"};
+  if (options.compare_plain) modes.push_back("plain");
+  TIDE_ASSIGN(auto admin, pg::Connection::Open(server->url(), "tide-rehearse"));
+  for (const auto& mode : modes) {
+    std::string db = fmt::format("tide_rehearsal_{}", mode);
+    TIDE_TRY(admin.Run(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", db)));
+    TIDE_TRY(admin.Run(fmt::format("CREATE DATABASE {} TEMPLATE {}", db, kSeedDb)));
+    TIDE_ASSIGN(std::string url, server->Database(db));
+    reporter.Info(fmt::format("Run: {}", mode == "tide" ? "tide" : "plain (as Flyway runs it)"));
+    Runner runner(options, reporter, url, mode);
+    TIDE_ASSIGN(auto run, runner.Run(workloads));
+    std::string subtitle = fmt::format(
+        "{} on {} rows; {} clients per release ({}); lock timeout {}", out.cycle,
+        options.seed_sql.empty() ? FormatCount(options.rows) : "seeded",
+        options.clients, Join([&] {
+          std::vector<std::string> names;
+          for (const auto& r : options.releases) names.push_back(r.name);
+          return names;
+        }(), ", "),
+        FormatDuration(options.settings.lock_timeout));
+    run.report.subtitle = subtitle;
+    out.runs.push_back(std::move(run));
+    (void)admin.Run(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", db));
+  }
+  (void)admin.Run(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", kSeedDb));
+  return out;
+}
+
+}  // namespace tide::rehearse
