@@ -31,11 +31,11 @@ void DescribeConstraint(const Json& c, Command& cmd) {
   cmd.using_index = c.contains("indexname");
   if (cmd.using_index) cmd.object_name = cmd.object_name.empty() ? c.value("indexname", "")
                                                                  : cmd.object_name;
-  for (const auto& k : tree::Strings(c.value("keys", Json::array()))) cmd.columns.push_back(k);
-  for (const auto& k : tree::Strings(c.value("fk_attrs", Json::array()))) {
+  for (const auto& k : tree::Strings(tree::Array(c, "keys"))) cmd.columns.push_back(k);
+  for (const auto& k : tree::Strings(tree::Array(c, "fk_attrs"))) {
     cmd.columns.push_back(k);
   }
-  cmd.including = tree::Strings(c.value("including", Json::array()));
+  cmd.including = tree::Strings(tree::Array(c, "including"));
   cmd.has_options = c.contains("options") || c.contains("indexspace") ||
                     c.contains("where_clause");
   if (c.contains("pktable")) cmd.referenced = tree::Table(c["pktable"]);
@@ -67,7 +67,7 @@ void DescribeConstraint(const Json& c, Command& cmd) {
 }
 
 void DescribeAddColumn(const Json& def, Command& cmd) {
-  const Json& col = def.value("ColumnDef", Json::object());
+  const Json& col = tree::Object(def, "ColumnDef");
   cmd.column = col.value("colname", "");
   cmd.lock = Lock::kAccessExclusive;
   cmd.phase = Phase::kExpand;
@@ -77,12 +77,12 @@ void DescribeAddColumn(const Json& def, Command& cmd) {
     cmd.volatile_default = true;
     cmd.default_functions.push_back("nextval");
   }
-  for (const auto& item : col.value("constraints", Json::array())) {
-    const Json& c = item.value("Constraint", Json::object());
+  for (const auto& item : tree::Array(col, "constraints")) {
+    const Json& c = tree::Object(item, "Constraint");
     std::string contype = c.value("contype", "");
     if (contype == "CONSTR_DEFAULT") {
       cmd.has_default = true;
-      tree::CollectFunctions(c.value("raw_expr", Json()), cmd.default_functions);
+      tree::CollectFunctions(tree::Field(c, "raw_expr"), cmd.default_functions);
     } else if (contype == "CONSTR_NOTNULL") {
       cmd.not_null = true;
     } else if (contype == "CONSTR_GENERATED") {
@@ -120,17 +120,17 @@ void DescribeAddColumn(const Json& def, Command& cmd) {
 void ClassifyAlterTable(const Statement& st, Classified& out) {
   const Json& t = st.tree;
   out.action = Action::kAlterTableOther;
-  out.table = tree::Table(t.value("relation", Json::object()));
+  out.table = tree::Table(tree::Object(t, "relation"));
   auto split = SplitAlterTable(st.text);
-  const auto& cmds = t.value("cmds", Json::array());
+  const auto& cmds = tree::Array(t, "cmds");
   for (size_t i = 0; i < cmds.size(); ++i) {
-    const Json& ac = cmds[i].value("AlterTableCmd", Json::object());
+    const Json& ac = tree::Object(cmds[i], "AlterTableCmd");
     std::string subtype = ac.value("subtype", "");
     Command cmd;
     cmd.table = out.table;
     cmd.column = ac.value("name", "");
     if (split.ok() && i < split->clauses.size()) cmd.text = split->clauses[i];
-    const Json& def = ac.value("def", Json::object());
+    const Json& def = tree::Object(ac, "def");
     cmd.if_exists = ac.value("missing_ok", false);
     cmd.cascade = ac.value("behavior", "") == "DROP_CASCADE";
     cmd.lock = Lock::kAccessExclusive;
@@ -142,7 +142,7 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
       cmd.phase = Phase::kContract;
     } else if (subtype == "AT_AlterColumnType") {
       cmd.action = Action::kAlterColumnType;
-      const Json& col = def.value("ColumnDef", Json::object());
+      const Json& col = tree::Object(def, "ColumnDef");
       if (col.contains("typeName")) cmd.type = TypeFromTree(col["typeName"]);
       cmd.has_using = col.contains("raw_default");
       // Whether it rewrites depends on the current type: the planner asks the catalog.
@@ -162,7 +162,7 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
       cmd.action = Action::kDropNotNull;
     } else if (subtype == "AT_AddConstraint") {
       cmd.action = Action::kAddConstraint;
-      DescribeConstraint(def.value("Constraint", Json::object()), cmd);
+      DescribeConstraint(tree::Object(def, "Constraint"), cmd);
     } else if (subtype == "AT_ValidateConstraint") {
       cmd.action = Action::kValidateConstraint;
       cmd.object_name = cmd.column;
