@@ -53,6 +53,7 @@ const char* ActionName(Action action) {
     case Action::kDetachPartition: return "detach partition";
     case Action::kSetTablespace: return "set tablespace";
     case Action::kSetLogged: return "set logged/unlogged";
+    case Action::kSetAccessMethod: return "set access method";
     case Action::kAlterTableOther: return "alter table";
     case Action::kReindex: return "reindex";
     case Action::kUpdate: return "update";
@@ -231,6 +232,21 @@ void ClassifyCreateTable(const Json& t, Classified& out) {
   }
 }
 
+bool OnTablesCreated(const Classified& c, const std::vector<TableName>& created) {
+  bool any = false;
+  for (const auto& cmd : c.commands) {
+    if (cmd.table.empty()) continue;
+    bool found = false;
+    for (const auto& t : created) {
+      found = found || (t.name == cmd.table.name && (t.schema.empty() || cmd.table.schema.empty() ||
+                                                     t.schema == cmd.table.schema));
+    }
+    if (!found) return false;
+    any = true;
+  }
+  return any;
+}
+
 }  // namespace
 
 Classified Classify(const Statement& st) {
@@ -379,8 +395,9 @@ Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::stri
   for (size_t i = 0; i < out.statements.size(); ++i) {
     Classified c = Classify(out.statements[i]);
     c.index = i;
+    c.on_new_table = OnTablesCreated(c, out.created_tables);
     expand = expand || c.phase == Phase::kExpand;
-    contract = contract || c.phase == Phase::kContract;
+    contract = contract || (c.phase == Phase::kContract && !c.on_new_table);
     if (c.action == Action::kCreateTable || c.action == Action::kCreateTableAs) {
       out.created_tables.push_back(c.table);
     }

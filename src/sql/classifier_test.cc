@@ -241,5 +241,52 @@ TEST(ClassifierTest, DirectivesAllowAndPhase) {
   EXPECT_EQ(d.unknown.size(), 1u);              // the allow separated by a blank line
 }
 
+TEST(ClassifierTest, InlineForeignKeyScansOnlyWithADefault) {
+  std::vector<Statement> keep;
+  // Measured on PostgreSQL 15, 3M rows: 4 ms without a default, 700 ms with one.
+  Classified plain = One("ALTER TABLE big ADD COLUMN b int REFERENCES p (id)", keep);
+  EXPECT_EQ(plain.commands[0].constraint, ConstraintType::kForeignKey);
+  EXPECT_FALSE(plain.scans);
+  Classified with_default =
+      One("ALTER TABLE big ADD COLUMN c int REFERENCES p (id) DEFAULT 5", keep);
+  EXPECT_TRUE(with_default.scans);
+  Classified check = One("ALTER TABLE big ADD COLUMN e int CHECK (e > 0)", keep);
+  EXPECT_TRUE(check.scans);  // a CHECK is evaluated on every row, NULL or not
+}
+
+TEST(ClassifierTest, DetachConcurrentlyAndSetAccessMethod) {
+  std::vector<Statement> keep;
+  Classified detach = One("ALTER TABLE p DETACH PARTITION c CONCURRENTLY", keep);
+  EXPECT_EQ(detach.action, Action::kDetachPartition);
+  EXPECT_TRUE(detach.commands[0].concurrently);
+  EXPECT_EQ(detach.lock, Lock::kShareUpdateExclusive);
+  EXPECT_FALSE(detach.transactional);
+  Classified plain = One("ALTER TABLE p DETACH PARTITION c", keep);
+  EXPECT_EQ(plain.lock, Lock::kAccessExclusive);
+  EXPECT_TRUE(plain.transactional);
+  Classified am = One("ALTER TABLE t SET ACCESS METHOD heap2", keep);
+  EXPECT_EQ(am.action, Action::kSetAccessMethod);
+  EXPECT_TRUE(am.rewrites);
+}
+
+TEST(ClassifierTest, ConstraintsOnATableTheFileCreatesDoNotMakeItContract) {
+  auto script = ClassifyScript(
+      "CREATE TABLE invoices (id bigint, customer_id bigint, number text);\n"
+      "ALTER TABLE invoices ADD CONSTRAINT invoices_customer_fk FOREIGN KEY (customer_id) "
+      "REFERENCES customers (id);\n"
+      "CREATE UNIQUE INDEX invoices_number_key ON invoices (number);\n",
+      "V3.sql");
+  ASSERT_TRUE(script.ok());
+  EXPECT_TRUE(script->classified[1].on_new_table);
+  EXPECT_EQ(script->classified[1].phase, Phase::kContract);  // the statement alone
+  EXPECT_EQ(script->phase, Phase::kExpand);                   // the file
+  EXPECT_FALSE(script->mixed_phase);
+  auto mixed = ClassifyScript(
+      "CREATE TABLE invoices (id bigint);\nALTER TABLE customers DROP COLUMN note;\n", "V4.sql");
+  ASSERT_TRUE(mixed.ok());
+  EXPECT_FALSE(mixed->classified[1].on_new_table);
+  EXPECT_TRUE(mixed->mixed_phase);
+}
+
 }  // namespace
 }  // namespace tide::sql

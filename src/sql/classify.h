@@ -60,6 +60,7 @@ enum class Action {
   kDetachPartition,
   kSetTablespace,
   kSetLogged,
+  kSetAccessMethod,
   kAlterTableOther,
   kReindex,
   kUpdate,
@@ -154,6 +155,9 @@ struct Classified {
   bool opaque = false;        // DO blocks and the like: tide cannot see what they do
   Phase phase = Phase::kNeutral;
   bool mixed_phase = false;   // one statement with both expand and contract clauses
+  // Every table it acts on was created earlier in the same file (set by ClassifyScript): the
+  // table is new, no release uses it yet, so its constraints and drops contract nothing.
+  bool on_new_table = false;
   std::optional<DmlInfo> dml;
   std::string summary;        // "ALTER TABLE customers ADD COLUMN email"
 
@@ -171,7 +175,9 @@ struct ClassifiedScript {
   std::vector<Statement> statements;
   std::vector<Classified> classified;  // parallel to statements
   Directives directives;
-  Phase phase = Phase::kNeutral;  // inferred from the statements
+  // Inferred from the statements; contract statements on tables the file itself creates
+  // (CREATE TABLE t ...; ALTER TABLE t ADD CONSTRAINT ...) do not make a file contract.
+  Phase phase = Phase::kNeutral;
   bool mixed_phase = false;       // holds both expand and contract statements
   // Tables created by this file, before the statement that uses them.
   std::vector<TableName> created_tables;
