@@ -92,6 +92,7 @@ int Main(int argc, char** argv) {
   AddInitCommand(app, ctx);
   AddInfoCommand(app, ctx);
   AddValidateCommand(app, ctx);
+  AddLintCommand(app, ctx);
   AddMigrateCommand(app, ctx);
   AddBaselineCommand(app, ctx);
   AddRepairCommand(app, ctx);
@@ -116,7 +117,7 @@ int Main(int argc, char** argv) {
     PrintError(status.error(), ctx.json);
     return status.error().ExitCode();
   }
-  return 0;
+  return ctx.exit_code;
 }
 
 }  // namespace tide::cli

@@ -32,6 +32,9 @@ class Context {
 
   // Set by the chosen subcommand's callback; run after parsing.
   std::function<Status()> action;
+  // What tide exits with when the action succeeds: a check that ran fine but found problems
+  // (lint's findings) sets it without an Error, so nothing but its own report is printed.
+  int exit_code = 0;
 
  private:
   std::optional<config::Settings> settings_;
@@ -47,6 +50,7 @@ void AddBaselineCommand(CLI::App& app, Context& ctx);
 void AddRepairCommand(CLI::App& app, Context& ctx);
 void AddSandboxCommand(CLI::App& app, Context& ctx);
 void AddDemoCommand(CLI::App& app, Context& ctx);
+void AddLintCommand(CLI::App& app, Context& ctx);
 
 // A table for the terminal: columns padded to their widest cell.
 std::string FormatTable(const std::vector<std::string>& header,
