@@ -28,8 +28,22 @@ int ExitCode(const LintRun& run) {
   return n.errors > 0 ? 1 : 0;
 }
 
-int CodePointColumn(std::string_view text, int line, int byte_column) {
-  std::string_view source = LineAt(text, line);
+LineIndex::LineIndex(std::string_view text) : text_(text) {
+  starts_.push_back(0);
+  for (size_t i = 0; i < text.size(); ++i) {
+    bool crlf = text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
+    if ((text[i] == '\n' || text[i] == '\r') && !crlf) starts_.push_back(i + 1);
+  }
+}
+
+std::string_view LineIndex::operator[](int line) const {
+  if (line < 1 || static_cast<size_t>(line) > starts_.size()) return {};
+  size_t begin = starts_[static_cast<size_t>(line) - 1];
+  size_t end = text_.find_first_of("\r\n", begin);
+  return text_.substr(begin, end == std::string_view::npos ? end : end - begin);
+}
+
+int CodePointColumn(std::string_view source, int byte_column) {
   int column = 1;
   for (size_t i = 0; i + 1 < static_cast<size_t>(byte_column) && i < source.size(); ++i) {
     if ((static_cast<unsigned char>(source[i]) & 0xC0) != 0x80) ++column;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lint/linter.h"
@@ -35,7 +36,20 @@ std::string TextReport(const LintRun& run, bool color);
 nlohmann::ordered_json JsonReport(const LintRun& run);
 nlohmann::ordered_json SarifReport(const LintRun& run);
 
-// The 1-based column, in Unicode code points, of a 1-based byte column on `line` of text.
-int CodePointColumn(std::string_view text, int line, int byte_column);
+// Where each line of a file starts, so reports of big files stay linear (LineAt walks from the
+// top of the file for every finding).
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text);
+  // The 1-based line without its terminator, as LineAt gives it; empty past the end.
+  std::string_view operator[](int line) const;
+
+ private:
+  std::string_view text_;
+  std::vector<size_t> starts_;
+};
+
+// The 1-based column, in Unicode code points, of a 1-based byte column of a line's text.
+int CodePointColumn(std::string_view line, int byte_column);
 
 }  // namespace tide::lint

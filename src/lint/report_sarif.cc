@@ -41,17 +41,17 @@ nlohmann::ordered_json Descriptor(const char* id, Severity severity, const char*
           {"defaultConfiguration", {{"level", Level(severity)}}}};
 }
 
-nlohmann::ordered_json Result(const Finding& f, const std::string& text, int rule_index) {
+nlohmann::ordered_json Result(const Finding& f, const LineIndex& lines, int rule_index) {
   std::string message = f.message + ". " + f.reason + ".";
   if (f.auto_safe) message += " tide migrate makes it safe: " + f.migrate + ".";
   if (!f.auto_safe || f.severity != Severity::kNote) message += " Fix: " + f.help + ".";
   nlohmann::ordered_json location = {{"artifactLocation", {{"uri", Uri(f.file)}}}};
   if (f.line > 0) {
     nlohmann::ordered_json region = {{"startLine", f.line},
-                             {"startColumn", CodePointColumn(text, f.line, f.column)}};
+                             {"startColumn", CodePointColumn(lines[f.line], f.column)}};
     if (f.end_line >= f.line && f.end_column > 0) {
       region["endLine"] = f.end_line;
-      region["endColumn"] = CodePointColumn(text, f.end_line, f.end_column) + 1;
+      region["endColumn"] = CodePointColumn(lines[f.end_line], f.end_column) + 1;
     }
     location["region"] = region;
   }
@@ -79,13 +79,14 @@ nlohmann::ordered_json SarifReport(const LintRun& run) {
                              "the file is not valid PostgreSQL", "fix the SQL"));
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   for (const auto& file : run.files) {
+    LineIndex lines(file.text);
     for (const auto& f : file.findings) {
       int index = -1;
       for (size_t i = 0; i < AllRules().size(); ++i) {
         if (AllRules()[i]->info().id == f.rule) index = static_cast<int>(i);
       }
       if (f.rule == "syntax-error") index = syntax_index;
-      results.push_back(Result(f, file.text, index));
+      results.push_back(Result(f, lines, index));
     }
   }
   nlohmann::ordered_json notifications = nlohmann::ordered_json::array();

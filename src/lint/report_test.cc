@@ -75,9 +75,12 @@ TEST(LintReport, SarifTwoPointOne) {
 }
 
 TEST(LintReport, ColumnsInCodePoints) {
-  std::string text = "SELECT 'é', 1;\n";
-  EXPECT_EQ(CodePointColumn(text, 1, 1), 1);
-  EXPECT_EQ(CodePointColumn(text, 1, 12), 11);  // after the two-byte é
+  LineIndex lines("SELECT 1;\r\nSELECT 'é', 1;\rx\n");
+  EXPECT_EQ(lines[2], "SELECT 'é', 1;");
+  EXPECT_EQ(lines[3], "x");
+  EXPECT_EQ(lines[9], "");
+  EXPECT_EQ(CodePointColumn(lines[2], 1), 1);
+  EXPECT_EQ(CodePointColumn(lines[2], 12), 11);  // after the two-byte é
 }
 
 }  // namespace

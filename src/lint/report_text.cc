@@ -27,8 +27,8 @@ struct Style {
 
 // The source line, and a caret line under [column, end] (the rest of the line when the span
 // goes on). Tabs in the prefix are kept, so the caret lines up however tabs are shown.
-void Excerpt(const Finding& f, std::string_view text, const Style& style, std::string& out) {
-  std::string_view source = LineAt(text, f.line);
+void Excerpt(const Finding& f, const LineIndex& lines, const Style& style, std::string& out) {
+  std::string_view source = lines[f.line];
   if (source.empty() || f.column < 1) return;
   std::string number = std::to_string(f.line);
   std::string pad(number.size(), ' ');
@@ -64,13 +64,13 @@ void Item(const Style& style, size_t indent, const char* label, const std::strin
                      style.Paint("1", label), text);
 }
 
-void Render(const Finding& f, std::string_view text, const Style& style, std::string& out) {
+void Render(const Finding& f, const LineIndex& lines, const Style& style, std::string& out) {
   std::string where = f.line > 0 ? fmt::format("{}:{}:{}", f.file, f.line, f.column) : f.file;
   out += fmt::format("{}: {}: {}\n", style.Paint("1", where),
                      style.Paint(Style::ForSeverity(f.severity),
                                  fmt::format("{}[{}]", SeverityName(f.severity), f.rule)),
                      style.Paint("1", f.message));
-  Excerpt(f, text, style, out);
+  Excerpt(f, lines, style, out);
   size_t indent = std::to_string(std::max(f.line, 1)).size() + 1;
   Item(style, indent, "why", f.reason, out);
   if (f.auto_safe) {
@@ -96,7 +96,9 @@ std::string TextReport(const LintRun& run, bool color) {
                        error);
   }
   for (const auto& file : run.files) {
-    for (const auto& f : file.findings) Render(f, file.text, style, out);
+    if (file.findings.empty()) continue;
+    LineIndex lines(file.text);
+    for (const auto& f : file.findings) Render(f, lines, style, out);
   }
   Counts n = Count(run);
   std::string summary = fmt::format("tide lint: {}, {}", Plural(n.files, "file"),

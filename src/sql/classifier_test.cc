@@ -197,6 +197,32 @@ TEST(ClassifierTest, AlterTableClausesKeepTheirText) {
   EXPECT_EQ(split->clauses[1], "ALTER COLUMN b SET NOT NULL");
 }
 
+TEST(ClassifierTest, OneClauseSplitWithoutTheScannerAgreesWithIt) {
+  for (const char* sql : {
+           "ALTER TABLE customers ADD COLUMN email VARCHAR(255)",
+           "ALTER TABLE IF EXISTS ONLY public.customers ALTER COLUMN email SET NOT NULL",
+           "ALTER TABLE \"my \"\"odd\"\" schema\" . \"t,1\" DROP COLUMN a",
+           "ALTER TABLE t* ADD CONSTRAINT c CHECK (a > 0)",
+           "ALTER TABLE t /* why */ -- comment\n  ADD COLUMN b text DEFAULT 'x,y'",
+           "alter table Ünïcode_tbl add column é int",
+           "ALTER TABLE t$1 SET (fillfactor = 70)",
+       }) {
+    auto parsed = ParseScript(std::string("SELECT 1;\n") + sql, "t.sql");
+    ASSERT_TRUE(parsed.ok()) << sql;
+    const Statement& st = (*parsed)[1];
+    int64_t location = st.tree["relation"]["location"].get<int64_t>() - st.offset;
+    auto fast = SplitOneClauseAlterTable(st.text, static_cast<size_t>(location));
+    auto scanned = SplitAlterTable(st.text);
+    ASSERT_TRUE(fast.has_value()) << sql;
+    ASSERT_TRUE(scanned.ok()) << sql;
+    EXPECT_EQ(fast->head, scanned->head) << sql;
+    EXPECT_EQ(fast->clauses, scanned->clauses) << sql;
+  }
+  // Not a name where the tree says: the caller falls back to the scanner.
+  EXPECT_FALSE(SplitOneClauseAlterTable("ALTER TABLE U&\"t\" ADD COLUMN a int", 12).has_value());
+  EXPECT_FALSE(SplitOneClauseAlterTable("ALTER TABLE t", 12).has_value());
+}
+
 TEST(ClassifierTest, AddConcurrentlyAndSplitDml) {
   EXPECT_EQ(AddConcurrently("CREATE UNIQUE INDEX i ON t (a)").value(),
             "CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)");

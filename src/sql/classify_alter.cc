@@ -130,15 +130,25 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
   const Json& t = st.tree;
   out.action = Action::kAlterTableOther;
   out.table = tree::Table(tree::Object(t, "relation"));
-  auto split = SplitAlterTable(st.text);
   const auto& cmds = tree::Array(t, "cmds");
+  std::optional<AlterTableText> split;
+  const Json& relation = tree::Object(t, "relation");
+  if (cmds.size() == 1 && relation.contains("location")) {
+    // Locations count from the start of the script; most ALTER TABLEs have one clause.
+    int64_t location = relation["location"].get<int64_t>() - static_cast<int64_t>(st.offset);
+    if (location > 0) split = SplitOneClauseAlterTable(st.text, static_cast<size_t>(location));
+  }
+  if (!split) {
+    auto scanned = SplitAlterTable(st.text);
+    if (scanned.ok()) split = std::move(scanned).value();
+  }
   for (size_t i = 0; i < cmds.size(); ++i) {
     const Json& ac = tree::Object(cmds[i], "AlterTableCmd");
     std::string subtype = ac.value("subtype", "");
     Command cmd;
     cmd.table = out.table;
     cmd.column = ac.value("name", "");
-    if (split.ok() && i < split->clauses.size()) cmd.text = split->clauses[i];
+    if (split && i < split->clauses.size()) cmd.text = split->clauses[i];
     const Json& def = tree::Object(ac, "def");
     cmd.if_exists = ac.value("missing_ok", false);
     cmd.cascade = ac.value("behavior", "") == "DROP_CASCADE";

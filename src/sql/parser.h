@@ -39,7 +39,8 @@ struct Token {
   std::string_view kind;
   bool keyword = false;
 };
-// The tokens of text (comments are not tokens). Fails only on text the scanner rejects.
+// The tokens of text, comments included (SQL_COMMENT, C_COMMENT). Fails only on text the
+// scanner rejects.
 Result<std::vector<Token>> Scan(std::string_view text);
 
 }  // namespace tide::sql
