@@ -396,7 +396,8 @@ Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::stri
     Classified c = Classify(out.statements[i]);
     c.index = i;
     c.on_new_table = OnTablesCreated(c, out.created_tables);
-    expand = expand || c.phase == Phase::kExpand;
+    // A statement with both kinds of clause has phase contract, and expands too.
+    expand = expand || c.phase == Phase::kExpand || c.mixed_phase;
     contract = contract || (c.phase == Phase::kContract && !c.on_new_table);
     if (c.action == Action::kCreateTable || c.action == Action::kCreateTableAs) {
       out.created_tables.push_back(c.table);

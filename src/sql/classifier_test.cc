@@ -312,6 +312,11 @@ TEST(ClassifierTest, ConstraintsOnATableTheFileCreatesDoNotMakeItContract) {
   ASSERT_TRUE(mixed.ok());
   EXPECT_FALSE(mixed->classified[1].on_new_table);
   EXPECT_TRUE(mixed->mixed_phase);
+  // One ALTER TABLE that adds and drops makes the file mixed too.
+  auto one = ClassifyScript("ALTER TABLE customers ADD COLUMN a int, DROP COLUMN b;\n", "V5.sql");
+  ASSERT_TRUE(one.ok());
+  EXPECT_TRUE(one->classified[0].mixed_phase);
+  EXPECT_TRUE(one->mixed_phase);
 }
 
 }  // namespace

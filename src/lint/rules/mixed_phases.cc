@@ -23,13 +23,18 @@ class MixedPhases : public Rule {
     const sql::Classified* expand = nullptr;
     const sql::Classified* contract = nullptr;
     for (const auto& c : file.script().classified) {
-      if (!expand && c.phase == sql::Phase::kExpand) expand = &c;
+      // One ALTER TABLE may do both (ADD COLUMN a, DROP COLUMN b): its phase says contract.
+      if (!expand && (c.phase == sql::Phase::kExpand || c.mixed_phase)) expand = &c;
       if (!contract && c.phase == sql::Phase::kContract && !c.on_new_table) contract = &c;
     }
     if (!expand || !contract) return;
     Finding& f = out.Add(*this, *contract);
-    f.message = fmt::format("this migration both expands (line {}: {}) and contracts (line {}: {})",
-                            expand->line(), expand->summary, contract->line(), contract->summary);
+    f.message = expand == contract
+                    ? fmt::format("this statement both expands and contracts: {}", contract->summary)
+                    : fmt::format("this migration both expands (line {}: {}) and contracts (line "
+                                  "{}: {})",
+                                  expand->line(), expand->summary, contract->line(),
+                                  contract->summary);
     f.reason = "the expand must run before the new release is deployed and the contract only "
                "after the old release is gone; run together, the old release breaks (or the new "
                "one waits for a migration it needs)";

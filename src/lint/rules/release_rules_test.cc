@@ -85,6 +85,10 @@ TEST(LintReleaseRules, MixedPhases) {
   Finding f = TIDE_ONE_FINDING(r, "mixed-phases");
   EXPECT_EQ(f.line, 2);  // at the first contract statement
   EXPECT_NE(f.message.find("line 1"), std::string::npos);
+  // One statement can do both.
+  Finding one = TIDE_ONE_FINDING(LintSql("ALTER TABLE customers ADD COLUMN a int, DROP COLUMN b;"),
+                                 "mixed-phases");
+  EXPECT_NE(one.message.find("this statement both"), std::string::npos);
   // One phase per file: fine, including constraints on a table the file creates.
   EXPECT_TRUE(LintSql("ALTER TABLE customers DROP COLUMN contact_info;").findings.empty());
   EXPECT_TRUE(LintSql("CREATE TABLE invoices (id bigint, n text);\n"
