@@ -91,6 +91,10 @@ TEST(LintLockRules, GeneratedStoredAndIdentity) {
   EXPECT_TRUE(LintSql("CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN n bigint GENERATED "
                       "ALWAYS AS IDENTITY;")
                   .findings.empty());
+  EXPECT_TRUE(LintSql("CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN l int GENERATED ALWAYS "
+                      "AS (a + 1) STORED;")
+                  .findings.empty());
+  EXPECT_FALSE(Has(LintSql("ALTER TABLE customers ADD COLUMN l int;"), "generated-stored"));
 }
 
 TEST(LintLockRules, NotNullWithoutDefault) {
@@ -250,7 +254,8 @@ TEST(LintLockRules, MaintenanceStatements) {
   EXPECT_FALSE(Has(LintSql("LOCK TABLE customers IN ROW EXCLUSIVE MODE;"), "lock-table"));
   EXPECT_TRUE(Has(LintSql("TRUNCATE customers;"), "truncate"));
   EXPECT_TRUE(LintSql("CREATE TABLE scratch (a int);\nTRUNCATE scratch;\nVACUUM FULL scratch;\n"
-                      "LOCK TABLE scratch;").findings.empty());
+                      "LOCK TABLE scratch;\nCLUSTER scratch USING scratch_pkey;")
+                  .findings.empty());
   for (const char* rule : {"vacuum-full", "cluster", "lock-table", "truncate"}) {
     auto r = LintSql(std::string(rule) == "vacuum-full"  ? "VACUUM FULL customers;"
                      : std::string(rule) == "cluster"    ? "CLUSTER customers;"
