@@ -69,7 +69,7 @@ Status Planner::PlanAlterTable(FileContext& ctx, const sql::Classified& c, const
     plan.steps.push_back(std::move(s));
     return Ok();
   }
-  TIDE_ASSIGN(auto parts, sql::SplitAlterTable(c.statement->text));
+  TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
   if (parts.clauses.size() != c.commands.size()) {
     return Error::Internal(fmt::format("line {}: cannot split this ALTER TABLE into clauses",
                                        c.line()));
@@ -152,7 +152,7 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
       if (cmd.constraint == ConstraintType::kUnique ||
           cmd.constraint == ConstraintType::kPrimaryKey) {
         if (cmd.using_index) break;
-        TIDE_ASSIGN(auto parts, sql::SplitAlterTable(c.statement->text));
+        TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
         return PlanUniqueConstraint(ctx, c, cmd, parts.head, facts, plan);
       }
       if (cmd.constraint == ConstraintType::kExclusion) {

@@ -218,6 +218,14 @@ TEST(ClassifierTest, OneClauseSplitWithoutTheScannerAgreesWithIt) {
     EXPECT_EQ(fast->head, scanned->head) << sql;
     EXPECT_EQ(fast->clauses, scanned->clauses) << sql;
   }
+  // The planner reuses the classifier's split instead of scanning again.
+  std::vector<Statement> keep;
+  Classified two = One("ALTER TABLE ONLY t ADD COLUMN a int, ALTER COLUMN b SET NOT NULL", keep);
+  auto clauses = AlterTableClauses(two);
+  ASSERT_TRUE(clauses.ok());
+  EXPECT_EQ(clauses->head, "ALTER TABLE ONLY t");
+  EXPECT_EQ(clauses->clauses,
+            (std::vector<std::string>{"ADD COLUMN a int", "ALTER COLUMN b SET NOT NULL"}));
   // Not a name where the tree says: the caller falls back to the scanner.
   EXPECT_FALSE(SplitOneClauseAlterTable("ALTER TABLE U&\"t\" ADD COLUMN a int", 12).has_value());
   EXPECT_FALSE(SplitOneClauseAlterTable("ALTER TABLE t", 12).has_value());

@@ -12,6 +12,7 @@
 #include "sql/directives.h"
 #include "sql/lock.h"
 #include "sql/parser.h"
+#include "sql/sql_text.h"
 #include "sql/types.h"
 
 namespace tide::sql {
@@ -160,6 +161,8 @@ struct Classified {
   bool on_new_table = false;
   std::optional<DmlInfo> dml;
   std::string summary;        // "ALTER TABLE customers ADD COLUMN email"
+  // ALTER TABLE: "ALTER TABLE [IF EXISTS] [ONLY] name", before the clauses (commands[i].text).
+  std::string alter_head;
 
   int line() const { return statement ? statement->line : 0; }
 };
@@ -184,6 +187,9 @@ struct ClassifiedScript {
 };
 
 Classified Classify(const Statement& statement);
+// The head and clauses of an ALTER TABLE as the classifier split them; scans the text again
+// only when it could not (the planner used to split every ALTER TABLE a second time).
+Result<AlterTableText> AlterTableClauses(const Classified& c);
 // Parses and classifies a whole script; a syntax error is an input error with file and line.
 Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::string& file_name);
 

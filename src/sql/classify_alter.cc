@@ -132,6 +132,7 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
   out.table = tree::Table(tree::Object(t, "relation"));
   const auto& cmds = tree::Array(t, "cmds");
   std::optional<AlterTableText> split;
+  out.alter_head.clear();
   const Json& relation = tree::Object(t, "relation");
   if (cmds.size() == 1 && relation.contains("location")) {
     // Locations count from the start of the script; most ALTER TABLEs have one clause.
@@ -142,6 +143,7 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
     auto scanned = SplitAlterTable(st.text);
     if (scanned.ok()) split = std::move(scanned).value();
   }
+  if (split && split->clauses.size() == cmds.size()) out.alter_head = split->head;
   for (size_t i = 0; i < cmds.size(); ++i) {
     const Json& ac = tree::Object(cmds[i], "AlterTableCmd");
     std::string subtype = ac.value("subtype", "");
@@ -238,6 +240,16 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
                                                                 : c.text);
     if (&c != &out.commands.back()) out.summary += ",";
   }
+}
+
+Result<AlterTableText> AlterTableClauses(const Classified& c) {
+  bool complete = !c.alter_head.empty() && !c.commands.empty();
+  for (const auto& cmd : c.commands) complete = complete && !cmd.text.empty();
+  if (!complete) return SplitAlterTable(c.statement->text);
+  AlterTableText out;
+  out.head = c.alter_head;
+  for (const auto& cmd : c.commands) out.clauses.push_back(cmd.text);
+  return out;
 }
 
 }  // namespace tide::sql
