@@ -65,8 +65,8 @@ class Generator {
                   "    updated_at timestamptz\n)",
                   t));
       Stmt(f, fmt::format("CREATE INDEX {0}_account_idx ON {0} (account_id, created_at DESC)", t));
-      Stmt(f, fmt::format("COMMENT ON TABLE {} IS 'Rows of the {} feature, one per request.'", t,
-                          t));
+      Stmt(f,
+           fmt::format("COMMENT ON TABLE {} IS 'Rows of the {} feature, one per request.'", t, t));
       Stmt(f, fmt::format("GRANT SELECT, INSERT, UPDATE ON {} TO app_rw", t));
       std::string old = Table(version - 3);
       Stmt(f, fmt::format("ALTER TABLE {} ADD COLUMN note_{} text", old, version));
@@ -81,10 +81,12 @@ class Generator {
       Stmt(f, fmt::format("ALTER TABLE {0} ADD CONSTRAINT {0}_amount_{1}_check CHECK (amount >= 0) "
                           "NOT VALID",
                           old, version));
-      Stmt(f, fmt::format("ALTER TABLE {0} VALIDATE CONSTRAINT {0}_amount_{1}_check", old, version));
-      Stmt(f, fmt::format("INSERT INTO feature_flags (name, enabled, created_at) VALUES "
-                          "('{0}_a', false, now()), ('{0}_b', true, now()), ('{0}_c', false, now())",
-                          t));
+      Stmt(f,
+           fmt::format("ALTER TABLE {0} VALIDATE CONSTRAINT {0}_amount_{1}_check", old, version));
+      Stmt(f,
+           fmt::format("INSERT INTO feature_flags (name, enabled, created_at) VALUES "
+                       "('{0}_a', false, now()), ('{0}_b', true, now()), ('{0}_c', false, now())",
+                       t));
       Stmt(f, fmt::format(
                   "CREATE OR REPLACE FUNCTION {0}_touch() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                   "BEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$",
@@ -97,8 +99,7 @@ class Generator {
                           t));
       Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN status SET DEFAULT 'open'", t));
       Stmt(f, fmt::format("ALTER TABLE {} ADD COLUMN region_{} varchar(64)", old, version));
-      Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN region_{} TYPE varchar(128)", old,
-                          version));
+      Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN region_{} TYPE varchar(128)", old, version));
       Stmt(f, fmt::format("CREATE INDEX {0}_region_{1}_idx ON {0} (region_{1})", old, version));
       Stmt(f, fmt::format("ALTER TABLE {0} ADD CONSTRAINT {0}_acct_{1}_fk FOREIGN KEY (account_id) "
                           "REFERENCES accounts (id)",
@@ -120,8 +121,8 @@ class Generator {
 
  private:
   std::string Table(int n) {
-    static const char* kNouns[] = {"orders", "invoices", "payments", "shipments", "customers",
-                                   "refunds", "coupons", "carts", "sessions", "events"};
+    static const char* kNouns[] = {"orders",  "invoices", "payments", "shipments", "customers",
+                                   "refunds", "coupons",  "carts",    "sessions",  "events"};
     return fmt::format("{}_{}", kNouns[(n < 0 ? -n : n) % 10], (n < 0 ? -n : n) / 10);
   }
   int Pick(int n) { return std::uniform_int_distribution<int>(1, n)(rng_); }
@@ -134,10 +135,8 @@ class Generator {
   std::mt19937 rng_;
 };
 
-
 double WallSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 double ChildrenCpuSeconds() {
@@ -207,10 +206,11 @@ void Squawk(const fs::path& dir, const std::vector<CorpusFile>& corpus, double m
       ++findings;
     }
   }
-  fmt::print("{}: {:.3f} s wall, {:.3f} s CPU (a process, reading {} files) -> {:.1f} MB/s of "
-             "CPU; {} findings\n",
-             std::string(tide::Trim(version->output)), best_wall, best_cpu, corpus.size(),
-             mb / best_cpu, findings);
+  fmt::print(
+      "{}: {:.3f} s wall, {:.3f} s CPU (a process, reading {} files) -> {:.1f} MB/s of "
+      "CPU; {} findings\n",
+      std::string(tide::Trim(version->output)), best_wall, best_cpu, corpus.size(), mb / best_cpu,
+      findings);
 }
 
 }  // namespace
@@ -242,16 +242,17 @@ int main(int argc, char** argv) {
     best = std::min(best, LintOnce(corpus, &findings));
     parse = std::min(parse, ParseOnce(corpus));
   }
-  fmt::print("tide lint, one thread (best of {}): {:.3f} s CPU -> {:.1f} MB/s, {} statements/s; "
-             "{} findings\n",
-             repeat, best, mb / best, tide::FormatCount(static_cast<int64_t>(statements / best)),
-             findings);
+  fmt::print(
+      "tide lint, one thread (best of {}): {:.3f} s CPU -> {:.1f} MB/s, {} statements/s; "
+      "{} findings\n",
+      repeat, best, mb / best, tide::FormatCount(static_cast<int64_t>(statements / best)),
+      findings);
   fmt::print("  of which parsing (libpg_query and its JSON): {:.3f} s ({:.0f}%)\n", parse,
              100 * parse / best);
   fmt::print("  target >= 10 MB/s: {}\n", mb / best >= 10 ? "met" : "NOT met");
-  fs::path dir = keep.empty() ? fs::temp_directory_path() / fmt::format("tide-lint-bench-{}",
-                                                                       getpid())
-                              : fs::path(keep);
+  fs::path dir = keep.empty()
+                     ? fs::temp_directory_path() / fmt::format("tide-lint-bench-{}", getpid())
+                     : fs::path(keep);
   fs::create_directories(dir);
   for (const auto& f : corpus) std::ofstream(dir / f.name) << f.text;
   TideProcess(fs::path(argv[0]).parent_path() / "tide", dir, mb);

@@ -47,8 +47,7 @@ void AddFolder(const fs::path& dir, std::vector<Sequence>& out, lint::LintRun& r
 
 // Files named on the command line form one sequence, in version order when every one is named
 // like a migration (so `tide lint V1.1__a.sql V1.2__b.sql` sees V1.1 before V1.2), else as given.
-void AddFiles(const std::vector<fs::path>& paths, std::vector<Sequence>& out,
-              lint::LintRun& run) {
+void AddFiles(const std::vector<fs::path>& paths, std::vector<Sequence>& out, lint::LintRun& run) {
   struct Named {
     lint::SourceFile file;
     std::optional<migrate::MigrationFile> name;
@@ -178,13 +177,16 @@ const char* kLintFooter =
     "contract when a statement drops, renames, narrows or tightens something the old release\n"
     "uses (on a table the file itself creates, nothing counts), expand otherwise.\n"
     "  mixed-phases         error: a file without a stated phase does both\n"
-    "  contract-in-expand   error: a contract statement (DROP COLUMN/TABLE...) in a file stated expand\n"
+    "  contract-in-expand   error: a contract statement (DROP COLUMN/TABLE...) in a file stated "
+    "expand\n"
     "  expand-in-contract   warning: an additive statement in a file stated contract\n"
-    "  A DROP in a file that is contract (stated or inferred) is fine: tide runs it after the gate.\n"
+    "  A DROP in a file that is contract (stated or inferred) is fine: tide runs it after the "
+    "gate.\n"
     "\nSuppression: '-- tide:allow <rule> <reason>' on the line(s) right above a statement, or\n"
     "'-- tide:allow-file <rule> <reason>' anywhere in the file ('all' matches every rule). An\n"
     "allow without a reason still applies, and is itself an error (allow-without-reason).\n"
-    "\nExit codes: 0 no error-level finding, 1 at least one, 2 unreadable input or a syntax error.\n"
+    "\nExit codes: 0 no error-level finding, 1 at least one, 2 unreadable input or a syntax "
+    "error.\n"
     "\nExamples:\n"
     "  tide lint                                      the configured migration folders\n"
     "  tide lint migrations/V1.2__contract.sql        one file\n"
@@ -194,8 +196,8 @@ const char* kLintFooter =
 }  // namespace
 
 void AddLintCommand(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand(
-      "lint", "static safety analysis of migration files, no database needed");
+  auto* cmd =
+      app.add_subcommand("lint", "static safety analysis of migration files, no database needed");
   auto flags = std::make_shared<LintFlags>();
   cmd->add_option("paths", flags->paths,
                   "migration files or folders (default: the configured locations)")

@@ -27,13 +27,8 @@ void Advance(std::string_view text, size_t n, int& line, int& column) {
 }  // namespace
 
 FileContext::FileContext(std::string file, const sql::ClassifiedScript& script,
-                         const plan::Plan& plan, const History& history,
-                         const LintOptions& options)
-    : file_(std::move(file)),
-      script_(script),
-      plan_(plan),
-      history_(history),
-      options_(options) {
+                         const plan::Plan& plan, const History& history, const LintOptions& options)
+    : file_(std::move(file)), script_(script), plan_(plan), history_(history), options_(options) {
   int segment = 0;
   bool in_block = false;
   for (const auto& c : script.classified) {

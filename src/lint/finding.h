@@ -22,9 +22,9 @@ struct Finding {
   // safe by itself (unless lint was asked to judge the file as written).
   Severity severity = Severity::kError;
   Severity rule_severity = Severity::kError;  // as the rule rates the statement as written
-  std::string message;  // one line: what the statement does wrong
-  std::string reason;   // why: which lock, which scan or rewrite, which release breaks
-  std::string help;     // the safe recipe
+  std::string message;                        // one line: what the statement does wrong
+  std::string reason;  // why: which lock, which scan or rewrite, which release breaks
+  std::string help;    // the safe recipe
   bool auto_safe = false;
   std::string migrate;  // what tide migrate does instead (the planner's note), when auto_safe
   int statement = -1;   // index in the file; -1 for findings about the file or a directive

@@ -144,8 +144,8 @@ void History::ApplyClause(const sql::Classified& c, size_t index, const std::str
       std::string column = NotNullCheckColumn(*c.statement, index);
       if (!column.empty()) {
         // PostgreSQL names an unnamed one-column check <table>_<column>_check.
-        std::string name = cmd.object_name.empty() ? cmd.table.name + "_" + column + "_check"
-                                                   : cmd.object_name;
+        std::string name =
+            cmd.object_name.empty() ? cmd.table.name + "_" + column + "_check" : cmd.object_name;
         t.checks[name] = Check{column, !cmd.not_valid};
       }
       if (cmd.constraint == sql::ConstraintType::kPrimaryKey) {

@@ -22,14 +22,15 @@ class History {
     std::optional<sql::ColumnType> type;
     bool not_null = false;
     bool has_default = false;
-    std::string added_in;     // file of the ADD COLUMN; empty when CREATE TABLE made it
+    std::string added_in;  // file of the ADD COLUMN; empty when CREATE TABLE made it
     int added_line = 0;
     bool added_to_existing = false;  // the table existed before that file
-    std::string filled_in;    // file of the last UPDATE that set it
+    std::string filled_in;           // file of the last UPDATE that set it
     int filled_line = 0;
   };
 
-  // Records what statement c (of file) does. Call it for each statement, in order, after linting it.
+  // Records what statement c (of file) does. Call it for each statement, in order, after linting
+  // it.
   void Apply(const sql::Classified& c, const std::string& file);
 
   const Column* FindColumn(const sql::TableName& table, const std::string& column) const;

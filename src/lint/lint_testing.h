@@ -34,11 +34,11 @@ inline bool Has(const FileReport& report, std::string_view rule) {
 }
 
 // The one finding of rule in report; a failed expectation (and an empty finding) otherwise.
-#define TIDE_ONE_FINDING(report, rule)                                              \
-  [&] {                                                                             \
-    auto found = ::tide::lint::testing::Of(report, rule);                           \
-    EXPECT_EQ(found.size(), 1u) << "findings of " << rule;                          \
-    return found.empty() ? ::tide::lint::Finding() : found.front();                 \
+#define TIDE_ONE_FINDING(report, rule)                              \
+  [&] {                                                             \
+    auto found = ::tide::lint::testing::Of(report, rule);           \
+    EXPECT_EQ(found.size(), 1u) << "findings of " << rule;          \
+    return found.empty() ? ::tide::lint::Finding() : found.front(); \
   }()
 
 }  // namespace tide::lint::testing

@@ -66,8 +66,7 @@ FileReport Linter::Lint(const SourceFile& file) {
   return report;
 }
 
-void Linter::RunRules(const FileContext& ctx, const sql::ClassifiedScript& script,
-                      Findings& out) {
+void Linter::RunRules(const FileContext& ctx, const sql::ClassifiedScript& script, Findings& out) {
   const auto& rules = AllRules();
   for (const auto& c : script.classified) {
     for (const auto& rule : rules) rule->CheckStatement(ctx, c, out);

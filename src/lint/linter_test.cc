@@ -26,10 +26,10 @@ std::string Seed(const std::string& name) {
 }
 
 TEST(LintSeed, TheCustomersScenarioAsAReviewerWantsIt) {
-  auto files = LintFiles({{"V1__create_customers.sql", Seed("V1__create_customers.sql")},
-                          {"V1.1__add_email_column.sql", Seed("V1.1__add_email_column.sql")},
-                          {"V1.2__remove_contact_info_column.sql",
-                           Seed("V1.2__remove_contact_info_column.sql")}});
+  auto files = LintFiles(
+      {{"V1__create_customers.sql", Seed("V1__create_customers.sql")},
+       {"V1.1__add_email_column.sql", Seed("V1.1__add_email_column.sql")},
+       {"V1.2__remove_contact_info_column.sql", Seed("V1.2__remove_contact_info_column.sql")}});
   EXPECT_TRUE(files[0].findings.empty());  // a new table: nothing to lock out
   // V1.1: the backfill runs in the ADD COLUMN's transaction; tide batches it.
   ASSERT_EQ(files[1].findings.size(), 1u);
@@ -107,8 +107,8 @@ TEST(LintAgreesWithThePlanner, RefusalsAreFindingsAndSafeFindingsAreNotes) {
     for (const auto& refusal : plan->refusals) {
       bool reported = false;
       for (const auto& f : report.findings) {
-        reported = reported || (f.rule == refusal.rule && f.statement == refusal.statement &&
-                                !f.auto_safe);
+        reported = reported ||
+                   (f.rule == refusal.rule && f.statement == refusal.statement && !f.auto_safe);
       }
       EXPECT_TRUE(reported) << refusal.rule << " in: " << sql;
     }

@@ -11,9 +11,12 @@ namespace {
 
 const char* Level(Severity s) {
   switch (s) {
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    case Severity::kNote: return "note";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kNote:
+      return "note";
   }
   return "none";
 }
@@ -23,8 +26,8 @@ const char* Level(Severity s) {
 std::string Uri(const std::string& path) {
   std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
   for (unsigned char c : path) {
-    if (std::isalnum(c) || std::string_view("-._~/").find(static_cast<char>(c)) !=
-                               std::string_view::npos) {
+    if (std::isalnum(c) ||
+        std::string_view("-._~/").find(static_cast<char>(c)) != std::string_view::npos) {
       out += static_cast<char>(c);
     } else {
       out += fmt::format("%{:02X}", c);
@@ -34,7 +37,7 @@ std::string Uri(const std::string& path) {
 }
 
 nlohmann::ordered_json Descriptor(const char* id, Severity severity, const char* summary,
-                          const char* recipe) {
+                                  const char* recipe) {
   return {{"id", id},
           {"shortDescription", {{"text", summary}}},
           {"help", {{"text", recipe}}},
@@ -48,20 +51,20 @@ nlohmann::ordered_json Result(const Finding& f, const LineIndex& lines, int rule
   nlohmann::ordered_json location = {{"artifactLocation", {{"uri", Uri(f.file)}}}};
   if (f.line > 0) {
     nlohmann::ordered_json region = {{"startLine", f.line},
-                             {"startColumn", CodePointColumn(lines[f.line], f.column)}};
+                                     {"startColumn", CodePointColumn(lines[f.line], f.column)}};
     if (f.end_line >= f.line && f.end_column > 0) {
       region["endLine"] = f.end_line;
       region["endColumn"] = CodePointColumn(lines[f.end_line], f.end_column) + 1;
     }
     location["region"] = region;
   }
-  nlohmann::ordered_json result = {{"ruleId", f.rule},
-                           {"level", Level(f.severity)},
-                           {"message", {{"text", message}}},
-                           {"locations", {{{"physicalLocation", location}}}},
-                           {"properties",
-                            {{"auto_safe", f.auto_safe},
-                             {"rule_severity", SeverityName(f.rule_severity)}}}};
+  nlohmann::ordered_json result = {
+      {"ruleId", f.rule},
+      {"level", Level(f.severity)},
+      {"message", {{"text", message}}},
+      {"locations", {{{"physicalLocation", location}}}},
+      {"properties",
+       {{"auto_safe", f.auto_safe}, {"rule_severity", SeverityName(f.rule_severity)}}}};
   if (rule_index >= 0) result["ruleIndex"] = rule_index;
   return result;
 }
@@ -75,8 +78,8 @@ nlohmann::ordered_json SarifReport(const LintRun& run) {
     rules.push_back(Descriptor(info.id, info.severity, info.summary, info.recipe));
   }
   int syntax_index = static_cast<int>(rules.size());
-  rules.push_back(Descriptor("syntax-error", Severity::kError,
-                             "the file is not valid PostgreSQL", "fix the SQL"));
+  rules.push_back(Descriptor("syntax-error", Severity::kError, "the file is not valid PostgreSQL",
+                             "fix the SQL"));
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   for (const auto& file : run.files) {
     LineIndex lines(file.text);
@@ -95,17 +98,14 @@ nlohmann::ordered_json SarifReport(const LintRun& run) {
   }
   nlohmann::ordered_json invocation = {{"executionSuccessful", run.input_errors.empty()}};
   if (!notifications.empty()) invocation["toolExecutionNotifications"] = notifications;
-  return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-          {"version", "2.1.0"},
-          {"runs",
-           {{{"tool",
-              {{"driver",
-                {{"name", "tide"},
-                 {"version", TIDE_VERSION},
-                 {"rules", rules}}}}},
-             {"columnKind", "unicodeCodePoints"},
-             {"invocations", {invocation}},
-             {"results", results}}}}};
+  return {
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs",
+       {{{"tool", {{"driver", {{"name", "tide"}, {"version", TIDE_VERSION}, {"rules", rules}}}}},
+         {"columnKind", "unicodeCodePoints"},
+         {"invocations", {invocation}},
+         {"results", results}}}}};
 }
 
 }  // namespace tide::lint

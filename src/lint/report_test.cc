@@ -24,8 +24,7 @@ TEST(LintReport, TextIsCompilerStyleWithACaret) {
   EXPECT_NE(text.find("tide lint: 1 file, 2 statements: 1 error, 0 warnings, 0 notes"),
             std::string::npos);
   EXPECT_EQ(text.find("\033["), std::string::npos);  // no colour unless asked
-  EXPECT_NE(TextReport(RunOf("TRUNCATE customers;"), true).find("\033[1;31m"),
-            std::string::npos);
+  EXPECT_NE(TextReport(RunOf("TRUNCATE customers;"), true).find("\033[1;31m"), std::string::npos);
 }
 
 TEST(LintReport, TextSaysWhatTideMigrateDoes) {
@@ -41,8 +40,8 @@ TEST(LintReport, JsonHasOneObjectPerFinding) {
   auto doc = JsonReport(RunOf("CREATE INDEX i ON customers (email);\nTRUNCATE customers;"));
   ASSERT_EQ(doc["findings"].size(), 2u);
   const auto& f = doc["findings"][0];
-  for (const char* key : {"file", "line", "column", "end", "rule", "severity", "message", "help",
-                          "auto_safe"}) {
+  for (const char* key :
+       {"file", "line", "column", "end", "rule", "severity", "message", "help", "auto_safe"}) {
     EXPECT_TRUE(f.contains(key)) << key;
   }
   EXPECT_EQ(f["file"], "db/V2__index.sql");

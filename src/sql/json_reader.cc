@@ -41,18 +41,27 @@ class Reader {
     Blanks();
     if (p_ >= end_ || depth > kMaxDepth) return false;
     switch (*p_) {
-      case '{': return Object(out, depth);
-      case '[': return Array(out, depth);
+      case '{':
+        return Object(out, depth);
+      case '[':
+        return Array(out, depth);
       case '"': {
         std::string s;
         if (!String(s)) return false;
         out = std::move(s);
         return true;
       }
-      case 't': out = true; return Literal("true");
-      case 'f': out = false; return Literal("false");
-      case 'n': out = nullptr; return Literal("null");
-      default: return Number(out);
+      case 't':
+        out = true;
+        return Literal("true");
+      case 'f':
+        out = false;
+        return Literal("false");
+      case 'n':
+        out = nullptr;
+        return Literal("null");
+      default:
+        return Number(out);
     }
   }
 
@@ -156,14 +165,30 @@ class Reader {
     if (p_ >= end_) return false;
     char c = *p_++;
     switch (c) {
-      case '"': out += '"'; return true;
-      case '\\': out += '\\'; return true;
-      case '/': out += '/'; return true;
-      case 'b': out += '\b'; return true;
-      case 'f': out += '\f'; return true;
-      case 'n': out += '\n'; return true;
-      case 'r': out += '\r'; return true;
-      case 't': out += '\t'; return true;
+      case '"':
+        out += '"';
+        return true;
+      case '\\':
+        out += '\\';
+        return true;
+      case '/':
+        out += '/';
+        return true;
+      case 'b':
+        out += '\b';
+        return true;
+      case 'f':
+        out += '\f';
+        return true;
+      case 'n':
+        out += '\n';
+        return true;
+      case 'r':
+        out += '\r';
+        return true;
+      case 't':
+        out += '\t';
+        return true;
       case 'u': {
         uint32_t cp;
         if (!Hex4(cp)) return false;
@@ -179,7 +204,8 @@ class Reader {
         Utf8(cp, out);
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 

@@ -23,13 +23,14 @@ class AddCheck : public Rule {
       if (!inline_check && cmd.action != sql::Action::kAddConstraint) continue;
       if (!Existing(file, c, cmd.table)) continue;
       Finding& f = out.Add(*this, c, &cmd);
-      f.message = fmt::format("{} on {} checks every row under ACCESS EXCLUSIVE",
-                              inline_check ? "ADD COLUMN " + cmd.column + " ... CHECK"
-                                           : std::string("ADD CHECK"),
-                              cmd.table.Display());
-      f.reason = fmt::format("PostgreSQL evaluates the check on every existing row (NULL or not) "
-                             "while it holds {}: every query on {} waits",
-                             LockPhrase(sql::Lock::kAccessExclusive), cmd.table.Display());
+      f.message = fmt::format(
+          "{} on {} checks every row under ACCESS EXCLUSIVE",
+          inline_check ? "ADD COLUMN " + cmd.column + " ... CHECK" : std::string("ADD CHECK"),
+          cmd.table.Display());
+      f.reason = fmt::format(
+          "PostgreSQL evaluates the check on every existing row (NULL or not) "
+          "while it holds {}: every query on {} waits",
+          LockPhrase(sql::Lock::kAccessExclusive), cmd.table.Display());
       f.help = inline_check ? "add the column, then ADD CONSTRAINT ... CHECK (...) NOT VALID, "
                               "then VALIDATE CONSTRAINT in a separate transaction"
                             : "ADD CONSTRAINT ... CHECK (...) NOT VALID (new rows are checked "

@@ -27,12 +27,14 @@ class AddForeignKey : public Rule {
       if (!inline_fk && cmd.action != sql::Action::kAddConstraint) continue;
       std::string ref = cmd.referenced.Display();
       Finding& f = out.Add(*this, c, &cmd);
-      f.message = fmt::format("{} on {} checks every row while holding SHARE ROW EXCLUSIVE on "
-                              "{} and {}",
-                              inline_fk ? "ADD COLUMN " + cmd.column + " ... REFERENCES with a "
-                                                                       "default"
-                                        : std::string("ADD FOREIGN KEY"),
-                              cmd.table.Display(), cmd.table.Display(), ref);
+      f.message = fmt::format(
+          "{} on {} checks every row while holding SHARE ROW EXCLUSIVE on "
+          "{} and {}",
+          inline_fk ? "ADD COLUMN " + cmd.column +
+                          " ... REFERENCES with a "
+                          "default"
+                    : std::string("ADD FOREIGN KEY"),
+          cmd.table.Display(), cmd.table.Display(), ref);
       f.reason = fmt::format(
           "SHARE ROW EXCLUSIVE blocks writes to both tables until every existing row of {} has "
           "been looked up in {}{}",

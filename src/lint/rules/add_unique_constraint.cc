@@ -29,19 +29,19 @@ class AddUniqueConstraint : public Rule {
       f.message = fmt::format("{} {} on {} builds its index under ACCESS EXCLUSIVE",
                               inline_key ? "ADD COLUMN " + cmd.column + " ..." : std::string("ADD"),
                               kind, cmd.table.Display());
-      f.reason = fmt::format("the whole index build (a scan and a sort of {}) holds {}{}",
-                             cmd.table.Display(), LockPhrase(sql::Lock::kAccessExclusive),
-                             primary ? "; a PRIMARY KEY on nullable columns also scans for NULLs"
-                                     : "");
+      f.reason =
+          fmt::format("the whole index build (a scan and a sort of {}) holds {}{}",
+                      cmd.table.Display(), LockPhrase(sql::Lock::kAccessExclusive),
+                      primary ? "; a PRIMARY KEY on nullable columns also scans for NULLs" : "");
       f.help = fmt::format(
           "{}CREATE UNIQUE INDEX CONCURRENTLY name ON {} (...); then ALTER TABLE {} ADD "
           "CONSTRAINT name {} USING INDEX name, a catalog change",
-          inline_key ? "add the column first; then " : "", cmd.table.Display(),
-          cmd.table.Display(), kind);
+          inline_key ? "add the column first; then " : "", cmd.table.Display(), cmd.table.Display(),
+          kind);
       // tide builds the index itself unless the constraint has options it cannot carry over.
       if (!inline_key && !file.Refusal(c.index, "add-unique-constraint")) {
-        Findings::MadeSafeBy(
-            f, file.Note(c.index, {"unique-using-index", "primary-key-using-index"}));
+        Findings::MadeSafeBy(f,
+                             file.Note(c.index, {"unique-using-index", "primary-key-using-index"}));
       }
     }
   }
@@ -49,8 +49,6 @@ class AddUniqueConstraint : public Rule {
 
 }  // namespace
 
-std::unique_ptr<Rule> NewAddUniqueConstraint() {
-  return std::make_unique<AddUniqueConstraint>();
-}
+std::unique_ptr<Rule> NewAddUniqueConstraint() { return std::make_unique<AddUniqueConstraint>(); }
 
 }  // namespace tide::lint::rules

@@ -24,10 +24,12 @@ class AllowWithoutReason : public Rule {
     for (const sql::Allow* a : allows) {
       if (!a->reason.empty()) continue;
       Finding& f = out.AddAtLine(*this, a->line);
-      f.message = fmt::format("-- tide:{} {} gives no reason", a->whole_file ? "allow-file" : "allow",
-                              a->rule.empty() ? "(no rule)" : a->rule);
-      f.reason = "an allow takes a risk on behalf of everyone who runs the migration; the reason "
-                 "is what a reviewer (and a later reader) checks";
+      f.message =
+          fmt::format("-- tide:{} {} gives no reason", a->whole_file ? "allow-file" : "allow",
+                      a->rule.empty() ? "(no rule)" : a->rule);
+      f.reason =
+          "an allow takes a risk on behalf of everyone who runs the migration; the reason "
+          "is what a reviewer (and a later reader) checks";
       f.help = fmt::format("-- tide:{} {} <why the risk is acceptable here>",
                            a->whole_file ? "allow-file" : "allow", a->rule);
     }

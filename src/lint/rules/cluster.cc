@@ -18,8 +18,7 @@ class Cluster : public Rule {
                       Findings& out) const override {
     if (c.action != sql::Action::kCluster) return;
     if (!c.table.empty() && !Existing(file, c, c.table)) return;
-    std::string what =
-        c.table.empty() ? "every table clustered before" : c.table.Display();
+    std::string what = c.table.empty() ? "every table clustered before" : c.table.Display();
     Finding& f = out.Add(*this, c);
     f.message = fmt::format("CLUSTER rewrites {} under ACCESS EXCLUSIVE", what);
     f.reason = fmt::format("it writes a new, sorted copy of {} and its indexes while it holds {}",

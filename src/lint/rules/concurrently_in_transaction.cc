@@ -20,10 +20,11 @@ class ConcurrentlyInTransaction : public Rule {
     if (!file.InExplicitBlock(c.index)) return;
     size_t begin = OpeningBegin(file, c.index);
     Finding& f = out.Add(*this, c);
-    f.message = fmt::format("{} cannot run inside the transaction block opened at line {}",
-                            Name(c), file.script().classified[begin].line());
-    f.reason = "PostgreSQL refuses it (\"cannot run inside a transaction block\"): the migration "
-               "fails at this statement, after the ones before it ran";
+    f.message = fmt::format("{} cannot run inside the transaction block opened at line {}", Name(c),
+                            file.script().classified[begin].line());
+    f.reason =
+        "PostgreSQL refuses it (\"cannot run inside a transaction block\"): the migration "
+        "fails at this statement, after the ones before it ran";
     // tide decides the transactions itself: it skips the file's BEGIN/COMMIT and runs this
     // statement on its own, outside any transaction.
     Findings::MadeSafeBy(f, file.Note(begin, {"transaction-control"}));
@@ -38,11 +39,16 @@ class ConcurrentlyInTransaction : public Rule {
   }
   static std::string Name(const sql::Classified& c) {
     switch (c.action) {
-      case sql::Action::kCreateIndex: return "CREATE INDEX CONCURRENTLY";
-      case sql::Action::kDropIndex: return "DROP INDEX CONCURRENTLY";
-      case sql::Action::kReindex: return "REINDEX CONCURRENTLY";
-      case sql::Action::kDetachPartition: return "DETACH PARTITION CONCURRENTLY";
-      default: return c.statement->node_type == "VacuumStmt" ? "VACUUM" : c.summary;
+      case sql::Action::kCreateIndex:
+        return "CREATE INDEX CONCURRENTLY";
+      case sql::Action::kDropIndex:
+        return "DROP INDEX CONCURRENTLY";
+      case sql::Action::kReindex:
+        return "REINDEX CONCURRENTLY";
+      case sql::Action::kDetachPartition:
+        return "DETACH PARTITION CONCURRENTLY";
+      default:
+        return c.statement->node_type == "VacuumStmt" ? "VACUUM" : c.summary;
     }
   }
 };

@@ -33,13 +33,15 @@ class ContractInExpand : public Rule {
     const sql::Command& cmd = c.commands.at(0);
     switch (c.action) {
       case sql::Action::kDropColumn:
-        return fmt::format("the old release, still running while expand runs, reads and writes "
-                           "{}: its queries fail from the moment the drop commits",
-                           cmd.column);
+        return fmt::format(
+            "the old release, still running while expand runs, reads and writes "
+            "{}: its queries fail from the moment the drop commits",
+            cmd.column);
       case sql::Action::kDropTable:
-        return fmt::format("the old release, still running while expand runs, uses {}: its "
-                           "queries fail from the moment the drop commits",
-                           cmd.table.Display());
+        return fmt::format(
+            "the old release, still running while expand runs, uses {}: its "
+            "queries fail from the moment the drop commits",
+            cmd.table.Display());
       case sql::Action::kDropDefault:
         return "the old release's INSERTs rely on the default it removes";
       case sql::Action::kAlterColumnType:

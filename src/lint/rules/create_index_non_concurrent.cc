@@ -27,8 +27,9 @@ class CreateIndexNonConcurrent : public Rule {
         "CREATE INDEX holds {} on {} for the whole build, which reads every row: INSERT, "
         "UPDATE and DELETE wait until it ends, longer the bigger the table",
         LockPhrase(sql::Lock::kShare), c.table.Display());
-    f.help = "CREATE INDEX CONCURRENTLY, outside a transaction block: it takes SHARE UPDATE "
-             "EXCLUSIVE, so reads and writes go on while it builds";
+    f.help =
+        "CREATE INDEX CONCURRENTLY, outside a transaction block: it takes SHARE UPDATE "
+        "EXCLUSIVE, so reads and writes go on while it builds";
     Findings::MadeSafeBy(f, file.Note(c.index, {"create-index-concurrently"}));
   }
 };

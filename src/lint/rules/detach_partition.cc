@@ -27,26 +27,30 @@ class DetachPartition : public Rule {
         if (version >= kConcurrentDetachSince) continue;
         Finding& f = out.Add(*this, c, &cmd);
         f.severity = f.rule_severity = Severity::kError;
-        f.message = fmt::format("DETACH PARTITION ... CONCURRENTLY needs PostgreSQL {}; the "
-                                "target is {}",
-                                kConcurrentDetachSince, version);
+        f.message = fmt::format(
+            "DETACH PARTITION ... CONCURRENTLY needs PostgreSQL {}; the "
+            "target is {}",
+            kConcurrentDetachSince, version);
         f.reason = "PostgreSQL before 14 rejects it as a syntax error: the migration fails";
-        f.help = "detach without CONCURRENTLY (ACCESS EXCLUSIVE on the parent, briefly), or "
-                 "raise --pg-version if the server is newer";
+        f.help =
+            "detach without CONCURRENTLY (ACCESS EXCLUSIVE on the parent, briefly), or "
+            "raise --pg-version if the server is newer";
         continue;
       }
       Finding& f = out.Add(*this, c, &cmd);
       f.message = fmt::format("DETACH PARTITION takes ACCESS EXCLUSIVE on {}", cmd.table.Display());
-      f.reason = fmt::format("the detach itself is quick, but the {} request waits behind every "
-                             "running query on {}, and every later query waits behind it",
-                             LockPhrase(sql::Lock::kAccessExclusive), cmd.table.Display());
+      f.reason = fmt::format(
+          "the detach itself is quick, but the {} request waits behind every "
+          "running query on {}, and every later query waits behind it",
+          LockPhrase(sql::Lock::kAccessExclusive), cmd.table.Display());
       f.help = version >= kConcurrentDetachSince
                    ? "DETACH PARTITION ... CONCURRENTLY, outside a transaction block: SHARE "
                      "UPDATE EXCLUSIVE on the parent, so reads and writes go on"
-                   : fmt::format("PostgreSQL {} has no concurrent form (14 has one): keep the "
-                                 "detach alone in its migration, where tide retries it under a "
-                                 "short lock timeout",
-                                 version);
+                   : fmt::format(
+                         "PostgreSQL {} has no concurrent form (14 has one): keep the "
+                         "detach alone in its migration, where tide retries it under a "
+                         "short lock timeout",
+                         version);
     }
   }
 };

@@ -19,12 +19,14 @@ class DropIndexNonConcurrent : public Rule {
     if (c.action != sql::Action::kDropIndex || c.commands.empty()) return;
     if (c.commands[0].concurrently || CreatedInFile(file, c)) return;
     Finding& f = out.Add(*this, c);
-    f.message = fmt::format("DROP INDEX {} takes ACCESS EXCLUSIVE on its table",
-                            c.commands[0].object_name);
-    f.reason = "dropping is quick, but the ACCESS EXCLUSIVE request waits behind every running "
-               "query on the table, and every later query, reads included, waits behind it";
-    f.help = "DROP INDEX CONCURRENTLY (one index per statement, no CASCADE, outside a "
-             "transaction block): it waits for running queries without blocking new ones";
+    f.message =
+        fmt::format("DROP INDEX {} takes ACCESS EXCLUSIVE on its table", c.commands[0].object_name);
+    f.reason =
+        "dropping is quick, but the ACCESS EXCLUSIVE request waits behind every running "
+        "query on the table, and every later query, reads included, waits behind it";
+    f.help =
+        "DROP INDEX CONCURRENTLY (one index per statement, no CASCADE, outside a "
+        "transaction block): it waits for running queries without blocking new ones";
     Findings::MadeSafeBy(f, file.Note(c.index, {"drop-index-concurrently"}));
   }
 

@@ -24,11 +24,13 @@ class EnumValueInTransaction : public Rule {
       std::string value = earlier.statement->tree.value("newVal", "");
       if (value.empty() || !Uses(c.statement->text, value)) continue;
       Finding& f = out.Add(*this, c);
-      f.message = fmt::format("the enum value '{}' added at line {} is used before that "
-                              "transaction commits",
-                              value, earlier.line());
-      f.reason = "PostgreSQL refuses a new enum value until the transaction that added it "
-                 "commits (\"unsafe use of new value\"): the migration fails here";
+      f.message = fmt::format(
+          "the enum value '{}' added at line {} is used before that "
+          "transaction commits",
+          value, earlier.line());
+      f.reason =
+          "PostgreSQL refuses a new enum value until the transaction that added it "
+          "commits (\"unsafe use of new value\"): the migration fails here";
       Findings::MadeSafeBy(f, file.Note(earlier.index, {"enum-value-own-transaction"}));
       return;
     }

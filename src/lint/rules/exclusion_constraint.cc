@@ -22,17 +22,16 @@ class ExclusionConstraint : public Rule {
       Finding& f = out.Add(*this, c, &cmd);
       f.message = fmt::format("ADD EXCLUDE on {} builds its index under ACCESS EXCLUSIVE",
                               cmd.table.Display());
-      f.reason = fmt::format("the index build holds {}, and PostgreSQL has neither NOT VALID nor "
-                             "USING INDEX for exclusion constraints",
-                             LockPhrase(sql::Lock::kAccessExclusive));
+      f.reason = fmt::format(
+          "the index build holds {}, and PostgreSQL has neither NOT VALID nor "
+          "USING INDEX for exclusion constraints",
+          LockPhrase(sql::Lock::kAccessExclusive));
     }
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Rule> NewExclusionConstraint() {
-  return std::make_unique<ExclusionConstraint>();
-}
+std::unique_ptr<Rule> NewExclusionConstraint() { return std::make_unique<ExclusionConstraint>(); }
 
 }  // namespace tide::lint::rules

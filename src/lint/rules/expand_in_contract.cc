@@ -20,8 +20,9 @@ class ExpandInContract : public Rule {
     if (file.StatedPhase() != sql::Phase::kContract || c.phase != sql::Phase::kExpand) return;
     Finding& f = out.Add(*this, c);
     f.message = fmt::format("{} in a migration stated contract", c.summary);
-    f.reason = "tide runs contract migrations only after the old release is gone, that is after "
-               "the new release is deployed: the new release cannot rely on what this adds";
+    f.reason =
+        "tide runs contract migrations only after the old release is gone, that is after "
+        "the new release is deployed: the new release cannot rely on what this adds";
   }
 };
 

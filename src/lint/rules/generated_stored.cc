@@ -21,12 +21,14 @@ class GeneratedStored : public Rule {
       if (cmd.action != sql::Action::kAddColumn || !cmd.generated_stored) continue;
       if (!Existing(file, c, cmd.table)) continue;
       Finding& f = out.Add(*this, c, &cmd);
-      f.message = fmt::format("ADD COLUMN {} GENERATED ... STORED computes every row: it "
-                              "rewrites {}",
-                              cmd.column, cmd.table.Display());
-      f.reason = fmt::format("PostgreSQL computes and writes the value for every existing row, "
-                             "rewriting {} and its indexes under {}",
-                             cmd.table.Display(), LockPhrase(sql::Lock::kAccessExclusive));
+      f.message = fmt::format(
+          "ADD COLUMN {} GENERATED ... STORED computes every row: it "
+          "rewrites {}",
+          cmd.column, cmd.table.Display());
+      f.reason = fmt::format(
+          "PostgreSQL computes and writes the value for every existing row, "
+          "rewriting {} and its indexes under {}",
+          cmd.table.Display(), LockPhrase(sql::Lock::kAccessExclusive));
     }
   }
 };

@@ -22,12 +22,14 @@ class IdentityColumn : public Rule {
       if (cmd.action != sql::Action::kAddColumn || !cmd.identity) continue;
       if (!Existing(file, c, cmd.table)) continue;
       Finding& f = out.Add(*this, c, &cmd);
-      f.message = fmt::format("ADD COLUMN {} ... AS IDENTITY numbers every existing row: it "
-                              "rewrites {}",
-                              cmd.column, cmd.table.Display());
-      f.reason = fmt::format("each existing row gets the next sequence value, so PostgreSQL "
-                             "rewrites {} and its indexes under {}",
-                             cmd.table.Display(), LockPhrase(sql::Lock::kAccessExclusive));
+      f.message = fmt::format(
+          "ADD COLUMN {} ... AS IDENTITY numbers every existing row: it "
+          "rewrites {}",
+          cmd.column, cmd.table.Display());
+      f.reason = fmt::format(
+          "each existing row gets the next sequence value, so PostgreSQL "
+          "rewrites {} and its indexes under {}",
+          cmd.table.Display(), LockPhrase(sql::Lock::kAccessExclusive));
     }
   }
 };

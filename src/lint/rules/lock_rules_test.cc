@@ -33,8 +33,7 @@ TEST(LintLockRules, DropIndexNonConcurrent) {
   EXPECT_EQ(f.rule_severity, Severity::kWarning);
   EXPECT_TRUE(f.auto_safe);
   // CASCADE cannot be made concurrent: the file must change.
-  EXPECT_FALSE(TIDE_ONE_FINDING(LintSql("DROP INDEX idx_old CASCADE;"),
-                                "drop-index-non-concurrent")
+  EXPECT_FALSE(TIDE_ONE_FINDING(LintSql("DROP INDEX idx_old CASCADE;"), "drop-index-non-concurrent")
                    .auto_safe);
   EXPECT_FALSE(Has(LintSql("DROP INDEX CONCURRENTLY idx_old;"), "drop-index-non-concurrent"));
   EXPECT_FALSE(Has(LintSql("CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nDROP INDEX t_a;"),
@@ -47,8 +46,8 @@ TEST(LintLockRules, ReindexNonConcurrent) {
   ASSERT_EQ(found.size(), 2u);
   EXPECT_TRUE(found[0].auto_safe);
   EXPECT_TRUE(found[1].auto_safe);
-  EXPECT_FALSE(Has(LintSql("REINDEX INDEX CONCURRENTLY idx_customers_email;"),
-                   "reindex-non-concurrent"));
+  EXPECT_FALSE(
+      Has(LintSql("REINDEX INDEX CONCURRENTLY idx_customers_email;"), "reindex-non-concurrent"));
 }
 
 TEST(LintLockRules, ConcurrentlyInTransaction) {
@@ -64,26 +63,30 @@ TEST(LintLockRules, ConcurrentlyInTransaction) {
 }
 
 TEST(LintLockRules, VolatileDefault) {
-  for (const char* sql : {"ALTER TABLE customers ADD COLUMN at timestamptz DEFAULT clock_timestamp();",
-                          "ALTER TABLE customers ADD COLUMN r float8 DEFAULT random();",
-                          "ALTER TABLE customers ADD COLUMN u uuid DEFAULT gen_random_uuid();",
-                          "ALTER TABLE customers ADD COLUMN n bigint DEFAULT nextval('s');",
-                          "ALTER TABLE customers ADD COLUMN n bigserial;"}) {
+  for (const char* sql :
+       {"ALTER TABLE customers ADD COLUMN at timestamptz DEFAULT clock_timestamp();",
+        "ALTER TABLE customers ADD COLUMN r float8 DEFAULT random();",
+        "ALTER TABLE customers ADD COLUMN u uuid DEFAULT gen_random_uuid();",
+        "ALTER TABLE customers ADD COLUMN n bigint DEFAULT nextval('s');",
+        "ALTER TABLE customers ADD COLUMN n bigserial;"}) {
     Finding f = TIDE_ONE_FINDING(LintSql(sql), "volatile-default");
     EXPECT_FALSE(f.auto_safe) << sql;  // tide migrate refuses it: the file must change
     EXPECT_EQ(f.severity, Severity::kError) << sql;
   }
   // The near misses: now() and constants are stored once in the catalog.
-  EXPECT_TRUE(LintSql("ALTER TABLE customers ADD COLUMN at timestamptz DEFAULT now();").findings.empty());
-  EXPECT_TRUE(LintSql("ALTER TABLE customers ADD COLUMN n int NOT NULL DEFAULT 0;").findings.empty());
+  EXPECT_TRUE(
+      LintSql("ALTER TABLE customers ADD COLUMN at timestamptz DEFAULT now();").findings.empty());
+  EXPECT_TRUE(
+      LintSql("ALTER TABLE customers ADD COLUMN n int NOT NULL DEFAULT 0;").findings.empty());
   EXPECT_TRUE(LintSql("CREATE TABLE t (a int);\n"
                       "ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid();")
                   .findings.empty());
 }
 
 TEST(LintLockRules, GeneratedStoredAndIdentity) {
-  auto g = LintSql("ALTER TABLE customers ADD COLUMN l int GENERATED ALWAYS AS (length(name)) "
-                   "STORED;");
+  auto g = LintSql(
+      "ALTER TABLE customers ADD COLUMN l int GENERATED ALWAYS AS (length(name)) "
+      "STORED;");
   EXPECT_FALSE(TIDE_ONE_FINDING(g, "generated-stored").auto_safe);
   auto i = LintSql("ALTER TABLE customers ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;");
   EXPECT_FALSE(TIDE_ONE_FINDING(i, "identity-column").auto_safe);
@@ -104,8 +107,8 @@ TEST(LintLockRules, NotNullWithoutDefault) {
   EXPECT_FALSE(f.auto_safe);
   EXPECT_FALSE(Has(LintSql("ALTER TABLE customers ADD COLUMN tier text NOT NULL DEFAULT 'free';"),
                    "not-null-without-default"));
-  EXPECT_FALSE(Has(LintSql("ALTER TABLE customers ADD COLUMN tier text;"),
-                   "not-null-without-default"));
+  EXPECT_FALSE(
+      Has(LintSql("ALTER TABLE customers ADD COLUMN tier text;"), "not-null-without-default"));
 }
 
 TEST(LintLockRules, SetNotNull) {
@@ -119,21 +122,24 @@ TEST(LintLockRules, SetNotNull) {
                            "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"),
                    "set-not-null"));
   // NOT VALID alone proves nothing.
-  EXPECT_TRUE(Has(LintSql("ALTER TABLE customers ADD CONSTRAINT email_nn CHECK (email IS NOT "
-                          "NULL) NOT VALID;\nALTER TABLE customers ALTER COLUMN email SET NOT NULL;"),
-                  "set-not-null"));
+  EXPECT_TRUE(
+      Has(LintSql("ALTER TABLE customers ADD CONSTRAINT email_nn CHECK (email IS NOT "
+                  "NULL) NOT VALID;\nALTER TABLE customers ALTER COLUMN email SET NOT NULL;"),
+          "set-not-null"));
   // The check may come from an earlier file of the folder.
   auto folder = testing::LintFiles(
-      {{"V1__check.sql", "ALTER TABLE customers ADD CONSTRAINT email_nn CHECK (email IS NOT "
-                         "NULL) NOT VALID;"},
+      {{"V1__check.sql",
+        "ALTER TABLE customers ADD CONSTRAINT email_nn CHECK (email IS NOT "
+        "NULL) NOT VALID;"},
        {"V2__validate.sql", "ALTER TABLE customers VALIDATE CONSTRAINT email_nn;"},
        {"V3__not_null.sql", "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"}});
   EXPECT_FALSE(Has(folder[2], "set-not-null"));
 }
 
 TEST(LintLockRules, AddForeignKey) {
-  auto r = LintSql("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY "
-                   "(customer_id) REFERENCES customers (id);");
+  auto r = LintSql(
+      "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY "
+      "(customer_id) REFERENCES customers (id);");
   Finding f = TIDE_ONE_FINDING(r, "add-foreign-key");
   EXPECT_TRUE(f.auto_safe);  // NOT VALID, then VALIDATE in its own transaction
   EXPECT_NE(f.message.find("customers"), std::string::npos);
@@ -141,8 +147,9 @@ TEST(LintLockRules, AddForeignKey) {
                            "REFERENCES customers (id) NOT VALID;"),
                    "add-foreign-key"));
   // A new column without a default is all NULL: PostgreSQL does not scan.
-  EXPECT_FALSE(Has(LintSql("ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);"),
-                   "add-foreign-key"));
+  EXPECT_FALSE(
+      Has(LintSql("ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);"),
+          "add-foreign-key"));
   // With a default it does, and tide runs ADD COLUMN as written: the file must change.
   Finding inline_fk = TIDE_ONE_FINDING(
       LintSql("ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1 REFERENCES coupons (id);"),
@@ -156,14 +163,15 @@ TEST(LintLockRules, AddCheck) {
   EXPECT_FALSE(Has(LintSql("ALTER TABLE orders ADD CONSTRAINT amount_positive CHECK (amount > 0) "
                            "NOT VALID;"),
                    "add-check"));
-  EXPECT_FALSE(TIDE_ONE_FINDING(LintSql("ALTER TABLE orders ADD COLUMN q int CHECK (q > 0);"),
-                                "add-check")
-                   .auto_safe);
+  EXPECT_FALSE(
+      TIDE_ONE_FINDING(LintSql("ALTER TABLE orders ADD COLUMN q int CHECK (q > 0);"), "add-check")
+          .auto_safe);
 }
 
 TEST(LintLockRules, ValidateInSameTransaction) {
-  auto r = LintSql("ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES "
-                   "customers (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;");
+  auto r = LintSql(
+      "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES "
+      "customers (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;");
   Finding f = TIDE_ONE_FINDING(r, "validate-in-same-transaction");
   EXPECT_EQ(f.line, 2);
   EXPECT_TRUE(f.auto_safe);  // tide commits between them
@@ -182,16 +190,16 @@ TEST(LintLockRules, AddUniqueConstraint) {
   auto pk = LintSql("ALTER TABLE events ADD PRIMARY KEY (id);");
   EXPECT_TRUE(TIDE_ONE_FINDING(pk, "add-unique-constraint").auto_safe);
   // Options tide cannot carry to CREATE UNIQUE INDEX: refused, the file must change.
-  auto with_options =
-      LintSql("ALTER TABLE customers ADD UNIQUE (email) WITH (fillfactor = 70);");
+  auto with_options = LintSql("ALTER TABLE customers ADD UNIQUE (email) WITH (fillfactor = 70);");
   EXPECT_FALSE(TIDE_ONE_FINDING(with_options, "add-unique-constraint").auto_safe);
   EXPECT_FALSE(Has(LintSql("ALTER TABLE customers ADD CONSTRAINT k UNIQUE USING INDEX k;"),
                    "add-unique-constraint"));
 }
 
 TEST(LintLockRules, ExclusionConstraint) {
-  auto r = LintSql("ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist "
-                   "(room WITH =, during WITH &&);");
+  auto r = LintSql(
+      "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist "
+      "(room WITH =, during WITH &&);");
   EXPECT_FALSE(TIDE_ONE_FINDING(r, "exclusion-constraint").auto_safe);
   EXPECT_FALSE(Has(LintSql("CREATE TABLE bookings (room int, during tstzrange);\n"
                            "ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist "
@@ -218,15 +226,17 @@ TEST(LintLockRules, RewriteColumnType) {
                              "rewrite-column-type")
                 .severity,
             Severity::kWarning);
-  EXPECT_EQ(TIDE_ONE_FINDING(LintSql("ALTER TABLE orders ALTER COLUMN n TYPE bigint USING n::bigint;"),
-                             "rewrite-column-type")
-                .severity,
-            Severity::kError);
+  EXPECT_EQ(
+      TIDE_ONE_FINDING(LintSql("ALTER TABLE orders ALTER COLUMN n TYPE bigint USING n::bigint;"),
+                       "rewrite-column-type")
+          .severity,
+      Severity::kError);
 }
 
 TEST(LintLockRules, RewriteTable) {
-  for (const char* sql : {"ALTER TABLE events SET TABLESPACE fast;", "ALTER TABLE events SET LOGGED;",
-                          "ALTER TABLE events SET ACCESS METHOD heap2;"}) {
+  for (const char* sql :
+       {"ALTER TABLE events SET TABLESPACE fast;", "ALTER TABLE events SET LOGGED;",
+        "ALTER TABLE events SET ACCESS METHOD heap2;"}) {
     EXPECT_FALSE(TIDE_ONE_FINDING(LintSql(sql), "rewrite-table").auto_safe) << sql;
   }
   EXPECT_TRUE(LintSql("ALTER TABLE events SET (fillfactor = 70);").findings.empty());
@@ -234,7 +244,8 @@ TEST(LintLockRules, RewriteTable) {
 
 TEST(LintLockRules, DetachPartitionDependsOnTheVersion) {
   const char* plain = "ALTER TABLE measurements DETACH PARTITION measurements_2020;";
-  const char* concurrent = "ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY;";
+  const char* concurrent =
+      "ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY;";
   Finding on15 = TIDE_ONE_FINDING(LintSql(plain), "detach-partition");
   EXPECT_NE(on15.help.find("CONCURRENTLY"), std::string::npos);
   Finding on13 = TIDE_ONE_FINDING(LintSql(plain, {.pg_version = 13}), "detach-partition");

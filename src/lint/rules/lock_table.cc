@@ -22,8 +22,9 @@ class LockTable : public Rule {
       Finding& f = out.Add(*this, c);
       f.message = fmt::format("LOCK TABLE {} IN {} MODE {} until the migration commits",
                               cmd.table.Display(), sql::LockName(c.lock), sql::LockEffect(c.lock));
-      f.reason = "the lock is held for the rest of the transaction, and while it waits for "
-                 "running queries every later query on the table waits behind it";
+      f.reason =
+          "the lock is held for the rest of the transaction, and while it waits for "
+          "running queries every later query on the table waits behind it";
       return;
     }
   }

@@ -29,15 +29,17 @@ class MixedPhases : public Rule {
     }
     if (!expand || !contract) return;
     Finding& f = out.Add(*this, *contract);
-    f.message = expand == contract
-                    ? fmt::format("this statement both expands and contracts: {}", contract->summary)
-                    : fmt::format("this migration both expands (line {}: {}) and contracts (line "
-                                  "{}: {})",
-                                  expand->line(), expand->summary, contract->line(),
-                                  contract->summary);
-    f.reason = "the expand must run before the new release is deployed and the contract only "
-               "after the old release is gone; run together, the old release breaks (or the new "
-               "one waits for a migration it needs)";
+    f.message =
+        expand == contract
+            ? fmt::format("this statement both expands and contracts: {}", contract->summary)
+            : fmt::format(
+                  "this migration both expands (line {}: {}) and contracts (line "
+                  "{}: {})",
+                  expand->line(), expand->summary, contract->line(), contract->summary);
+    f.reason =
+        "the expand must run before the new release is deployed and the contract only "
+        "after the old release is gone; run together, the old release breaks (or the new "
+        "one waits for a migration it needs)";
   }
 };
 

@@ -32,9 +32,10 @@ class OldReleaseNulls : public Rule {
       }
       Finding& f = out.Add(*this, c, &cmd);
       std::string added = std::filesystem::path(col->added_in).filename().string();
-      f.message = fmt::format("{}.{} was added nullable by {} (line {}): rows the old release "
-                              "inserted since may still be NULL",
-                              cmd.table.Display(), cmd.column, added, col->added_line);
+      f.message = fmt::format(
+          "{}.{} was added nullable by {} (line {}): rows the old release "
+          "inserted since may still be NULL",
+          cmd.table.Display(), cmd.column, added, col->added_line);
       f.reason = fmt::format(
           "the old release does not write {}, so every row it inserted after {} ran is NULL{}; "
           "SET NOT NULL fails on the first one",

@@ -22,11 +22,13 @@ class OpaqueStatement : public Rule {
     std::string what = Opaque(file, c);
     if (what.empty()) return;
     Finding& f = out.Add(*this, c);
-    f.message = fmt::format("tide cannot see into {}: its locks, scans and rewrites are not "
-                            "checked",
-                            what);
-    f.reason = "tide migrate runs it as written, under its lock timeout; a long statement inside "
-               "it still holds its locks until it ends";
+    f.message = fmt::format(
+        "tide cannot see into {}: its locks, scans and rewrites are not "
+        "checked",
+        what);
+    f.reason =
+        "tide migrate runs it as written, under its lock timeout; a long statement inside "
+        "it still holds its locks until it ends";
   }
 
  private:

@@ -20,22 +20,22 @@ class ReindexNonConcurrent : public Rule {
     const sql::Command& cmd = c.commands.at(0);
     if (cmd.concurrently || !Existing(file, c, c.table)) return;
     Finding& f = out.Add(*this, c);
-    std::string what = !c.table.empty()        ? "table " + c.table.Display()
+    std::string what = !c.table.empty()           ? "table " + c.table.Display()
                        : !cmd.object_name.empty() ? "index " + cmd.object_name
                                                   : "a whole schema or database";
     f.message = fmt::format("REINDEX of {} blocks writes while it rebuilds", what);
-    f.reason = "REINDEX holds SHARE on the table (writes wait) and ACCESS EXCLUSIVE on each "
-               "index it rebuilds (queries that would use it wait too), for the whole rebuild";
-    f.help = "REINDEX ... CONCURRENTLY, outside a transaction block: it builds a new copy of the "
-             "index beside the old one under SHARE UPDATE EXCLUSIVE";
+    f.reason =
+        "REINDEX holds SHARE on the table (writes wait) and ACCESS EXCLUSIVE on each "
+        "index it rebuilds (queries that would use it wait too), for the whole rebuild";
+    f.help =
+        "REINDEX ... CONCURRENTLY, outside a transaction block: it builds a new copy of the "
+        "index beside the old one under SHARE UPDATE EXCLUSIVE";
     Findings::MadeSafeBy(f, file.Note(c.index, {"reindex-concurrently"}));
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Rule> NewReindexNonConcurrent() {
-  return std::make_unique<ReindexNonConcurrent>();
-}
+std::unique_ptr<Rule> NewReindexNonConcurrent() { return std::make_unique<ReindexNonConcurrent>(); }
 
 }  // namespace tide::lint::rules

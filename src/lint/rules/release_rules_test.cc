@@ -12,9 +12,10 @@ using testing::LintSql;
 using testing::Of;
 
 TEST(LintDataRules, BackfillInDdlTransactionIsTheSeedsV1_1) {
-  auto r = LintSql("ALTER TABLE customers ADD COLUMN email VARCHAR(255);\n"
-                   "UPDATE customers SET email = lower(name) || '@legacy.example.com' "
-                   "WHERE email IS NULL;");
+  auto r = LintSql(
+      "ALTER TABLE customers ADD COLUMN email VARCHAR(255);\n"
+      "UPDATE customers SET email = lower(name) || '@legacy.example.com' "
+      "WHERE email IS NULL;");
   Finding f = TIDE_ONE_FINDING(r, "backfill-in-ddl-transaction");
   EXPECT_EQ(f.line, 2);
   EXPECT_NE(f.message.find("line 1"), std::string::npos);
@@ -22,8 +23,9 @@ TEST(LintDataRules, BackfillInDdlTransactionIsTheSeedsV1_1) {
   EXPECT_TRUE(f.auto_safe);  // tide batches it, each batch committed on its own
   EXPECT_FALSE(Has(r, "unbatched-backfill"));
   // Committed in between: only the (milder) unbatched finding.
-  auto committed = LintSql("ALTER TABLE customers ADD COLUMN email VARCHAR(255);\nCOMMIT;\n"
-                           "UPDATE customers SET email = 'x' WHERE email IS NULL;");
+  auto committed = LintSql(
+      "ALTER TABLE customers ADD COLUMN email VARCHAR(255);\nCOMMIT;\n"
+      "UPDATE customers SET email = 'x' WHERE email IS NULL;");
   EXPECT_FALSE(Has(committed, "backfill-in-ddl-transaction"));
   EXPECT_TRUE(Has(committed, "unbatched-backfill"));
   // A targeted UPDATE, or the DDL on a table the file creates: fine.
@@ -42,16 +44,17 @@ TEST(LintDataRules, UnbatchedBackfill) {
   EXPECT_EQ(f.rule_severity, Severity::kWarning);
   EXPECT_TRUE(f.auto_safe);
   // RETURNING cannot be batched: tide runs it as written, the file must change.
-  EXPECT_FALSE(TIDE_ONE_FINDING(LintSql("UPDATE events SET seen = true RETURNING id;"),
-                                "unbatched-backfill")
-                   .auto_safe);
+  EXPECT_FALSE(
+      TIDE_ONE_FINDING(LintSql("UPDATE events SET seen = true RETURNING id;"), "unbatched-backfill")
+          .auto_safe);
   EXPECT_TRUE(LintSql("UPDATE events SET seen = true WHERE id IN (1, 2, 3);").findings.empty());
   EXPECT_TRUE(LintSql("CREATE TABLE t (a int);\nUPDATE t SET a = 1;").findings.empty());
 }
 
 TEST(LintDataRules, EnumValueInTransaction) {
-  auto r = LintSql("ALTER TYPE order_status ADD VALUE 'refunded';\n"
-                   "UPDATE orders SET status = 'refunded' WHERE id = 7;");
+  auto r = LintSql(
+      "ALTER TYPE order_status ADD VALUE 'refunded';\n"
+      "UPDATE orders SET status = 'refunded' WHERE id = 7;");
   Finding f = TIDE_ONE_FINDING(r, "enum-value-in-transaction");
   EXPECT_EQ(f.line, 2);
   EXPECT_TRUE(f.auto_safe);  // ADD VALUE commits on its own under tide migrate
@@ -80,8 +83,9 @@ TEST(LintReleaseRules, Renames) {
 }
 
 TEST(LintReleaseRules, MixedPhases) {
-  auto r = LintSql("ALTER TABLE customers ADD COLUMN email text;\n"
-                   "ALTER TABLE customers DROP COLUMN contact_info;");
+  auto r = LintSql(
+      "ALTER TABLE customers ADD COLUMN email text;\n"
+      "ALTER TABLE customers DROP COLUMN contact_info;");
   Finding f = TIDE_ONE_FINDING(r, "mixed-phases");
   EXPECT_EQ(f.line, 2);  // at the first contract statement
   EXPECT_NE(f.message.find("line 1"), std::string::npos);
@@ -98,8 +102,9 @@ TEST(LintReleaseRules, MixedPhases) {
 }
 
 TEST(LintReleaseRules, ContractInExpandAndExpandInContract) {
-  auto r = LintSql("-- tide:phase expand\nALTER TABLE customers ADD COLUMN email text;\n"
-                   "ALTER TABLE customers DROP COLUMN contact_info;\nDROP TABLE legacy;");
+  auto r = LintSql(
+      "-- tide:phase expand\nALTER TABLE customers ADD COLUMN email text;\n"
+      "ALTER TABLE customers DROP COLUMN contact_info;\nDROP TABLE legacy;");
   auto found = Of(r, "contract-in-expand");
   ASSERT_EQ(found.size(), 2u);
   EXPECT_NE(found[0].reason.find("contact_info"), std::string::npos);
@@ -107,34 +112,34 @@ TEST(LintReleaseRules, ContractInExpandAndExpandInContract) {
   // A DROP in a contract migration, stated or inferred, is fine.
   EXPECT_TRUE(LintSql("-- tide:phase contract\nALTER TABLE customers DROP COLUMN contact_info;")
                   .findings.empty());
-  auto late = LintSql("-- tide:phase contract\nALTER TABLE customers DROP COLUMN contact_info;\n"
-                      "ALTER TABLE customers ADD COLUMN note text;");
+  auto late = LintSql(
+      "-- tide:phase contract\nALTER TABLE customers DROP COLUMN contact_info;\n"
+      "ALTER TABLE customers ADD COLUMN note text;");
   EXPECT_EQ(TIDE_ONE_FINDING(late, "expand-in-contract").line, 3);
 }
 
 TEST(LintReleaseRules, OldReleaseNullsNeedsTheFolder) {
-  auto files = LintFiles({{"V1.1__add.sql",
-                           "ALTER TABLE customers ADD COLUMN email VARCHAR(255);\nCOMMIT;\n"
-                           "UPDATE customers SET email = 'x' WHERE email IS NULL;"},
-                          {"V1.2__tighten.sql",
-                           "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"}});
+  auto files =
+      LintFiles({{"V1.1__add.sql",
+                  "ALTER TABLE customers ADD COLUMN email VARCHAR(255);\nCOMMIT;\n"
+                  "UPDATE customers SET email = 'x' WHERE email IS NULL;"},
+                 {"V1.2__tighten.sql", "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"}});
   Finding f = TIDE_ONE_FINDING(files[1], "old-release-nulls");
   EXPECT_NE(f.message.find("V1.1__add.sql"), std::string::npos);
   EXPECT_TRUE(f.auto_safe);  // tide repeats V1.1's backfill over the rows still NULL first
   EXPECT_NE(f.migrate.find("V1.1__add.sql"), std::string::npos);
   // No backfill to repeat: the file must change.
-  auto unfilled = LintFiles({{"V1__add.sql", "ALTER TABLE customers ADD COLUMN email text;"},
-                             {"V2__tighten.sql",
-                              "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"}});
+  auto unfilled =
+      LintFiles({{"V1__add.sql", "ALTER TABLE customers ADD COLUMN email text;"},
+                 {"V2__tighten.sql", "ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"}});
   EXPECT_FALSE(TIDE_ONE_FINDING(unfilled[1], "old-release-nulls").auto_safe);
   // A default fills the old release's rows; a file alone knows no history.
-  auto defaulted = LintFiles({{"V1__add.sql",
-                               "ALTER TABLE customers ADD COLUMN tier text DEFAULT 'free';"},
-                              {"V2__tighten.sql",
-                               "ALTER TABLE customers ALTER COLUMN tier SET NOT NULL;"}});
+  auto defaulted =
+      LintFiles({{"V1__add.sql", "ALTER TABLE customers ADD COLUMN tier text DEFAULT 'free';"},
+                 {"V2__tighten.sql", "ALTER TABLE customers ALTER COLUMN tier SET NOT NULL;"}});
   EXPECT_FALSE(Has(defaulted[1], "old-release-nulls"));
-  EXPECT_FALSE(Has(LintSql("ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"),
-                   "old-release-nulls"));
+  EXPECT_FALSE(
+      Has(LintSql("ALTER TABLE customers ALTER COLUMN email SET NOT NULL;"), "old-release-nulls"));
 }
 
 TEST(LintOpaque, DoBlocksCallsAndMigrationFunctionsAreNotes) {
@@ -142,17 +147,19 @@ TEST(LintOpaque, DoBlocksCallsAndMigrationFunctionsAreNotes) {
   EXPECT_EQ(f.severity, Severity::kNote);
   EXPECT_FALSE(f.auto_safe);
   EXPECT_TRUE(Has(LintSql("CALL archive_orders(2020);"), "opaque-statement"));
-  auto r = LintSql("CREATE FUNCTION fill_emails() RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;\n"
-                   "SELECT fill_emails();");
+  auto r = LintSql(
+      "CREATE FUNCTION fill_emails() RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;\n"
+      "SELECT fill_emails();");
   EXPECT_EQ(TIDE_ONE_FINDING(r, "opaque-statement").line, 2);
   EXPECT_TRUE(LintSql("SELECT setval('s', 10);").findings.empty());
 }
 
 TEST(LintDirectives, AllowNeedsAReasonAndAKnownRule) {
-  auto r = LintSql("-- tide:allow create-index-non-concurrent\n"
-                   "CREATE INDEX i ON customers (email);\n"
-                   "-- tide:allow volatile-defualt we know\n"
-                   "ALTER TABLE customers ADD COLUMN u uuid DEFAULT gen_random_uuid();\n");
+  auto r = LintSql(
+      "-- tide:allow create-index-non-concurrent\n"
+      "CREATE INDEX i ON customers (email);\n"
+      "-- tide:allow volatile-defualt we know\n"
+      "ALTER TABLE customers ADD COLUMN u uuid DEFAULT gen_random_uuid();\n");
   // The allow without a reason still applies, and is an error of its own.
   EXPECT_FALSE(Has(r, "create-index-non-concurrent"));
   EXPECT_EQ(TIDE_ONE_FINDING(r, "allow-without-reason").line, 1);

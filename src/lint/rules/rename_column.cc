@@ -10,8 +10,7 @@ namespace {
 class RenameColumn : public Rule {
  public:
   RenameColumn()
-      : Rule({"rename-column", Severity::kError,
-              "RENAME COLUMN breaks the release that is running",
+      : Rule({"rename-column", Severity::kError, "RENAME COLUMN breaks the release that is running",
               "add the new column, keep both in sync with a trigger, backfill, move the "
               "application over, and drop the old column in a contract migration (a declarative "
               "rename_column migration does all of it)"}) {}

@@ -38,9 +38,10 @@ class RewriteColumnType : public Rule {
                                cmd.table.Display(), LockPhrase(sql::Lock::kAccessExclusive));
       } else {
         f.severity = f.rule_severity = Severity::kWarning;
-        f.message = fmt::format("changing {}.{} to {} rewrites the table unless the change is "
-                                "binary-coercible, and no migration here says its current type",
-                                cmd.table.Display(), cmd.column, target);
+        f.message = fmt::format(
+            "changing {}.{} to {} rewrites the table unless the change is "
+            "binary-coercible, and no migration here says its current type",
+            cmd.table.Display(), cmd.column, target);
         f.reason = fmt::format(
             "a rewrite holds {} on {} until it ends; tide migrate reads the current type when it "
             "runs and refuses a rewrite then",

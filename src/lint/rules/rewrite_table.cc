@@ -25,9 +25,10 @@ class RewriteTable : public Rule {
       Finding& f = out.Add(*this, c, &cmd);
       f.message = fmt::format("{} rewrites {}", cmd.text.empty() ? c.summary : cmd.text,
                               cmd.table.Display());
-      f.reason = fmt::format("PostgreSQL writes a new copy of the table and its indexes under "
-                             "{} until it ends",
-                             LockPhrase(sql::Lock::kAccessExclusive));
+      f.reason = fmt::format(
+          "PostgreSQL writes a new copy of the table and its indexes under "
+          "{} until it ends",
+          LockPhrase(sql::Lock::kAccessExclusive));
     }
   }
 };

@@ -25,13 +25,14 @@ class SetNotNull : public Rule {
       if (col && col->not_null) continue;  // already NOT NULL: nothing to check
       if (file.history().HasValidNotNullCheck(cmd.table, cmd.column)) continue;
       Finding& f = out.Add(*this, c, &cmd);
-      f.message = fmt::format("SET NOT NULL on {}.{} scans the whole table under ACCESS "
-                              "EXCLUSIVE",
-                              cmd.table.Display(), cmd.column);
-      f.reason = fmt::format("PostgreSQL reads every row to prove {} has no NULL while it holds "
-                             "{}: every query on {} waits for the scan",
-                             cmd.column, LockPhrase(sql::Lock::kAccessExclusive),
-                             cmd.table.Display());
+      f.message = fmt::format(
+          "SET NOT NULL on {}.{} scans the whole table under ACCESS "
+          "EXCLUSIVE",
+          cmd.table.Display(), cmd.column);
+      f.reason = fmt::format(
+          "PostgreSQL reads every row to prove {} has no NULL while it holds "
+          "{}: every query on {} waits for the scan",
+          cmd.column, LockPhrase(sql::Lock::kAccessExclusive), cmd.table.Display());
       f.help = fmt::format(
           "ALTER TABLE {0} ADD CONSTRAINT {1}_not_null CHECK ({1} IS NOT NULL) NOT VALID; then, "
           "in its own transaction, ALTER TABLE {0} VALIDATE CONSTRAINT {1}_not_null (reads and "

@@ -53,8 +53,9 @@ class UnknownDirective : public Rule {
     for (const auto& [line, text] : d.unknown) {
       Finding& f = out.AddAtLine(*this, line);
       f.message = fmt::format("tide cannot use this directive: {}", text);
-      f.reason = "a misplaced or misspelt directive does nothing: the risk it meant to allow is "
-                 "still reported, or the phase it meant to state is still inferred";
+      f.reason =
+          "a misplaced or misspelt directive does nothing: the risk it meant to allow is "
+          "still reported, or the phase it meant to state is still inferred";
     }
     if (d.phase && !file.StatedPhase()) {
       Finding& f = out.AddAtLine(*this, d.phase_line);

@@ -22,8 +22,8 @@ class VacuumFull : public Rule {
     if (!c.table.empty() && !Existing(file, c, c.table)) return;
     Finding& f = out.Add(*this, c);
     f.message = fmt::format("VACUUM FULL rewrites {} under ACCESS EXCLUSIVE", what);
-    f.reason = fmt::format("it writes a new copy of {} and its indexes while it holds {}",
-                           what, LockPhrase(sql::Lock::kAccessExclusive));
+    f.reason = fmt::format("it writes a new copy of {} and its indexes while it holds {}", what,
+                           LockPhrase(sql::Lock::kAccessExclusive));
   }
 };
 

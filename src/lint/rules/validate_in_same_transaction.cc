@@ -34,9 +34,10 @@ class ValidateInSameTransaction : public Rule {
       }
       if (!added || !Existing(file, c, cmd.table)) continue;
       Finding& f = out.Add(*this, c, &cmd);
-      f.message = fmt::format("VALIDATE CONSTRAINT {} runs in the transaction that added it NOT "
-                              "VALID (line {})",
-                              cmd.object_name, added->line());
+      f.message = fmt::format(
+          "VALIDATE CONSTRAINT {} runs in the transaction that added it NOT "
+          "VALID (line {})",
+          cmd.object_name, added->line());
       f.reason = fmt::format(
           "the ADD CONSTRAINT's {} on {} is held until that transaction commits, so the "
           "validation scan runs under it: NOT VALID gained nothing",

@@ -27,11 +27,11 @@ class VolatileDefault : public Rule {
       }
       bool serial = cmd.type && sql::IsSerial(*cmd.type);
       Finding& f = out.Add(*this, c, &cmd);
-      f.message =
-          serial ? fmt::format("ADD COLUMN {} {} numbers every existing row: it rewrites {}",
-                               cmd.column, cmd.type->name, cmd.table.Display())
-                 : fmt::format("ADD COLUMN {} with a default that calls {}() rewrites {}",
-                               cmd.column, fn, cmd.table.Display());
+      f.message = serial
+                      ? fmt::format("ADD COLUMN {} {} numbers every existing row: it rewrites {}",
+                                    cmd.column, cmd.type->name, cmd.table.Display())
+                      : fmt::format("ADD COLUMN {} with a default that calls {}() rewrites {}",
+                                    cmd.column, fn, cmd.table.Display());
       f.reason = fmt::format(
           "a volatile default is computed for every existing row, so PostgreSQL rewrites {} and "
           "its indexes under {} until it ends (a constant or now() is stored once in the "
