@@ -357,9 +357,11 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
                       "transaction, the table lock of the statements before it; tide runs it in "
                       "batches of about 100 ms, each committed on its own, keyed on {}",
                       verb, Rows(facts),
-                      spec.key.empty() ? std::string("physical row ranges (no usable key)")
-                                       : Join(facts.key, ", "));
-  if (!facts.known) s.why += " (the key is read from the catalog when it runs)";
+                      !facts.known ? std::string("the table's primary key (read from the catalog "
+                                                 "when it runs; physical row ranges if it has "
+                                                 "no usable key)")
+                      : spec.key.empty() ? std::string("physical row ranges (no usable key)")
+                                         : Join(facts.key, ", "));
   s.backfill = std::move(spec);
   plan.notes.push_back({static_cast<int>(c.index), c.line(), "batched-backfill", s.why});
   plan.steps.push_back(std::move(s));
