@@ -155,7 +155,7 @@ Status RunLint(Context& ctx, LintFlags flags) {
   } else if (flags.format == "sarif") {
     Write(lint::SarifReport(run).dump(2) + "\n");
   } else {
-    Write(lint::TextReport(run, UseColor(flags.color)));
+    Write(lint::TextReport(run, UseColor(flags.color), ctx.quiet));
   }
   ctx.exit_code = lint::ExitCode(run);
   return Ok();

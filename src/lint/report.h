@@ -32,7 +32,8 @@ Counts Count(const LintRun& run);
 // 2: unreadable input or a syntax error; 1: a finding at error level; 0: clean.
 int ExitCode(const LintRun& run);
 
-std::string TextReport(const LintRun& run, bool color);
+// quiet: leave notes out (they still count in the summary line).
+std::string TextReport(const LintRun& run, bool color, bool quiet = false);
 nlohmann::ordered_json JsonReport(const LintRun& run);
 nlohmann::ordered_json SarifReport(const LintRun& run);
 

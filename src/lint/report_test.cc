@@ -34,6 +34,10 @@ TEST(LintReport, TextSaysWhatTideMigrateDoes) {
   EXPECT_EQ(text.find("= help: "), std::string::npos) << text;  // nothing for the user to do
   EXPECT_NE(text.find("(1 made safe by tide migrate)"), std::string::npos) << text;
   EXPECT_NE(TextReport(RunOf("SELECT 1;"), false).find("no findings"), std::string::npos);
+  // tide -q lint: notes left out, still counted.
+  std::string quiet = TextReport(RunOf("CREATE INDEX i ON customers (email);"), false, true);
+  EXPECT_EQ(quiet.find("note["), std::string::npos) << quiet;
+  EXPECT_NE(quiet.find("1 note"), std::string::npos) << quiet;
 }
 
 TEST(LintReport, JsonHasOneObjectPerFinding) {

@@ -91,7 +91,7 @@ std::string Plural(int n, const char* word) {
 
 }  // namespace
 
-std::string TextReport(const LintRun& run, bool color) {
+std::string TextReport(const LintRun& run, bool color, bool quiet) {
   Style style{color};
   std::string out;
   for (const auto& error : run.input_errors) {
@@ -101,7 +101,9 @@ std::string TextReport(const LintRun& run, bool color) {
   for (const auto& file : run.files) {
     if (file.findings.empty()) continue;
     LineIndex lines(file.text);
-    for (const auto& f : file.findings) Render(f, lines, style, out);
+    for (const auto& f : file.findings) {
+      if (!quiet || f.severity != Severity::kNote) Render(f, lines, style, out);
+    }
   }
   Counts n = Count(run);
   std::string summary = fmt::format("tide lint: {}, {}", Plural(n.files, "file"),
