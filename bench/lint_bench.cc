@@ -53,73 +53,81 @@ class Generator {
     Line(f, fmt::format("-- Migration {}: {}", version,
                         contract ? "remove what the previous release stopped using"
                                  : "add what the next release needs"));
-    if (contract) Line(f, "-- tide:phase contract");
-    std::string t = Table(version);
-    if (!contract) {
-      Stmt(f, fmt::format(
-                  "CREATE TABLE {} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
-                  "    account_id bigint NOT NULL REFERENCES accounts (id),\n"
-                  "    name text NOT NULL,\n    status varchar(32) NOT NULL DEFAULT 'new',\n"
-                  "    amount numeric(12,2),\n    payload jsonb,\n"
-                  "    created_at timestamptz NOT NULL DEFAULT now(),\n"
-                  "    updated_at timestamptz\n)",
-                  t));
-      Stmt(f, fmt::format("CREATE INDEX {0}_account_idx ON {0} (account_id, created_at DESC)", t));
-      Stmt(f,
-           fmt::format("COMMENT ON TABLE {} IS 'Rows of the {} feature, one per request.'", t, t));
-      Stmt(f, fmt::format("GRANT SELECT, INSERT, UPDATE ON {} TO app_rw", t));
-      std::string old = Table(version - 3);
-      Stmt(f, fmt::format("ALTER TABLE {} ADD COLUMN note_{} text", old, version));
-      Stmt(f, fmt::format("ALTER TABLE {} ADD COLUMN seen_at_{} timestamptz DEFAULT now()", old,
-                          version));
-      Stmt(f, fmt::format("UPDATE {} SET note_{} = lower(name) || ' (' || status || ')' "
-                          "WHERE note_{} IS NULL",
-                          old, version, version));
-      Stmt(f, fmt::format("CREATE INDEX CONCURRENTLY IF NOT EXISTS {0}_note_{1}_idx ON {0} "
-                          "(note_{1}) WHERE note_{1} IS NOT NULL",
-                          old, version));
-      Stmt(f, fmt::format("ALTER TABLE {0} ADD CONSTRAINT {0}_amount_{1}_check CHECK (amount >= 0) "
-                          "NOT VALID",
-                          old, version));
-      Stmt(f,
-           fmt::format("ALTER TABLE {0} VALIDATE CONSTRAINT {0}_amount_{1}_check", old, version));
-      Stmt(f,
-           fmt::format("INSERT INTO feature_flags (name, enabled, created_at) VALUES "
-                       "('{0}_a', false, now()), ('{0}_b', true, now()), ('{0}_c', false, now())",
-                       t));
-      Stmt(f, fmt::format(
-                  "CREATE OR REPLACE FUNCTION {0}_touch() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                  "BEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$",
-                  t));
-      Stmt(f, fmt::format("CREATE TRIGGER {0}_touch BEFORE UPDATE ON {0} FOR EACH ROW EXECUTE "
-                          "FUNCTION {0}_touch()",
-                          t));
-      Stmt(f, fmt::format("CREATE VIEW {0}_open AS SELECT id, account_id, name, amount FROM {0} "
-                          "WHERE status IN ('new', 'open')",
-                          t));
-      Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN status SET DEFAULT 'open'", t));
-      Stmt(f, fmt::format("ALTER TABLE {} ADD COLUMN region_{} varchar(64)", old, version));
-      Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN region_{} TYPE varchar(128)", old, version));
-      Stmt(f, fmt::format("CREATE INDEX {0}_region_{1}_idx ON {0} (region_{1})", old, version));
-      Stmt(f, fmt::format("ALTER TABLE {0} ADD CONSTRAINT {0}_acct_{1}_fk FOREIGN KEY (account_id) "
-                          "REFERENCES accounts (id)",
-                          old, version));
-      Stmt(f, fmt::format("UPDATE {} SET status = 'archived' WHERE id = {}", old, Pick(100000)));
-      Stmt(f, fmt::format("SELECT setval('{}_id_seq', (SELECT max(id) FROM {}))", t, t));
+    if (contract) {
+      Line(f, "-- tide:phase contract");
+      Contract(f, version);
     } else {
-      std::string old = Table(version - 5);
-      Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN note_{} SET NOT NULL", old, version - 5));
-      Stmt(f, fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS region_{}", old, version - 4));
-      Stmt(f, fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}_note_{}_idx", old, version - 6));
-      Stmt(f, fmt::format("DROP VIEW IF EXISTS {}_open", old));
-      Stmt(f, fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}_amount_{}_check", old, old,
-                          version - 6));
-      Stmt(f, fmt::format("DROP TABLE IF EXISTS {}_archive", old));
+      Expand(f, version);
     }
     return f;
   }
 
  private:
+  // A new table with its index, trigger and view; columns, a backfill, an index and
+  // constraints on the table of three versions ago.
+  void Expand(CorpusFile& f, int version) {
+    std::string t = Table(version);
+    Stmt(f,
+         fmt::format("CREATE TABLE {} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+                     "    account_id bigint NOT NULL REFERENCES accounts (id),\n"
+                     "    name text NOT NULL,\n    status varchar(32) NOT NULL DEFAULT 'new',\n"
+                     "    amount numeric(12,2),\n    payload jsonb,\n"
+                     "    created_at timestamptz NOT NULL DEFAULT now(),\n"
+                     "    updated_at timestamptz\n)",
+                     t));
+    Stmt(f, fmt::format("CREATE INDEX {0}_account_idx ON {0} (account_id, created_at DESC)", t));
+    Stmt(f, fmt::format("COMMENT ON TABLE {} IS 'Rows of the {} feature, one per request.'", t, t));
+    Stmt(f, fmt::format("GRANT SELECT, INSERT, UPDATE ON {} TO app_rw", t));
+    std::string old = Table(version - 3);
+    Stmt(f, fmt::format("ALTER TABLE {} ADD COLUMN note_{} text", old, version));
+    Stmt(f, fmt::format("ALTER TABLE {} ADD COLUMN seen_at_{} timestamptz DEFAULT now()", old,
+                        version));
+    Stmt(f, fmt::format("UPDATE {} SET note_{} = lower(name) || ' (' || status || ')' "
+                        "WHERE note_{} IS NULL",
+                        old, version, version));
+    Stmt(f, fmt::format("CREATE INDEX CONCURRENTLY IF NOT EXISTS {0}_note_{1}_idx ON {0} "
+                        "(note_{1}) WHERE note_{1} IS NOT NULL",
+                        old, version));
+    Stmt(f, fmt::format("ALTER TABLE {0} ADD CONSTRAINT {0}_amount_{1}_check CHECK (amount >= 0) "
+                        "NOT VALID",
+                        old, version));
+    Stmt(f, fmt::format("ALTER TABLE {0} VALIDATE CONSTRAINT {0}_amount_{1}_check", old, version));
+    Stmt(f, fmt::format("INSERT INTO feature_flags (name, enabled, created_at) VALUES "
+                        "('{0}_a', false, now()), ('{0}_b', true, now()), ('{0}_c', false, now())",
+                        t));
+    Stmt(f, fmt::format(
+                "CREATE OR REPLACE FUNCTION {0}_touch() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                "BEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$",
+                t));
+    Stmt(f, fmt::format("CREATE TRIGGER {0}_touch BEFORE UPDATE ON {0} FOR EACH ROW EXECUTE "
+                        "FUNCTION {0}_touch()",
+                        t));
+    Stmt(f, fmt::format("CREATE VIEW {0}_open AS SELECT id, account_id, name, amount FROM {0} "
+                        "WHERE status IN ('new', 'open')",
+                        t));
+    Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN status SET DEFAULT 'open'", t));
+    Stmt(f, fmt::format("ALTER TABLE {} ADD COLUMN region_{} varchar(64)", old, version));
+    Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN region_{} TYPE varchar(128)", old, version));
+    Stmt(f, fmt::format("CREATE INDEX {0}_region_{1}_idx ON {0} (region_{1})", old, version));
+    Stmt(f, fmt::format("ALTER TABLE {0} ADD CONSTRAINT {0}_acct_{1}_fk FOREIGN KEY (account_id) "
+                        "REFERENCES accounts (id)",
+                        old, version));
+    Stmt(f, fmt::format("UPDATE {} SET status = 'archived' WHERE id = {}", old, Pick(100000)));
+    Stmt(f, fmt::format("SELECT setval('{}_id_seq', (SELECT max(id) FROM {}))", t, t));
+  }
+
+  // Tighten and drop what expand migrations added five versions ago.
+  void Contract(CorpusFile& f, int version) {
+    std::string old = Table(version - 5);
+    Stmt(f, fmt::format("ALTER TABLE {} ALTER COLUMN note_{} SET NOT NULL", old, version - 5));
+    Stmt(f, fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS region_{}", old, version - 4));
+    Stmt(f, fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}_note_{}_idx", old, version - 6));
+    Stmt(f, fmt::format("DROP VIEW IF EXISTS {}_open", old));
+    Stmt(f, fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}_amount_{}_check", old, old,
+                        version - 6));
+    Stmt(f, fmt::format("DROP TABLE IF EXISTS {}_archive", old));
+  }
+
   std::string Table(int n) {
     static const char* kNouns[] = {"orders",  "invoices", "payments", "shipments", "customers",
                                    "refunds", "coupons",  "carts",    "sessions",  "events"};
