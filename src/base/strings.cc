@@ -82,22 +82,30 @@ std::string QuoteLiteral(std::string_view value) {
 }
 
 LineColumn PositionOf(std::string_view text, size_t offset) {
-  LineColumn pos;
-  offset = std::min(offset, text.size());
-  for (size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++pos.line;
-      pos.column = 1;
-    } else if (text[i] == '\r') {
+  return PositionCursor(text).At(offset);
+}
+
+LineColumn PositionCursor::At(size_t offset) {
+  offset = std::min(offset, text_.size());
+  if (offset < offset_) {
+    offset_ = 0;
+    pos_ = LineColumn();
+  }
+  for (size_t i = offset_; i < offset; ++i) {
+    if (text_[i] == '\n') {
+      ++pos_.line;
+      pos_.column = 1;
+    } else if (text_[i] == '\r') {
       // A lone CR ends a line too (old Mac endings); CRLF counts once, at the LF.
-      if (i + 1 < text.size() && text[i + 1] == '\n') continue;
-      ++pos.line;
-      pos.column = 1;
+      if (i + 1 < text_.size() && text_[i + 1] == '\n') continue;
+      ++pos_.line;
+      pos_.column = 1;
     } else {
-      ++pos.column;
+      ++pos_.column;
     }
   }
-  return pos;
+  offset_ = offset;
+  return pos_;
 }
 
 std::string_view LineAt(std::string_view text, int line) {

@@ -23,6 +23,17 @@ TEST(StringsTest, PositionOfCountsLfCrlfAndCr) {
   EXPECT_EQ(LineAt(text, 4), "e");
 }
 
+TEST(StringsTest, PositionCursorAgreesWithPositionOfInAnyOrder) {
+  std::string text = "a\nbc\r\nd\re\n\nfg";
+  PositionCursor cursor(text);
+  for (size_t offset : {0, 1, 3, 4, 5, 6, 8, 2, 9, 12, 100}) {
+    LineColumn want = PositionOf(text, offset);
+    LineColumn got = cursor.At(offset);
+    EXPECT_EQ(got.line, want.line) << offset;
+    EXPECT_EQ(got.column, want.column) << offset;
+  }
+}
+
 TEST(StringsTest, ParseDurationUnits) {
   EXPECT_EQ(ParseDuration("500ms")->count(), 500);
   EXPECT_EQ(ParseDuration("2s")->count(), 2000);

@@ -107,6 +107,7 @@ int Main(int argc, char** argv) {
   AddInfoCommand(app, ctx);
   AddValidateCommand(app, ctx);
   AddPlanCommand(app, ctx);
+  AddLintCommand(app, ctx);
   AddMigrateCommand(app, ctx);
   AddExpandCommand(app, ctx);
   AddContractCommand(app, ctx);
@@ -137,7 +138,7 @@ int Main(int argc, char** argv) {
     PrintError(status.error(), ctx.json);
     return status.error().ExitCode();
   }
-  return 0;
+  return ctx.exit_code;
 }
 
 }  // namespace tide::cli

@@ -32,6 +32,9 @@ class Context {
 
   // Set by the chosen subcommand's callback; run after parsing.
   std::function<Status()> action;
+  // What tide exits with when the action succeeds: a check that ran fine but found problems
+  // (lint's findings) sets it without an Error, so nothing but its own report is printed.
+  int exit_code = 0;
 
  private:
   std::optional<config::Settings> settings_;
@@ -54,6 +57,7 @@ void AddContractCommand(CLI::App& app, Context& ctx);
 void AddVerifyCommand(CLI::App& app, Context& ctx);
 void AddCiCommand(CLI::App& app, Context& ctx);
 void AddGenerateCommand(CLI::App& app, Context& ctx);  // hidden: man page, completion
+void AddLintCommand(CLI::App& app, Context& ctx);
 
 // A table for the terminal: columns padded to their widest cell.
 std::string FormatTable(const std::vector<std::string>& header,

@@ -36,6 +36,7 @@ bool NeedsOwnPlan(const sql::Command& cmd, const TableFacts& facts) {
     case Action::kValidateConstraint:
     case Action::kSetTablespace:
     case Action::kSetLogged:
+    case Action::kSetAccessMethod:
       return true;
     case Action::kAddColumn:
       return cmd.rewrites || !cmd.default_functions.empty();
@@ -68,7 +69,7 @@ Status Planner::PlanAlterTable(FileContext& ctx, const sql::Classified& c, const
     plan.steps.push_back(std::move(s));
     return Ok();
   }
-  TIDE_ASSIGN(auto parts, sql::SplitAlterTable(c.statement->text));
+  TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
   if (parts.clauses.size() != c.commands.size()) {
     return Error::Internal(fmt::format("line {}: cannot split this ALTER TABLE into clauses",
                                        c.line()));
@@ -151,7 +152,7 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
       if (cmd.constraint == ConstraintType::kUnique ||
           cmd.constraint == ConstraintType::kPrimaryKey) {
         if (cmd.using_index) break;
-        TIDE_ASSIGN(auto parts, sql::SplitAlterTable(c.statement->text));
+        TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
         return PlanUniqueConstraint(ctx, c, cmd, parts.head, facts, plan);
       }
       if (cmd.constraint == ConstraintType::kExclusion) {
@@ -198,6 +199,19 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
       return Ok();
     }
     case Action::kValidateConstraint: {
+      for (const auto& earlier : ctx.script.classified) {
+        if (earlier.index >= c.index) break;
+        for (const auto& added : earlier.commands) {
+          if (added.action == Action::kAddConstraint && added.not_valid &&
+              !cmd.object_name.empty() && added.object_name == cmd.object_name) {
+            plan.notes.push_back({index, c.line(), "validate-own-transaction",
+                                  fmt::format("VALIDATE runs in its own transaction, after the "
+                                              "ADD CONSTRAINT of line {} has committed: its lock "
+                                              "is not held during the scan",
+                                              earlier.line())});
+          }
+        }
+      }
       Step s = ClauseStep(c, cmd, clause_sql, facts);
       s.kind = StepKind::kValidateConstraint;
       s.own_transaction = true;
@@ -209,6 +223,7 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
     }
     case Action::kSetTablespace:
     case Action::kSetLogged:
+    case Action::kSetAccessMethod:
       RefuseOrAllow(ctx, c, "rewrite-table",
                     fmt::format("this rewrites {} ({}) under ACCESS EXCLUSIVE: reads and writes "
                                 "stop until it ends",

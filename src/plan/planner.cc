@@ -9,10 +9,6 @@
 
 namespace tide::plan {
 
-struct Planner::FileContext {
-  const sql::ClassifiedScript& script;
-};
-
 namespace {
 
 bool SameTable(const sql::TableName& a, const sql::TableName& b) {
@@ -143,12 +139,15 @@ Status Planner::PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& 
       return PlanDml(ctx, c, facts, plan);
     case Action::kVacuumFull:
     case Action::kCluster:
-      if (fresh) break;
+      // Without a table they rewrite every table of the database (CLUSTER: every one clustered
+      // before), which is never fresh.
+      if (fresh && !c.table.empty()) break;
       RefuseOrAllow(ctx, c, c.action == Action::kCluster ? "cluster" : "vacuum-full",
                     fmt::format("{} rewrites {} ({}) under an ACCESS EXCLUSIVE lock: reads and "
                                 "writes stop until it ends",
                                 c.action == Action::kCluster ? "CLUSTER" : "VACUUM FULL",
-                                c.table.Display(), Rows(facts)),
+                                c.table.empty() ? "every table" : c.table.Display(),
+                                c.table.empty() ? "all their rows" : Rows(facts)),
                     "use pg_repack, or plain VACUUM (which does not block); schema migrations "
                     "are the wrong place for table maintenance",
                     plan);
@@ -176,6 +175,7 @@ Status Planner::PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& 
     case Action::kDetachPartition:
     case Action::kSetTablespace:
     case Action::kSetLogged:
+    case Action::kSetAccessMethod:
       if (fresh) break;
       return PlanAlterTable(ctx, c, facts, plan);
     case Action::kDo:
@@ -186,6 +186,12 @@ Status Planner::PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& 
       Step s = AsWritten(c, text);
       // The new value cannot be used before this commits, so it commits on its own.
       s.own_transaction = true;
+      if (c.index + 1 < ctx.script.classified.size()) {
+        plan.notes.push_back({static_cast<int>(c.index), c.line(), "enum-value-own-transaction",
+                              "ADD VALUE commits on its own, so the statements after it may use "
+                              "the new value (PostgreSQL refuses it in the transaction that added "
+                              "it)"});
+      }
       plan.steps.push_back(std::move(s));
       return Ok();
     }
@@ -252,8 +258,10 @@ Status Planner::PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan
     plan.steps.push_back(std::move(s));
     return Ok();
   }
-  // DROP INDEX CONCURRENTLY takes one index and no CASCADE; REINDEX only for a table or index.
-  bool rewritable = drop ? (c.commands.size() == 1 && !cmd.cascade) : !table.empty();
+  // DROP INDEX CONCURRENTLY takes one index and no CASCADE; REINDEX only for a table or index
+  // (offline, the table of REINDEX INDEX is unknown, but the index is named).
+  bool rewritable = drop ? (c.commands.size() == 1 && !cmd.cascade)
+                         : (!table.empty() || !cmd.object_name.empty());
   if (fresh || !rewritable) {
     plan.steps.push_back(std::move(s));
     return Ok();
@@ -348,9 +356,11 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
   s.sql = parts.WithCondition(range);
   s.why = fmt::format("one {} over {} would hold its row locks until the end and, in the file's "
                       "transaction, the table lock of the statements before it; tide runs it in "
-                      "batches of about 100 ms, each committed on its own, keyed on {}",
+                      "short batches (about 50 ms each, target_batch), each committed on its own, keyed on {}",
                       verb, Rows(facts),
-                      !facts.known     ? std::string("the primary key (read when it runs)")
+                      !facts.known ? std::string("the table's primary key (read from the catalog "
+                                                 "when it runs; physical row ranges if it has "
+                                                 "no usable key)")
                       : spec.key.empty() ? std::string("physical row ranges (no usable key)")
                                          : Join(facts.key, ", "));
   s.backfill = std::move(spec);

@@ -40,7 +40,9 @@ class Planner {
   Result<Plan> PlanScript(const sql::ClassifiedScript& script);
 
  private:
-  struct FileContext;
+  struct FileContext {
+    const sql::ClassifiedScript& script;
+  };
   Status PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& plan);
   Status PlanAlterTable(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
                         Plan& plan);

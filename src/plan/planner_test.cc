@@ -206,5 +206,43 @@ TEST(NamesTest, PostgresNamingRules) {
   EXPECT_EQ(ConstraintIndexName("t", {"a"}, true, none).value(), "t_pkey");
 }
 
+TEST_F(PlannerTest, OfflineReindexOfANamedIndexGoesConcurrent) {
+  OfflineCatalog offline;
+  auto script = sql::ClassifyScript("REINDEX INDEX idx_customers_email;\n", "r.sql");
+  ASSERT_TRUE(script.ok());
+  Planner planner(offline, {});
+  auto plan = planner.PlanScript(*script);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->steps.size(), 1u);
+  EXPECT_EQ(plan->steps[0].kind, StepKind::kReindexConcurrently);
+  EXPECT_EQ(plan->steps[0].sql, "REINDEX INDEX CONCURRENTLY idx_customers_email");
+}
+
+TEST_F(PlannerTest, DatabaseWideVacuumFullAndClusterAreRefused) {
+  Plan plan = PlanOf("VACUUM FULL;\nCLUSTER;\n");
+  ASSERT_EQ(plan.refusals.size(), 2u);
+  EXPECT_EQ(plan.refusals[0].rule, "vacuum-full");
+  EXPECT_EQ(plan.refusals[1].rule, "cluster");
+}
+
+TEST_F(PlannerTest, ValidateAfterItsNotValidAndEnumValuesGetTheirOwnTransaction) {
+  catalog_.tables["customers"] = BigCustomers();
+  Plan plan = PlanOf(
+      "ALTER TABLE customers ADD CONSTRAINT c_name CHECK (name <> '') NOT VALID;\n"
+      "ALTER TABLE customers VALIDATE CONSTRAINT c_name;\n"
+      "ALTER TYPE mood ADD VALUE 'meh';\n"
+      "UPDATE customers SET name = 'meh' WHERE id = 1;\n");
+  std::vector<std::string> rules;
+  for (const auto& n : plan.notes) rules.push_back(n.rule);
+  EXPECT_EQ(rules, (std::vector<std::string>{"validate-own-transaction",
+                                             "enum-value-own-transaction"}));
+  EXPECT_NE(plan.steps[0].group, plan.steps[1].group);
+  EXPECT_NE(plan.steps[2].group, plan.steps[3].group);
+  // A VALIDATE of a constraint added elsewhere, and a last ADD VALUE, need no note.
+  Plan alone = PlanOf("ALTER TABLE customers VALIDATE CONSTRAINT c_other;\n"
+                      "ALTER TYPE mood ADD VALUE 'meh';\n");
+  EXPECT_TRUE(alone.notes.empty());
+}
+
 }  // namespace
 }  // namespace tide::plan

@@ -53,6 +53,7 @@ const char* ActionName(Action action) {
     case Action::kDetachPartition: return "detach partition";
     case Action::kSetTablespace: return "set tablespace";
     case Action::kSetLogged: return "set logged/unlogged";
+    case Action::kSetAccessMethod: return "set access method";
     case Action::kAlterTableOther: return "alter table";
     case Action::kReindex: return "reindex";
     case Action::kUpdate: return "update";
@@ -99,15 +100,15 @@ Command Single(Action action, const TableName& table, Lock lock, Phase phase) {
 
 void ClassifyIndex(const Json& t, Classified& out) {
   out.action = Action::kCreateIndex;
-  out.table = tree::Table(t.value("relation", Json::object()));
+  out.table = tree::Table(tree::Object(t, "relation"));
   Command c = Single(Action::kCreateIndex, out.table, Lock::kShare, Phase::kNeutral);
   c.object_name = t.value("idxname", "");
   c.concurrently = t.value("concurrent", false);
   c.unique = t.value("unique", false);
   c.partial = t.contains("whereClause");
   c.if_exists = t.value("if_not_exists", false);
-  for (const auto& p : t.value("indexParams", Json::array())) {
-    const Json& e = p.value("IndexElem", Json::object());
+  for (const auto& p : tree::Array(t, "indexParams")) {
+    const Json& e = tree::Object(p, "IndexElem");
     if (e.contains("name")) c.columns.push_back(e.value("name", ""));
     if (e.contains("expr")) c.has_options = true;
   }
@@ -127,9 +128,9 @@ void ClassifyDrop(const Json& t, Classified& out) {
                   : type == "OBJECT_INDEX" ? Action::kDropIndex
                                            : Action::kDropOther;
   out.action = action;
-  for (const auto& obj : t.value("objects", Json::array())) {
+  for (const auto& obj : tree::Array(t, "objects")) {
     std::vector<std::string> parts;
-    if (obj.contains("List")) parts = tree::Strings(obj["List"].value("items", Json::array()));
+    if (obj.contains("List")) parts = tree::Strings(tree::Array(obj["List"], "items"));
     TableName name;
     if (parts.size() >= 2) name.schema = parts[parts.size() - 2];
     if (!parts.empty()) name.name = parts.back();
@@ -153,7 +154,7 @@ void ClassifyDrop(const Json& t, Classified& out) {
 
 void ClassifyRename(const Json& t, Classified& out) {
   std::string type = t.value("renameType", "");
-  TableName table = tree::Table(t.value("relation", Json::object()));
+  TableName table = tree::Table(tree::Object(t, "relation"));
   Action action = type == "OBJECT_TABLE"    ? Action::kRenameTable
                   : type == "OBJECT_COLUMN" ? Action::kRenameColumn
                                             : Action::kRenameOther;
@@ -167,35 +168,35 @@ void ClassifyRename(const Json& t, Classified& out) {
 }
 
 void ClassifyDml(const std::string& node, const Json& t, Classified& out) {
-  out.table = tree::Table(t.value("relation", Json::object()));
+  out.table = tree::Table(tree::Object(t, "relation"));
   DmlInfo d;
   d.has_where = t.contains("whereClause");
   d.has_returning = t.contains("returningList");
   d.has_with = t.contains("withClause");
   d.has_from = t.contains("fromClause") || t.contains("usingClause");
-  const Json& rel = t.value("relation", Json::object());
+  const Json& rel = tree::Object(t, "relation");
   if (rel.contains("alias")) d.alias = rel["alias"].value("aliasname", "");
-  for (const auto& target : t.value("targetList", Json::array())) {
-    const Json& rt = target.value("ResTarget", Json::object());
+  for (const auto& target : tree::Array(t, "targetList")) {
+    const Json& rt = tree::Object(target, "ResTarget");
     d.set_columns.push_back(rt.value("name", ""));
-    tree::CollectColumns(rt.value("val", Json()), d.read_columns);
+    tree::CollectColumns(tree::Field(rt, "val"), d.read_columns);
   }
   if (d.has_where) {
     const Json& where = t["whereClause"];
     if (where.contains("CurrentOfExpr")) d.where_current_of = true;
     for (const Json* c : tree::Conjuncts(where)) {
       if (c->contains("NullTest") && (*c)["NullTest"].value("nulltesttype", "") == "IS_NULL") {
-        std::string col = tree::ColumnName((*c)["NullTest"].value("arg", Json()));
+        std::string col = tree::ColumnName(tree::Field((*c)["NullTest"], "arg"));
         if (!col.empty()) d.null_guard_columns.push_back(col);
       }
       if (c->contains("A_Expr")) {
         const Json& e = (*c)["A_Expr"];
         std::string kind = e.value("kind", "");
-        auto op = tree::Strings(e.value("name", Json::array()));
+        auto op = tree::Strings(tree::Array(e, "name"));
         bool eq = (kind == "AEXPR_OP" && op.size() == 1 && op[0] == "=") || kind == "AEXPR_IN";
         if (eq) {
-          std::string col = tree::ColumnName(e.value("lexpr", Json()));
-          if (!col.empty() && !e.value("rexpr", Json()).contains("ColumnRef")) {
+          std::string col = tree::ColumnName(tree::Field(e, "lexpr"));
+          if (!col.empty() && !tree::Field(e, "rexpr").contains("ColumnRef")) {
             d.equality_columns.push_back(col);
           }
         }
@@ -211,7 +212,7 @@ void ClassifyDml(const std::string& node, const Json& t, Classified& out) {
 
 void ClassifyCreateTable(const Json& t, Classified& out) {
   out.action = Action::kCreateTable;
-  out.table = tree::Table(t.value("relation", Json::object()));
+  out.table = tree::Table(tree::Object(t, "relation"));
   out.commands.push_back(Single(Action::kCreateTable, out.table, Lock::kNone, Phase::kExpand));
   // A REFERENCES clause locks the referenced table briefly (SHARE ROW EXCLUSIVE).
   auto add_reference = [&](const Json& c) {
@@ -221,14 +222,29 @@ void ClassifyCreateTable(const Json& t, Classified& out) {
     ref.constraint = ConstraintType::kForeignKey;
     out.commands.push_back(std::move(ref));
   };
-  for (const auto& elt : t.value("tableElts", Json::array())) {
+  for (const auto& elt : tree::Array(t, "tableElts")) {
     if (elt.contains("Constraint")) add_reference(elt["Constraint"]);
     if (elt.contains("ColumnDef")) {
-      for (const auto& c : elt["ColumnDef"].value("constraints", Json::array())) {
+      for (const auto& c : tree::Array(elt["ColumnDef"], "constraints")) {
         if (c.contains("Constraint")) add_reference(c["Constraint"]);
       }
     }
   }
+}
+
+bool OnTablesCreated(const Classified& c, const std::vector<TableName>& created) {
+  bool any = false;
+  for (const auto& cmd : c.commands) {
+    if (cmd.table.empty()) continue;
+    bool found = false;
+    for (const auto& t : created) {
+      found = found || (t.name == cmd.table.name && (t.schema.empty() || cmd.table.schema.empty() ||
+                                                     t.schema == cmd.table.schema));
+    }
+    if (!found) return false;
+    any = true;
+  }
+  return any;
 }
 
 }  // namespace
@@ -252,32 +268,31 @@ Classified Classify(const Statement& st) {
     ClassifyCreateTable(t, out);
   } else if (n == "CreateTableAsStmt") {
     out.action = Action::kCreateTableAs;
-    out.table = tree::Table(t.value("into", Json::object()).value("rel", Json::object()));
+    out.table = tree::Table(tree::Object(tree::Object(t, "into"), "rel"));
     out.commands.push_back(Single(out.action, out.table, Lock::kNone, Phase::kExpand));
   } else if (n == "InsertStmt") {
     out.action = Action::kInsert;
-    out.table = tree::Table(t.value("relation", Json::object()));
+    out.table = tree::Table(tree::Object(t, "relation"));
     out.commands.push_back(Single(out.action, out.table, Lock::kRowExclusive, Phase::kNeutral));
   } else if (n == "SelectStmt") {
     out.action = Action::kSelect;
   } else if (n == "CopyStmt") {
     out.action = Action::kCopy;
-    out.table = tree::Table(t.value("relation", Json::object()));
+    out.table = tree::Table(tree::Object(t, "relation"));
   } else if (n == "TruncateStmt") {
     out.action = Action::kTruncate;
-    for (const auto& r : t.value("relations", Json::array())) {
+    for (const auto& r : tree::Array(t, "relations")) {
       out.commands.push_back(Single(out.action, tree::Table(r), Lock::kAccessExclusive,
                                     Phase::kNeutral));
     }
     if (!out.commands.empty()) out.table = out.commands[0].table;
   } else if (n == "VacuumStmt") {
-    bool full = tree::HasDefElem(t.value("options", Json::array()), "full");
+    bool full = tree::HasDefElem(tree::Array(t, "options"), "full");
     bool vacuum = t.value("is_vacuumcmd", false);
     out.action = full ? Action::kVacuumFull : Action::kVacuum;
     out.transactional = !vacuum;  // ANALYZE alone may run in a transaction
-    for (const auto& r : t.value("rels", Json::array())) {
-      TableName table = tree::Table(r.value("VacuumRelation", Json::object())
-                                        .value("relation", Json::object()));
+    for (const auto& r : tree::Array(t, "rels")) {
+      TableName table = tree::Table(tree::Object(tree::Object(r, "VacuumRelation"), "relation"));
       Command c = Single(out.action, table,
                          full ? Lock::kAccessExclusive : Lock::kShareUpdateExclusive,
                          Phase::kNeutral);
@@ -288,22 +303,22 @@ Classified Classify(const Statement& st) {
     if (!out.commands.empty()) out.table = out.commands[0].table;
   } else if (n == "ClusterStmt") {
     out.action = Action::kCluster;
-    out.table = tree::Table(t.value("relation", Json::object()));
+    out.table = tree::Table(tree::Object(t, "relation"));
     Command c = Single(out.action, out.table, Lock::kAccessExclusive, Phase::kNeutral);
     c.scans = c.rewrites = true;
     out.commands.push_back(std::move(c));
   } else if (n == "LockStmt") {
     out.action = Action::kLockTable;
     Lock mode = LockFromNumber(t.value("mode", 8));
-    for (const auto& r : t.value("relations", Json::array())) {
+    for (const auto& r : tree::Array(t, "relations")) {
       out.commands.push_back(Single(out.action, tree::Table(r), mode, Phase::kNeutral));
     }
     if (!out.commands.empty()) out.table = out.commands[0].table;
   } else if (n == "ReindexStmt") {
     out.action = Action::kReindex;
-    out.table = tree::Table(t.value("relation", Json::object()));
+    out.table = tree::Table(tree::Object(t, "relation"));
     Command c = Single(out.action, out.table, Lock::kShare, Phase::kNeutral);
-    c.concurrently = tree::HasDefElem(t.value("params", Json::array()), "concurrently");
+    c.concurrently = tree::HasDefElem(tree::Array(t, "params"), "concurrently");
     c.scans = true;
     if (t.value("kind", "") == "REINDEX_OBJECT_INDEX") {
       c.object_name = c.table.name;
@@ -330,14 +345,14 @@ Classified Classify(const Statement& st) {
     out.action = Action::kSet;
   } else if (n == "ViewStmt") {
     out.action = Action::kCreateView;
-    out.commands.push_back(Single(out.action, tree::Table(t.value("view", Json::object())),
+    out.commands.push_back(Single(out.action, tree::Table(tree::Object(t, "view")),
                                   Lock::kNone, Phase::kExpand));
   } else if (n == "CreateFunctionStmt") {
     out.action = Action::kCreateFunction;
     out.commands.push_back(Single(out.action, TableName(), Lock::kNone, Phase::kExpand));
   } else if (n == "CreateTrigStmt") {
     out.action = Action::kCreateTrigger;
-    out.table = tree::Table(t.value("relation", Json::object()));
+    out.table = tree::Table(tree::Object(t, "relation"));
     out.commands.push_back(Single(out.action, out.table, Lock::kShareRowExclusive,
                                   Phase::kNeutral));
   } else if (n == "CreateSeqStmt" || n == "CreateSchemaStmt" || n == "CreateEnumStmt" ||
@@ -380,8 +395,10 @@ Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::stri
   for (size_t i = 0; i < out.statements.size(); ++i) {
     Classified c = Classify(out.statements[i]);
     c.index = i;
-    expand = expand || c.phase == Phase::kExpand;
-    contract = contract || c.phase == Phase::kContract;
+    c.on_new_table = OnTablesCreated(c, out.created_tables);
+    // A statement with both kinds of clause has phase contract, and expands too.
+    expand = expand || c.phase == Phase::kExpand || c.mixed_phase;
+    contract = contract || (c.phase == Phase::kContract && !c.on_new_table);
     if (c.action == Action::kCreateTable || c.action == Action::kCreateTableAs) {
       out.created_tables.push_back(c.table);
     }

@@ -12,6 +12,7 @@
 #include "sql/directives.h"
 #include "sql/lock.h"
 #include "sql/parser.h"
+#include "sql/sql_text.h"
 #include "sql/types.h"
 
 namespace tide::sql {
@@ -60,6 +61,7 @@ enum class Action {
   kDetachPartition,
   kSetTablespace,
   kSetLogged,
+  kSetAccessMethod,
   kAlterTableOther,
   kReindex,
   kUpdate,
@@ -154,8 +156,13 @@ struct Classified {
   bool opaque = false;        // DO blocks and the like: tide cannot see what they do
   Phase phase = Phase::kNeutral;
   bool mixed_phase = false;   // one statement with both expand and contract clauses
+  // Every table it acts on was created earlier in the same file (set by ClassifyScript): the
+  // table is new, no release uses it yet, so its constraints and drops contract nothing.
+  bool on_new_table = false;
   std::optional<DmlInfo> dml;
   std::string summary;        // "ALTER TABLE customers ADD COLUMN email"
+  // ALTER TABLE: "ALTER TABLE [IF EXISTS] [ONLY] name", before the clauses (commands[i].text).
+  std::string alter_head;
 
   int line() const { return statement ? statement->line : 0; }
 };
@@ -171,13 +178,18 @@ struct ClassifiedScript {
   std::vector<Statement> statements;
   std::vector<Classified> classified;  // parallel to statements
   Directives directives;
-  Phase phase = Phase::kNeutral;  // inferred from the statements
+  // Inferred from the statements; contract statements on tables the file itself creates
+  // (CREATE TABLE t ...; ALTER TABLE t ADD CONSTRAINT ...) do not make a file contract.
+  Phase phase = Phase::kNeutral;
   bool mixed_phase = false;       // holds both expand and contract statements
   // Tables created by this file, before the statement that uses them.
   std::vector<TableName> created_tables;
 };
 
 Classified Classify(const Statement& statement);
+// The head and clauses of an ALTER TABLE as the classifier split them; scans the text again
+// only when it could not (the planner used to split every ALTER TABLE a second time).
+Result<AlterTableText> AlterTableClauses(const Classified& c);
 // Parses and classifies a whole script; a syntax error is an input error with file and line.
 Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::string& file_name);
 

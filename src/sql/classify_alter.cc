@@ -31,11 +31,11 @@ void DescribeConstraint(const Json& c, Command& cmd) {
   cmd.using_index = c.contains("indexname");
   if (cmd.using_index) cmd.object_name = cmd.object_name.empty() ? c.value("indexname", "")
                                                                  : cmd.object_name;
-  for (const auto& k : tree::Strings(c.value("keys", Json::array()))) cmd.columns.push_back(k);
-  for (const auto& k : tree::Strings(c.value("fk_attrs", Json::array()))) {
+  for (const auto& k : tree::Strings(tree::Array(c, "keys"))) cmd.columns.push_back(k);
+  for (const auto& k : tree::Strings(tree::Array(c, "fk_attrs"))) {
     cmd.columns.push_back(k);
   }
-  cmd.including = tree::Strings(c.value("including", Json::array()));
+  cmd.including = tree::Strings(tree::Array(c, "including"));
   cmd.has_options = c.contains("options") || c.contains("indexspace") ||
                     c.contains("where_clause");
   if (c.contains("pktable")) cmd.referenced = tree::Table(c["pktable"]);
@@ -67,7 +67,7 @@ void DescribeConstraint(const Json& c, Command& cmd) {
 }
 
 void DescribeAddColumn(const Json& def, Command& cmd) {
-  const Json& col = def.value("ColumnDef", Json::object());
+  const Json& col = tree::Object(def, "ColumnDef");
   cmd.column = col.value("colname", "");
   cmd.lock = Lock::kAccessExclusive;
   cmd.phase = Phase::kExpand;
@@ -77,12 +77,13 @@ void DescribeAddColumn(const Json& def, Command& cmd) {
     cmd.volatile_default = true;
     cmd.default_functions.push_back("nextval");
   }
-  for (const auto& item : col.value("constraints", Json::array())) {
-    const Json& c = item.value("Constraint", Json::object());
+  bool inline_fk_validates = false;
+  for (const auto& item : tree::Array(col, "constraints")) {
+    const Json& c = tree::Object(item, "Constraint");
     std::string contype = c.value("contype", "");
     if (contype == "CONSTR_DEFAULT") {
       cmd.has_default = true;
-      tree::CollectFunctions(c.value("raw_expr", Json()), cmd.default_functions);
+      tree::CollectFunctions(tree::Field(c, "raw_expr"), cmd.default_functions);
     } else if (contype == "CONSTR_NOTNULL") {
       cmd.not_null = true;
     } else if (contype == "CONSTR_GENERATED") {
@@ -95,12 +96,20 @@ void DescribeAddColumn(const Json& def, Command& cmd) {
       DescribeConstraint(c, inner);
       cmd.constraint = inner.constraint;
       cmd.referenced = inner.referenced;
-      cmd.scans = cmd.scans || inner.scans;
+      // A REFERENCES on a column without a default is all NULL: PostgreSQL marks it valid
+      // without a scan (measured: 4 ms vs 700 ms on 3M rows); with a default it validates
+      // every row. Decided after the loop, since DEFAULT may come after REFERENCES.
+      if (inner.constraint == ConstraintType::kForeignKey) {
+        inline_fk_validates = !inner.not_valid;
+      } else {
+        cmd.scans = cmd.scans || inner.scans;
+      }
       if (inner.constraint == ConstraintType::kForeignKey && inner.not_valid) cmd.not_valid = true;
       // On a new nullable column the old release writes NULL, which every such constraint
       // accepts: still an expand.
     }
   }
+  if (inline_fk_validates && cmd.has_default) cmd.scans = true;
   for (const auto& f : cmd.default_functions) {
     if (IsKnownVolatileFunction(f)) cmd.volatile_default = true;
   }
@@ -120,17 +129,29 @@ void DescribeAddColumn(const Json& def, Command& cmd) {
 void ClassifyAlterTable(const Statement& st, Classified& out) {
   const Json& t = st.tree;
   out.action = Action::kAlterTableOther;
-  out.table = tree::Table(t.value("relation", Json::object()));
-  auto split = SplitAlterTable(st.text);
-  const auto& cmds = t.value("cmds", Json::array());
+  out.table = tree::Table(tree::Object(t, "relation"));
+  const auto& cmds = tree::Array(t, "cmds");
+  std::optional<AlterTableText> split;
+  out.alter_head.clear();
+  const Json& relation = tree::Object(t, "relation");
+  if (cmds.size() == 1 && relation.contains("location")) {
+    // Locations count from the start of the script; most ALTER TABLEs have one clause.
+    int64_t location = relation["location"].get<int64_t>() - static_cast<int64_t>(st.offset);
+    if (location > 0) split = SplitOneClauseAlterTable(st.text, static_cast<size_t>(location));
+  }
+  if (!split) {
+    auto scanned = SplitAlterTable(st.text);
+    if (scanned.ok()) split = std::move(scanned).value();
+  }
+  if (split && split->clauses.size() == cmds.size()) out.alter_head = split->head;
   for (size_t i = 0; i < cmds.size(); ++i) {
-    const Json& ac = cmds[i].value("AlterTableCmd", Json::object());
+    const Json& ac = tree::Object(cmds[i], "AlterTableCmd");
     std::string subtype = ac.value("subtype", "");
     Command cmd;
     cmd.table = out.table;
     cmd.column = ac.value("name", "");
-    if (split.ok() && i < split->clauses.size()) cmd.text = split->clauses[i];
-    const Json& def = ac.value("def", Json::object());
+    if (split && i < split->clauses.size()) cmd.text = split->clauses[i];
+    const Json& def = tree::Object(ac, "def");
     cmd.if_exists = ac.value("missing_ok", false);
     cmd.cascade = ac.value("behavior", "") == "DROP_CASCADE";
     cmd.lock = Lock::kAccessExclusive;
@@ -142,7 +163,7 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
       cmd.phase = Phase::kContract;
     } else if (subtype == "AT_AlterColumnType") {
       cmd.action = Action::kAlterColumnType;
-      const Json& col = def.value("ColumnDef", Json::object());
+      const Json& col = tree::Object(def, "ColumnDef");
       if (col.contains("typeName")) cmd.type = TypeFromTree(col["typeName"]);
       cmd.has_using = col.contains("raw_default");
       // Whether it rewrites depends on the current type: the planner asks the catalog.
@@ -162,7 +183,7 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
       cmd.action = Action::kDropNotNull;
     } else if (subtype == "AT_AddConstraint") {
       cmd.action = Action::kAddConstraint;
-      DescribeConstraint(def.value("Constraint", Json::object()), cmd);
+      DescribeConstraint(tree::Object(def, "Constraint"), cmd);
     } else if (subtype == "AT_ValidateConstraint") {
       cmd.action = Action::kValidateConstraint;
       cmd.object_name = cmd.column;
@@ -180,11 +201,22 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
     } else if (subtype == "AT_DetachPartition") {
       cmd.action = Action::kDetachPartition;
       cmd.phase = Phase::kContract;
+      // PostgreSQL 14+: CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the parent and, like
+      // CREATE INDEX CONCURRENTLY, refuses to run inside a transaction block.
+      if (tree::Object(def, "PartitionCmd").value("concurrent", false)) {
+        cmd.concurrently = true;
+        cmd.lock = Lock::kShareUpdateExclusive;
+        out.transactional = false;
+      }
     } else if (subtype == "AT_SetTableSpace") {
       cmd.action = Action::kSetTablespace;
       cmd.rewrites = cmd.scans = true;
     } else if (subtype == "AT_SetLogged" || subtype == "AT_SetUnLogged") {
       cmd.action = Action::kSetLogged;
+      cmd.rewrites = cmd.scans = true;
+    } else if (subtype == "AT_SetAccessMethod") {
+      // PostgreSQL 15: the table is rewritten in the new access method's format.
+      cmd.action = Action::kSetAccessMethod;
       cmd.rewrites = cmd.scans = true;
     } else {
       cmd.action = Action::kAlterTableOther;
@@ -208,6 +240,16 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
                                                                 : c.text);
     if (&c != &out.commands.back()) out.summary += ",";
   }
+}
+
+Result<AlterTableText> AlterTableClauses(const Classified& c) {
+  bool complete = !c.alter_head.empty() && !c.commands.empty();
+  for (const auto& cmd : c.commands) complete = complete && !cmd.text.empty();
+  if (!complete) return SplitAlterTable(c.statement->text);
+  AlterTableText out;
+  out.head = c.alter_head;
+  for (const auto& cmd : c.commands) out.clauses.push_back(cmd.text);
+  return out;
 }
 
 }  // namespace tide::sql

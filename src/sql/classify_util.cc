@@ -4,6 +4,31 @@
 
 namespace tide::sql::tree {
 
+namespace {
+
+const Json& FieldOr(const Json& node, std::string_view key, const Json& fallback) {
+  if (!node.is_object()) return fallback;
+  auto it = node.find(key);
+  return it == node.end() ? fallback : *it;
+}
+
+}  // namespace
+
+const Json& Object(const Json& node, std::string_view key) {
+  static const Json kEmpty = Json::object();
+  return FieldOr(node, key, kEmpty);
+}
+
+const Json& Array(const Json& node, std::string_view key) {
+  static const Json kEmpty = Json::array();
+  return FieldOr(node, key, kEmpty);
+}
+
+const Json& Field(const Json& node, std::string_view key) {
+  static const Json kNull;
+  return FieldOr(node, key, kNull);
+}
+
 TableName Table(const Json& rv) {
   TableName t;
   if (!rv.is_object()) return t;
@@ -26,7 +51,7 @@ void CollectFunctions(const Json& node, std::vector<std::string>& out) {
   if (node.is_object()) {
     auto it = node.find("FuncCall");
     if (it != node.end()) {
-      auto names = Strings(it->value("funcname", Json::array()));
+      auto names = Strings(Array(*it, "funcname"));
       if (!names.empty()) out.push_back(ToLower(names.back()));
     }
     for (const auto& [k, v] : node.items()) CollectFunctions(v, out);
@@ -37,7 +62,7 @@ void CollectFunctions(const Json& node, std::vector<std::string>& out) {
 
 std::string ColumnName(const Json& node) {
   if (!node.is_object() || !node.contains("ColumnRef")) return "";
-  auto fields = Strings(node["ColumnRef"].value("fields", Json::array()));
+  auto fields = Strings(Array(node["ColumnRef"], "fields"));
   return fields.empty() ? "" : fields.back();
 }
 
@@ -55,7 +80,7 @@ std::vector<const Json*> Conjuncts(const Json& expr) {
   std::vector<const Json*> out;
   if (expr.is_object() && expr.contains("BoolExpr") &&
       expr["BoolExpr"].value("boolop", "") == "AND_EXPR") {
-    for (const auto& arg : expr["BoolExpr"].value("args", Json::array())) {
+    for (const auto& arg : Array(expr["BoolExpr"], "args")) {
       for (const Json* c : Conjuncts(arg)) out.push_back(c);
     }
     return out;

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sql/classify.h"
@@ -10,6 +11,13 @@
 namespace tide::sql::tree {
 
 using Json = nlohmann::json;
+
+// node[key] by reference, or an empty object / empty array / null when node has no such field:
+// what json::value(key, default) gives, without copying the subtree (a copy per lookup was most
+// of the classifier's time).
+const Json& Object(const Json& node, std::string_view key);
+const Json& Array(const Json& node, std::string_view key);
+const Json& Field(const Json& node, std::string_view key);
 
 // RangeVar -> TableName.
 TableName Table(const Json& range_var);

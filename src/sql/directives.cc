@@ -26,7 +26,8 @@ struct Comment {
 };
 
 // The "--" comments in text[begin, end) that start a line's content (after blanks only).
-std::vector<Comment> LineComments(std::string_view script, size_t begin, size_t end) {
+std::vector<Comment> LineComments(std::string_view script, size_t begin, size_t end,
+                                  PositionCursor& cursor) {
   std::vector<Comment> out;
   size_t i = begin;
   while (i < end) {
@@ -34,7 +35,7 @@ std::vector<Comment> LineComments(std::string_view script, size_t begin, size_t 
     if (nl == std::string_view::npos || nl > end) nl = end;
     std::string_view line = Trim(script.substr(i, nl - i));
     if (line.substr(0, 2) == "--") {
-      out.push_back({PositionOf(script, i).line, std::string(Trim(line.substr(2)))});
+      out.push_back({cursor.At(i).line, std::string(Trim(line.substr(2)))});
     }
     i = nl + 1;
   }
@@ -47,9 +48,10 @@ Directives ParseDirectives(std::string_view script, const std::vector<Statement>
   Directives d;
   d.statement_allows.resize(statements.size());
   size_t prev_end = 0;
+  PositionCursor cursor(script);
   for (size_t s = 0; s <= statements.size(); ++s) {
     size_t region_end = s < statements.size() ? statements[s].offset : script.size();
-    std::vector<Comment> comments = LineComments(script, prev_end, region_end);
+    std::vector<Comment> comments = LineComments(script, prev_end, region_end, cursor);
     // Comments directly above the statement: the trailing run of comment lines of the region.
     int statement_line = s < statements.size() ? statements[s].line : 0;
     int adjacent_from = statement_line;

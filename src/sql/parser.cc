@@ -5,6 +5,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "base/strings.h"
+#include "sql/json_reader.h"
 
 namespace tide::sql {
 
@@ -51,12 +52,17 @@ Result<std::vector<Statement>> ParseScript(std::string_view script, const std::s
         .At({file_name, cursor > 0 ? where.line : 0, cursor > 0 ? where.column : 0})
         .WithHint("fix the SQL; nothing was run");
   }
-  nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+  std::optional<nlohmann::json> read = ReadJson(parsed.parse_tree);
   pg_query_free_parse_result(parsed);
-  if (tree.is_discarded()) return Error::Internal("libpg_query returned JSON tide cannot read");
+  if (!read) return Error::Internal("libpg_query returned JSON tide cannot read");
+  nlohmann::json& tree = *read;
 
   std::vector<Statement> statements;
-  for (const auto& raw : tree.value("stmts", nlohmann::json::array())) {
+  auto stmts = tree.find("stmts");
+  if (stmts == tree.end() || !stmts->is_array()) return statements;
+  statements.reserve(stmts->size());
+  PositionCursor cursor(input);
+  for (auto& raw : *stmts) {
     size_t location = raw.value("stmt_location", 0);
     size_t length = raw.contains("stmt_len") ? raw["stmt_len"].get<size_t>()
                                              : input.size() - location;
@@ -68,13 +74,17 @@ Result<std::vector<Statement>> ParseScript(std::string_view script, const std::s
     Statement st;
     st.text = input.substr(begin, stop - begin);
     st.offset = begin;
-    LineColumn start = PositionOf(input, begin);
+    LineColumn start = cursor.At(begin);
     st.line = start.line;
     st.column = start.column;
-    st.end_line = PositionOf(input, stop > begin ? stop - 1 : begin).line;
-    if (raw.contains("stmt") && raw["stmt"].is_object() && !raw["stmt"].empty()) {
-      st.node_type = raw["stmt"].begin().key();
-      st.tree = raw["stmt"].begin().value();
+    LineColumn last = cursor.At(stop > begin ? stop - 1 : begin);
+    st.end_line = last.line;
+    st.end_column = last.column;
+    auto node = raw.find("stmt");
+    if (node != raw.end() && node->is_object() && !node->empty()) {
+      st.node_type = node->begin().key();
+      // Moved, not copied: the tree is not needed once split into statements.
+      st.tree = std::move(node->begin().value());
     }
     statements.push_back(std::move(st));
   }
@@ -124,7 +134,7 @@ Result<std::vector<Token>> Scan(std::string_view text) {
     token.end = t->end;
     const ProtobufCEnumValue* v =
         protobuf_c_enum_descriptor_get_value(&pg_query__token__descriptor, t->token);
-    token.kind = v ? v->name : "UNKNOWN";
+    token.kind = v ? std::string_view(v->name) : std::string_view("UNKNOWN");
     token.keyword = t->keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
     tokens.push_back(std::move(token));
   }

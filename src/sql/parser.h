@@ -18,6 +18,7 @@ struct Statement {
   int line = 1;           // 1-based line of the first character of text
   int column = 1;
   int end_line = 1;       // line of the last character
+  int end_column = 1;     // column of the last character
   std::string node_type;  // "AlterTableStmt", "UpdateStmt", ...
   nlohmann::json tree;    // the node's fields: tree == parse["stmts"][i]["stmt"][node_type]
 };
@@ -33,10 +34,13 @@ Result<nlohmann::json> ParseExpression(std::string_view expression);
 struct Token {
   int start = 0;
   int end = 0;
-  std::string kind;     // the scanner's token name: "IDENT", "SCONST", "INDEX", "ASCII_44" ...
+  // The scanner's token name: "IDENT", "SCONST", "INDEX", "ASCII_44" ... (static storage: a
+  // string per token made scanning several times slower).
+  std::string_view kind;
   bool keyword = false;
 };
-// The tokens of text (comments are not tokens). Fails only on text the scanner rejects.
+// The tokens of text, comments included (SQL_COMMENT, C_COMMENT). Fails only on text the
+// scanner rejects.
 Result<std::vector<Token>> Scan(std::string_view text);
 
 }  // namespace tide::sql

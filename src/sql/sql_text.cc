@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "base/strings.h"
 #include "sql/parser.h"
 
@@ -45,6 +47,64 @@ Result<AlterTableText> SplitAlterTable(std::string_view statement) {
     }
   }
   out.clauses.push_back(Slice(statement, clause_start, static_cast<int>(statement.size())));
+  return out;
+}
+
+namespace {
+
+// Blanks from i on. Comments are tokens to the scanner, so a comment after the name starts the
+// clause, as it does in SplitAlterTable.
+size_t SkipBlanks(std::string_view s, size_t i) {
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
+// The end of one identifier starting at i: unquoted (letters, digits, _ and $, any non-ASCII
+// byte) or "quoted" with "" inside; npos when there is none.
+size_t IdentifierEnd(std::string_view s, size_t i) {
+  auto ident_char = [](unsigned char c, bool first) {
+    return std::isalpha(c) || c == '_' || c >= 0x80 || (!first && (std::isdigit(c) || c == '$'));
+  };
+  if (i >= s.size()) return std::string_view::npos;
+  if (s[i] == '"') {
+    for (size_t j = i + 1; j < s.size(); ++j) {
+      if (s[j] != '"') continue;
+      if (j + 1 < s.size() && s[j + 1] == '"') {
+        ++j;
+        continue;
+      }
+      return j + 1;
+    }
+    return std::string_view::npos;
+  }
+  if (!ident_char(static_cast<unsigned char>(s[i]), true)) return std::string_view::npos;
+  size_t j = i + 1;
+  while (j < s.size() && ident_char(static_cast<unsigned char>(s[j]), false)) ++j;
+  // U&"..." and the like are rare: leave them to the scanner.
+  if (j < s.size() && (s[j] == '"' || s[j] == '\'' || s[j] == '&')) return std::string_view::npos;
+  return j;
+}
+
+}  // namespace
+
+std::optional<AlterTableText> SplitOneClauseAlterTable(std::string_view statement,
+                                                       size_t name_offset) {
+  size_t end = IdentifierEnd(statement, name_offset);
+  if (end == std::string_view::npos) return std::nullopt;
+  size_t next = SkipBlanks(statement, end);
+  while (next < statement.size() && statement[next] == '.') {
+    end = IdentifierEnd(statement, SkipBlanks(statement, next + 1));
+    if (end == std::string_view::npos) return std::nullopt;
+    next = SkipBlanks(statement, end);
+  }
+  if (next < statement.size() && statement[next] == '*') {
+    end = next + 1;
+    next = SkipBlanks(statement, end);
+  }
+  if (next >= statement.size()) return std::nullopt;
+  AlterTableText out;
+  out.head = std::string(Trim(statement.substr(0, end)));
+  out.clauses.push_back(std::string(Trim(statement.substr(next))));
   return out;
 }
 

@@ -4,6 +4,7 @@
 // tokens means strings, comments, quoted names and dollar quotes never confuse it, and what is
 // not rewritten keeps the user's exact spelling.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,12 @@ struct AlterTableText {
   std::string Statement(size_t i) const { return head + " " + clauses[i]; }
 };
 Result<AlterTableText> SplitAlterTable(std::string_view statement);
+// The same for an ALTER TABLE of one clause, without the scanner (which was most of the
+// classifier's time): the relation's name starts at name_offset (its location in the parse
+// tree) and the clause is everything after the name. nullopt when the text there is not a plain
+// or quoted, possibly qualified, name; the caller then uses SplitAlterTable.
+std::optional<AlterTableText> SplitOneClauseAlterTable(std::string_view statement,
+                                                       size_t name_offset);
 
 // CREATE [UNIQUE] INDEX / DROP INDEX / REINDEX with CONCURRENTLY added (unchanged if present).
 Result<std::string> AddConcurrently(std::string_view statement);

@@ -1,0 +1,64 @@
+// The list of rules. Explicit rather than self-registering: tide_core is a static library, and
+// the linker drops object files nothing refers to.
+#include "lint/rule.h"
+#include "lint/rules/rules.h"
+
+namespace tide::lint {
+
+const std::vector<std::unique_ptr<Rule>>& AllRules() {
+  static const std::vector<std::unique_ptr<Rule>> kRules = [] {
+    using namespace rules;
+    std::vector<std::unique_ptr<Rule>> all;
+    for (auto make : {NewCreateIndexNonConcurrent,
+                      NewDropIndexNonConcurrent,
+                      NewReindexNonConcurrent,
+                      NewConcurrentlyInTransaction,
+                      NewVolatileDefault,
+                      NewGeneratedStored,
+                      NewIdentityColumn,
+                      NewNotNullWithoutDefault,
+                      NewSetNotNull,
+                      NewAddForeignKey,
+                      NewAddCheck,
+                      NewValidateInSameTransaction,
+                      NewAddUniqueConstraint,
+                      NewExclusionConstraint,
+                      NewRewriteColumnType,
+                      NewRewriteTable,
+                      NewDetachPartition,
+                      NewVacuumFull,
+                      NewCluster,
+                      NewLockTable,
+                      NewTruncate,
+                      NewBackfillInDdlTransaction,
+                      NewUnbatchedBackfill,
+                      NewEnumValueInTransaction,
+                      NewRenameColumn,
+                      NewRenameTable,
+                      NewMixedPhases,
+                      NewContractInExpand,
+                      NewExpandInContract,
+                      NewOldReleaseNulls,
+                      NewOpaqueStatement,
+                      NewAllowWithoutReason,
+                      NewUnknownDirective}) {
+      all.push_back(make());
+    }
+    return all;
+  }();
+  return kRules;
+}
+
+const Rule* FindRule(std::string_view id) {
+  for (const auto& rule : AllRules()) {
+    if (rule->info().id == id) return rule.get();
+  }
+  return nullptr;
+}
+
+bool IsRuntimeRule(std::string_view id) {
+  // Refusals that need the catalog: lint cannot see them, but an allow may name them.
+  return id == "backfill-without-key";
+}
+
+}  // namespace tide::lint

@@ -1,0 +1,16 @@
+#pragma once
+// A JSON reader for libpg_query's parse trees, building the same nlohmann::json that
+// nlohmann::json::parse builds (non-negative integers unsigned, negative ones signed, fractions
+// as double, the last of duplicate keys kept), in about half the time: the trees are about six
+// times the size of the SQL, and reading them was the largest cost of `tide lint`.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+namespace tide::sql {
+
+// nullopt when text is not one well-formed JSON value (with blanks around it).
+std::optional<nlohmann::json> ReadJson(std::string_view text);
+
+}  // namespace tide::sql
