@@ -2,6 +2,7 @@
 // traffic, measured.
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -26,6 +27,7 @@ struct RehearseFlags {
   std::string app = "app";
   std::optional<std::string> from;
   std::string baseline = "3s", rollout = "4s", settle = "2s";
+  std::string contract_under;
 };
 
 Result<std::chrono::milliseconds> Duration(const std::string& flag, const std::string& text) {
@@ -54,6 +56,7 @@ Status Run(Context& ctx, const RehearseFlags& flags, const std::string& default_
   options.durable = flags.durable;
   options.app = flags.app;
   options.from = flags.from;
+  options.contract_under = flags.contract_under;
   TIDE_ASSIGN(options.baseline, Duration("--baseline", flags.baseline));
   TIDE_ASSIGN(options.rollout, Duration("--rollout", flags.rollout));
   TIDE_ASSIGN(options.settle, Duration("--settle", flags.settle));
@@ -83,11 +86,13 @@ Status Run(Context& ctx, const RehearseFlags& flags, const std::string& default_
   }
   ctx.PrintJson({{"cycle", rehearsal.cycle}, {"baseline", rehearsal.baseline},
                  {"runs", runs}, {"report", report_path}});
-  // The verdict of tide's own run decides the exit code: 1 when users would have noticed.
+  // The verdict of tide's own run decides the exit code: 1 when users would have noticed. The
+  // report is already out (one JSON document with --json), so no error document follows.
   auto verdict = rehearse::Judge(rehearsal.runs.front().report);
   if (!verdict.zero_downtime) {
-    return Error::Failed("the rehearsal found downtime: " +
-                         (verdict.reasons.empty() ? std::string("?") : verdict.reasons.front()));
+    std::fprintf(stderr, "error: the rehearsal found downtime: %s\n",
+                 verdict.reasons.empty() ? "?" : verdict.reasons.front().c_str());
+    ctx.exit_code = 1;
   }
   return Ok();
 }
@@ -107,6 +112,10 @@ void AddRehearseFlags(CLI::App* cmd, const std::shared_ptr<RehearseFlags>& flags
                   "build the schema up to this version before loading data (default: up to the "
                   "cycle's first expand)")
       ->type_name("V");
+  cmd->add_option("--contract-under", flags->contract_under,
+                  "run the contract while this release still runs, gate skipped: rehearse what "
+                  "breaks when a contract comes too early")
+      ->type_name("NAME");
   cmd->add_option("--baseline", flags->baseline, "old release alone before the expand (3s)");
   cmd->add_option("--rollout", flags->rollout, "each rolling deploy (4s)");
   cmd->add_option("--settle", flags->settle, "traffic after each migration phase (2s)");

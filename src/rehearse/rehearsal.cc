@@ -106,7 +106,8 @@ class Runner {
 
  private:
   // Runs one phase of migrations in-process and records their steps on the traffic's clock.
-  void MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& gate);
+  void MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& gate,
+                    const std::string& skip_gate = "");
   std::string Version(size_t release) const { return fmt::format("{}.0", release + 1); }
   std::string AppName(size_t release) const {
     return fmt::format("{}/{}", options_.app, Version(release));
@@ -121,7 +122,8 @@ class Runner {
   std::vector<MigrationStep> steps_;
 };
 
-void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& gate) {
+void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& gate,
+                          const std::string& skip_gate) {
   const char* name = migrate::PhaseFilterName(phase);
   config::Settings settings = options_.settings;
   settings.url = db_url_;
@@ -146,6 +148,7 @@ void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& g
   mo.phase = phase;
   mo.command = name;
   mo.gate = gate;
+  mo.skip_gate_reason = skip_gate;
   mo.mode = mode_ == "plain" ? migrate::ExecutionMode::kPlain : migrate::ExecutionMode::kSafe;
   auto result = migrate::Migrate(*session, settings, *discovery, mo, prefixed);
   if (!result.ok()) return fail(result.error());
@@ -200,7 +203,12 @@ Result<RehearsalRun> Runner::Run(const std::vector<std::shared_ptr<const Workloa
   MigratePhase(migrate::PhaseFilter::kExpand, {});
   TIDE_TRY(Sleep(options_.settle));
 
-  for (size_t i = 1; i < workloads.size(); ++i) {
+  // The rollout goes up to the release the contract runs under (the last, normally).
+  size_t under = workloads.size() - 1;
+  for (size_t i = 0; i < options_.releases.size(); ++i) {
+    if (options_.releases[i].name == options_.contract_under) under = i;
+  }
+  for (size_t i = 1; i <= under; ++i) {
     const std::string& from = options_.releases[i - 1].name;
     const std::string& to_name = options_.releases[i].name;
     traffic_->MarkPhase("deploy " + to_name);
@@ -214,11 +222,16 @@ Result<RehearsalRun> Runner::Run(const std::vector<std::shared_ptr<const Workloa
 
   gate::GateOptions gate;
   gate.app = options_.app;
-  gate.version = Version(workloads.size() - 1);
+  gate.version = Version(under);
   traffic_->MarkPhase("contract");
-  reporter_.Info(fmt::format("  [{}] contract, gate: every instance on {} ({})", mode_,
-                             options_.releases.back().name, AppName(workloads.size() - 1)));
-  MigratePhase(migrate::PhaseFilter::kContract, gate);
+  bool early = under + 1 < workloads.size();
+  reporter_.Info(fmt::format("  [{}] contract, {}", mode_,
+                             early ? fmt::format("gate skipped: {} still runs",
+                                                 options_.releases[under].name)
+                                   : fmt::format("gate: every instance on {} ({})",
+                                                 options_.releases[under].name, AppName(under))));
+  MigratePhase(migrate::PhaseFilter::kContract, gate,
+               early ? "rehearsal: contract under " + options_.releases[under].name : "");
   TIDE_TRY(Sleep(options_.settle));
   traffic_->Stop();
 
@@ -310,6 +323,13 @@ Status PrepareSeed(const Server& server, const RehearsalOptions& options, const 
 }  // namespace
 
 Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& reporter) {
+  if (!options.contract_under.empty()) {
+    bool known = false;
+    for (const auto& r : options.releases) known = known || r.name == options.contract_under;
+    if (!known) {
+      return Error::Usage(fmt::format("--contract-under {}: no such release", options.contract_under));
+    }
+  }
   if (options.releases.size() < 2) {
     return Error::Usage("a rehearsal needs the old and the new release's workloads")
         .WithHint("--workload v1=old.sql --workload v2=new.sql [--workload v3=next.sql]");

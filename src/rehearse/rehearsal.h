@@ -42,6 +42,10 @@ struct RehearsalOptions {
   bool durable = false;                   // sandbox with fsync on
   std::string app = "app";                // application_name app/1.0, app/2.0, ...
   std::optional<std::string> from;        // baseline: migrations up to this version
+  // The release whose traffic runs during the contract; empty: the last one. An earlier release
+  // stops the rollout there and skips the gate (recorded): a rehearsal of what goes wrong when a
+  // contract runs too early.
+  std::string contract_under;
   std::chrono::milliseconds baseline{3000};
   std::chrono::milliseconds rollout{4000};  // per release change
   std::chrono::milliseconds settle{2000};   // after each migration phase
