@@ -118,6 +118,7 @@ struct Case {
   std::vector<double> rows_per_s;
   std::vector<int64_t> rss_kb;
   std::vector<int> exit_codes;
+  std::string last_error;  // of a failed migration
 };
 
 double Median(std::vector<double> v) {
@@ -226,6 +227,11 @@ void Bench::Migrate(Case& c, const std::string& db, const std::string& workload,
   c.seconds.push_back(run.seconds);
   c.rss_kb.push_back(run.max_rss_kb);
   c.exit_codes.push_back(run.exit_code);
+  if (run.exit_code != 0) {
+    c.last_error = run.err.substr(run.err.rfind("error:") == std::string::npos
+                                      ? 0
+                                      : run.err.rfind("error:"));
+  }
   auto doc = nlohmann::json::parse(run.out, nullptr, false);
   double rate = 0;
   if (!doc.is_discarded() && doc.contains("applied")) {
@@ -260,6 +266,9 @@ void Bench::Print(const Case& c) {
              failed_runs ? fmt::format("(migration failed in {} of {} runs)", failed_runs,
                                        c.exit_codes.size())
                          : "");
+  if (!c.last_error.empty()) {
+    fmt::print("{:<38} migration: {}\n", "", c.last_error.substr(0, 300));
+  }
   if (!c.windows.empty() && !c.windows.back().first_error.empty()) {
     fmt::print("{:<38} first app error: {}\n", "", c.windows.back().first_error.substr(0, 120));
   }

@@ -9,11 +9,7 @@ namespace tide::exec {
 std::string StateTable::Qualified() const { return QuoteQualified(schema_, kStateTable); }
 
 Result<bool> StateTable::Exists(pg::Connection& conn) const {
-  TIDE_ASSIGN(auto found, conn.QueryValue(
-                              "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                              "c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-                              {schema_, kStateTable}));
-  return found.has_value();
+  return pg::RelationExists(conn, schema_, kStateTable);
 }
 
 Status StateTable::CreateIfMissing(pg::Connection& conn) const {

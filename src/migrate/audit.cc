@@ -40,11 +40,7 @@ std::vector<std::string> Lines(const std::string& s) {
 std::string AuditLog::Qualified() const { return QuoteQualified(schema_, kAuditTable); }
 
 Result<bool> AuditLog::Exists(pg::Connection& conn) const {
-  TIDE_ASSIGN(auto found, conn.QueryValue(
-                              "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                              "c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-                              {schema_, kAuditTable}));
-  return found.has_value();
+  return pg::RelationExists(conn, schema_, kAuditTable);
 }
 
 Status AuditLog::CreateIfMissing(pg::Connection& conn) const {

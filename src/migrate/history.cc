@@ -13,11 +13,7 @@ int64_t HistoryTable::LockKey() const {
 }
 
 Result<bool> HistoryTable::Exists(pg::Connection& conn) const {
-  TIDE_ASSIGN(auto found, conn.QueryValue(
-                              "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-                              "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-                              {schema_, table_}));
-  return found.has_value();
+  return pg::RelationExists(conn, schema_, table_);
 }
 
 Status HistoryTable::CreateIfMissing(pg::Connection& conn) const {

@@ -93,6 +93,14 @@ Status Connection::Reconnect() {
   return Ok();
 }
 
+Result<bool> RelationExists(Connection& conn, const std::string& schema, const std::string& name) {
+  TIDE_ASSIGN(auto found, conn.QueryValue(
+                              "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                              "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+                              {schema, name}));
+  return found.has_value();
+}
+
 Error ErrorFromResult(const PGresult* result, PGconn* conn) {
   auto field = [&](int code) -> std::string {
     const char* v = result ? PQresultErrorField(result, code) : nullptr;

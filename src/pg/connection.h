@@ -88,6 +88,9 @@ class Connection {
   std::unique_ptr<State> state_;
 };
 
+// Whether schema.name names a relation (table, index, sequence, view).
+Result<bool> RelationExists(Connection& conn, const std::string& schema, const std::string& name);
+
 // The server error of a failed result as an Error (SQLSTATE, detail, hint, position).
 Error ErrorFromResult(const PGresult* result, PGconn* conn);
 

@@ -109,11 +109,7 @@ Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
 }
 
 Result<bool> PgCatalog::RelationExists(const std::string& schema, const std::string& name) {
-  TIDE_ASSIGN(auto found, conn_.QueryValue(
-                              "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                              "c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-                              {schema, name}));
-  return found.has_value();
+  return pg::RelationExists(conn_, schema, name);
 }
 
 Result<std::optional<bool>> PgCatalog::FunctionIsVolatile(const std::string& name) {

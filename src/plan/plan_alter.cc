@@ -266,21 +266,13 @@ Status Planner::PlanSetNotNull(FileContext& ctx, const sql::Classified& c,
     spec.alias = prior->alias;
     spec.guard = (prior->alias.empty() ? "" : QuoteIdent(prior->alias) + ".") + qcol + " IS NULL";
     spec.live_end = true;
-    Step s;
-    s.kind = StepKind::kBackfill;
-    s.table = c.table.Display();
-    s.lock_tables = {facts.quoted};
-    s.lock = sql::Lock::kRowExclusive;
-    s.transactional = false;
-    s.statement = index;
-    s.line = c.line();
-    s.estimated_rows = facts.rows;
-    s.sql = parts.WithCondition(spec.guard + " AND <key range>");
-    s.why = fmt::format("{} filled {} before the old release stopped writing; rows it inserted "
-                        "since are filled first, and only where {} is still NULL",
-                        prior->script, column, column);
-    plan.notes.push_back({index, c.line(), "contract-catch-up", s.why});
-    s.backfill = std::move(spec);
+    std::string why = fmt::format("{} filled {} before the old release stopped writing; rows it "
+                                  "inserted since are filled first, and only where {} is still "
+                                  "NULL",
+                                  prior->script, column, column);
+    std::string shown = parts.WithCondition(spec.guard + " AND <key range>");
+    plan.notes.push_back({index, c.line(), "contract-catch-up", why});
+    Step s = BackfillStep(c, facts, std::move(spec), shown, why);
     plan.steps.push_back(std::move(s));
   }
   std::string check = TemporaryCheckName(c.table.name, column);

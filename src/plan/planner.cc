@@ -46,6 +46,23 @@ Step AsWritten(const sql::Classified& c, const std::string& sql_text) {
   return s;
 }
 
+Step BackfillStep(const sql::Classified& c, const TableFacts& facts, BackfillSpec spec,
+                  std::string sql, std::string why) {
+  Step s;
+  s.kind = StepKind::kBackfill;
+  s.table = c.table.Display();
+  s.lock_tables = {facts.quoted};
+  s.lock = sql::Lock::kRowExclusive;
+  s.transactional = false;
+  s.statement = static_cast<int>(c.index);
+  s.line = c.line();
+  s.estimated_rows = facts.rows;
+  s.sql = std::move(sql);
+  s.why = std::move(why);
+  s.backfill = std::move(spec);
+  return s;
+}
+
 void Planner::RememberPriorUpdates(const sql::ClassifiedScript& script,
                                    const std::string& script_name) {
   for (const auto& c : script.classified) {
@@ -341,29 +358,19 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
       return Ok();
     }
   }
-  Step s;
-  s.kind = StepKind::kBackfill;
-  s.table = c.table.Display();
-  s.lock_tables = {facts.quoted};
-  s.lock = sql::Lock::kRowExclusive;
-  s.transactional = false;
-  s.statement = static_cast<int>(c.index);
-  s.line = c.line();
-  s.estimated_rows = facts.rows;
   std::string range = spec.key.empty() ? "ctid >= $1 AND ctid < $2"
                                        : fmt::format("{} > $1 AND {} <= $2", Join(spec.key, ", "),
                                                      Join(spec.key, ", "));
-  s.sql = parts.WithCondition(range);
-  s.why = fmt::format("one {} over {} would hold its row locks until the end and, in the file's "
-                      "transaction, the table lock of the statements before it; tide runs it in "
-                      "short batches (about 50 ms each, target_batch), each committed on its own, keyed on {}",
-                      verb, Rows(facts),
-                      !facts.known ? std::string("the table's primary key (read from the catalog "
-                                                 "when it runs; physical row ranges if it has "
-                                                 "no usable key)")
-                      : spec.key.empty() ? std::string("physical row ranges (no usable key)")
-                                         : Join(facts.key, ", "));
-  s.backfill = std::move(spec);
+  std::string why = fmt::format(
+      "one {} over {} would hold its row locks until the end and, in the file's transaction, the "
+      "table lock of the statements before it; tide runs it in short batches (about 50 ms each, "
+      "target_batch), each committed on its own, keyed on {}",
+      verb, Rows(facts),
+      !facts.known       ? std::string("the table's primary key (read from the catalog when it "
+                                       "runs; physical row ranges if it has no usable key)")
+      : spec.key.empty() ? std::string("physical row ranges (no usable key)")
+                         : Join(facts.key, ", "));
+  Step s = BackfillStep(c, facts, std::move(spec), parts.WithCondition(range), why);
   plan.notes.push_back({static_cast<int>(c.index), c.line(), "batched-backfill", s.why});
   plan.steps.push_back(std::move(s));
   return Ok();

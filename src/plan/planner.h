@@ -70,5 +70,8 @@ class Planner {
 
 // The statement as written, as one step.
 Step AsWritten(const sql::Classified& c, const std::string& sql_text);
+// A batched backfill of c's table: runs spec, shows sql, says why.
+Step BackfillStep(const sql::Classified& c, const TableFacts& facts, BackfillSpec spec,
+                  std::string sql, std::string why);
 
 }  // namespace tide::plan
