@@ -148,6 +148,32 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   return std::chrono::milliseconds(static_cast<int64_t>(ms + 0.5));
 }
 
+Result<int64_t> ParseBytes(std::string_view text) {
+  std::string_view t = Trim(text);
+  size_t i = 0;
+  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
+  std::string number(t.substr(0, i));
+  std::string unit = ToLower(Trim(t.substr(i)));
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || ec != std::errc() || ptr != number.data() + number.size()) {
+    return Error::Input(fmt::format("'{}' is not a size", text))
+        .WithHint("write a number with a unit: 64MB, 1GB, 512kB");
+  }
+  double scale = 1;
+  if (unit == "kb" || unit == "k") {
+    scale = 1024;
+  } else if (unit == "mb" || unit == "m") {
+    scale = 1024.0 * 1024;
+  } else if (unit == "gb" || unit == "g") {
+    scale = 1024.0 * 1024 * 1024;
+  } else if (!unit.empty() && unit != "b") {
+    return Error::Input(fmt::format("'{}' has an unknown unit '{}'", text, unit))
+        .WithHint("units are B, kB, MB and GB");
+  }
+  return static_cast<int64_t>(value * scale);
+}
+
 std::string FormatDuration(std::chrono::milliseconds d) {
   int64_t ms = d.count();
   if (ms < 1000) return fmt::format("{} ms", ms);

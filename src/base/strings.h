@@ -49,6 +49,8 @@ std::string_view LineAt(std::string_view text, int line);
 
 // "500ms", "1.5s", "2m", "1h", or a bare number of milliseconds.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+// "64MB", "1.5GB", "512kB", or a bare number of bytes (1 kB = 1024 bytes, as PostgreSQL counts).
+Result<int64_t> ParseBytes(std::string_view text);
 // 0.8 s -> "800 ms", 12.3 s -> "12.3 s", 75 s -> "1m15s".
 std::string FormatDuration(std::chrono::milliseconds d);
 // 1234567 -> "1,234,567".

@@ -44,6 +44,14 @@ TEST(StringsTest, ParseDurationUnits) {
   EXPECT_FALSE(ParseDuration("5 parsecs").ok());
 }
 
+TEST(StringsTest, ParseBytesUnits) {
+  EXPECT_EQ(ParseBytes("64MB").value(), 64LL * 1024 * 1024);
+  EXPECT_EQ(ParseBytes("1.5 GB").value(), 1536LL * 1024 * 1024);
+  EXPECT_EQ(ParseBytes("4096").value(), 4096);
+  EXPECT_FALSE(ParseBytes("lots").ok());
+  EXPECT_FALSE(ParseBytes("3 parsecs").ok());
+}
+
 TEST(StringsTest, FormatCountGroupsThousands) {
   EXPECT_EQ(FormatCount(0), "0");
   EXPECT_EQ(FormatCount(1234567), "1,234,567");

@@ -16,7 +16,7 @@ struct MigrateFlags {
   bool plain = false;
   std::string phase = "all";
   // Gate flags; unset ones fall back to [gate] in tide.toml.
-  std::optional<std::string> app, version, check_command, min_expand_age;
+  std::optional<std::string> app, version, check_command, min_expand_age, max_replica_lag;
   std::vector<std::string> standbys;
 };
 
@@ -55,7 +55,14 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
   }
   flags.options.target = flags.target.value_or(settings->target);
   flags.options.out_of_order = flags.options.out_of_order || settings->out_of_order;
-  auto result = migrate::Migrate(session, *settings, discovery, flags.options, ctx.reporter());
+  config::Settings run_settings = *settings;
+  if (flags.max_replica_lag) {
+    auto bytes = ParseBytes(*flags.max_replica_lag);
+    if (!bytes.ok()) return Error::Usage("--max-replica-lag: " + bytes.error().message());
+    run_settings.backfill.max_replica_lag_bytes = *bytes;
+  }
+  auto result =
+      migrate::Migrate(session, run_settings, discovery, flags.options, ctx.reporter());
   if (!result.ok()) return result.error();
   nlohmann::json applied = nlohmann::json::array();
   for (const auto& a : result->applied) {
@@ -104,6 +111,9 @@ void AddCommonFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
   cmd->add_flag("--dry-run", flags->options.dry_run, "say what would run; change nothing");
   cmd->add_flag("--plain", flags->plain,
                 "run each file as written in one transaction, as Flyway does (no safety rewrites)");
+  cmd->add_option("--max-replica-lag", flags->max_replica_lag,
+                  "pause batched backfills while a standby is this far behind (64MB, 1GB)")
+      ->type_name("SIZE");
 }
 
 void AddGateFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {

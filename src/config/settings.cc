@@ -144,7 +144,14 @@ Status ReadFile(const fs::path& file, Settings& s) {
         } else if (name == "pause") {
           TIDE_ASSIGN(s.backfill.pause, GetDuration(bnode, file, full));
         } else if (name == "max_replica_lag") {
-          TIDE_ASSIGN(int64_t bytes, GetInt(bnode, file, full));
+          int64_t bytes = 0;
+          if (auto text = bnode.value<std::string>()) {
+            auto parsed = ParseBytes(*text);
+            if (!parsed.ok()) return BadValue(bnode, file, full, "a size like \"64MB\"");
+            bytes = *parsed;
+          } else {
+            TIDE_ASSIGN(bytes, GetInt(bnode, file, full));
+          }
           s.backfill.max_replica_lag_bytes = bytes;
         } else if (name == "small_table_rows") {
           TIDE_ASSIGN(s.backfill.small_table_rows, GetInt(bnode, file, full));
