@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "base/strings.h"
 
@@ -45,11 +46,12 @@ Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
 
   // Count up to the threshold: exact for small tables, cheap for big ones. A table locked by
   // someone else is treated as big rather than waited for.
+  // Counting reads the table: never wait long for it. A table locked by someone else is taken
+  // as big rather than waited for.
   TIDE_TRY(conn_.Exec("BEGIN; SET LOCAL lock_timeout = '2s'"));
   auto counted = conn_.Query(
       fmt::format("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT $1) s", facts.quoted),
       {std::to_string(small_table_rows_ + 1)});
-  (void)conn_.Exec("COMMIT");
   int64_t counted_rows = counted.ok() ? counted->GetInt(0, 0) : small_table_rows_ + 1;
   facts.small = counted.ok() && counted_rows <= small_table_rows_;
   if (facts.small) {
@@ -57,8 +59,9 @@ Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
   } else if (reltuples >= 0) {
     facts.rows = std::max(reltuples, counted_rows);
   } else {
-    facts.rows = std::max<int64_t>(counted_rows, bytes / 8192 * 60);
+    facts.rows = std::max(counted_rows, EstimateUnanalyzed(facts.quoted, bytes));
   }
+  (void)conn_.Exec("COMMIT");
 
   TIDE_ASSIGN(auto cols, conn_.Query(
                              "SELECT a.attname, t.typname, a.atttypmod, a.attnotnull "
@@ -106,6 +109,22 @@ Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
   take();
   cache_[key] = facts;
   return facts;
+}
+
+int64_t PgCatalog::EstimateUnanalyzed(const std::string& quoted, int64_t bytes) {
+  // A modest table is counted (a fraction of a second); a big one gets the server's own
+  // estimate from its size and its rows' width.
+  constexpr int64_t kCountBelow = 64 * 1024 * 1024;
+  int64_t estimate = bytes / 8192 * 60;
+  if (bytes < kCountBelow) {
+    auto r = conn_.Exec(fmt::format("SELECT count(*) FROM {}", quoted));
+    return r.ok() && r->rows() ? r->GetInt(0, 0) : estimate;
+  }
+  auto plan = conn_.Exec(fmt::format("EXPLAIN (FORMAT JSON) SELECT * FROM {}", quoted));
+  if (!plan.ok() || plan->rows() == 0) return estimate;
+  auto doc = nlohmann::json::parse(plan->Get(0, 0), nullptr, false);
+  if (doc.is_discarded() || !doc.is_array() || doc.empty()) return estimate;
+  return doc[0]["Plan"].value("Plan Rows", estimate);
 }
 
 Result<bool> PgCatalog::RelationExists(const std::string& schema, const std::string& name) {

@@ -61,6 +61,9 @@ class PgCatalog : public Catalog {
   Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName& index) override;
 
  private:
+  // Rows of a table never analyzed, within the caller's transaction.
+  int64_t EstimateUnanalyzed(const std::string& quoted, int64_t bytes);
+
   pg::Connection& conn_;
   int64_t small_table_rows_;
   std::map<std::string, TableFacts> cache_;
