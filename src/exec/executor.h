@@ -72,7 +72,15 @@ class Executor {
  private:
   Status ApplyPlain(const migrate::MigrationFile& file);
   Status RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, int start,
-                 nlohmann::json outputs, const nlohmann::json& checkpoint, bool resumed);
+                 nlohmann::json outputs, nlohmann::json checkpoint, bool resumed);
+  // Runs the file's session settings (SET ...) of the steps before `before` again.
+  Status ReplaySessionSteps(const plan::Plan& plan, int before);
+  // After the connection was lost at step `at`: reconnects (exec/reconnect.h) and reads back
+  // the state that committed, or says why the run stops there, resumable.
+  Result<MigrationState> Reconnect(const migrate::MigrationFile& file, const plan::Plan& plan,
+                                   int at, const Error& cause);
+  // The history row and the end of the state, when the last step ran outside a transaction.
+  Status RecordInOwnTransaction(const migrate::MigrationFile& file, int n);
   Status RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
                   nlohmann::json& outputs, const nlohmann::json& checkpoint);
   Status RunStepInTransaction(plan::Plan& plan, int index, nlohmann::json& outputs);
