@@ -33,7 +33,9 @@ pg::LocalCluster& SharedCluster() {
                     fs::perm_options::add);
     pg::ClusterOptions options;
     options.dir = *g_cluster_dir / "cluster";
-    options.settings = {"max_connections = 300"};
+    // Prepared transactions hold locks that no session shows in pg_stat_activity: the fault
+    // tests use one to make tide's lock requests time out for certain.
+    options.settings = {"max_connections = 300", "max_prepared_transactions = 10"};
     auto cluster = pg::LocalCluster::Create(options);
     if (!cluster.ok()) {
       std::fprintf(stderr, "cannot start the test cluster: %s\n",
@@ -91,7 +93,7 @@ TideRun RunTide(const std::vector<std::string>& args, const fs::path& cwd,
     run.err = r.error().ToString();
     return run;
   }
-  run.exit_code = r->exit_code;
+  run.exit_code = r->signal ? -r->signal : r->exit_code;  // as TideProcess::Wait says it
   run.out = r->output;
   run.err = r->error_output;
   return run;
