@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "db_compare.h"
 #include "harness.h"
 
 namespace tide::testing {
@@ -37,6 +38,18 @@ class CustomersCycle {
  private:
   TempDir dir_;
 };
+
+// The shared cluster's database after V1 and the seed (a template to clone), and the fingerprint
+// of the whole cycle run on a clone without interruption. Made on first use; it goes with the
+// cluster.
+struct CustomersRef {
+  std::string template_db;
+  Fingerprint want;
+};
+const CustomersRef& CustomersReference();
+
+// stem_<pid>_<n>: a database name no other test uses.
+std::string UniqueName(const std::string& stem);
 
 // Creates, clones and drops databases on the shared cluster.
 void CreateDatabase(const std::string& name, const std::string& template_db = "");

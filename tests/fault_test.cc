@@ -30,48 +30,12 @@ struct FaultCase {
 
 void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.fault; }
 
-std::string Unique(const std::string& stem) {
-  static int counter = 0;
-  return stem + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
-}
-
-// The database after V1 and the seed, cloned for each case; the uninterrupted run's fingerprint.
-struct Reference {
-  std::string template_db;
-  Fingerprint want;
-};
-Reference* g_reference = nullptr;
-
-const Reference& TheReference() {
-  if (!g_reference) {
-    g_reference = new Reference;
-    g_reference->template_db = Unique("tide_fault_tpl");
-    CreateDatabase(g_reference->template_db);
-    CustomersCycle cycle;
-    std::string url = DatabaseUrl(g_reference->template_db);
-    TideRun r = cycle.Migrate(url, "1");
-    EXPECT_EQ(r.exit_code, 0) << r.all();
-    CustomersCycle::Seed(url);
-    std::string ref = Unique("tide_fault_ref");
-    CreateDatabase(ref, g_reference->template_db);
-    std::string ref_url = DatabaseUrl(ref);
-    r = cycle.Migrate(ref_url, "1.1");
-    EXPECT_EQ(r.exit_code, 0) << r.all();
-    CustomersCycle::OldReleaseWrites(ref_url);
-    r = cycle.Migrate(ref_url, "latest");
-    EXPECT_EQ(r.exit_code, 0) << r.all();
-    g_reference->want = TakeFingerprint(ref_url);
-    DropDatabase(ref);
-  }
-  return *g_reference;
-}
-
 // One database per test, cloned from the reference's template (it goes with the cluster).
 class FaultDb {
  protected:
   void MakeDb(bool from_template) {
-    const Reference& ref = TheReference();
-    db_ = Unique("tide_fault");
+    const CustomersRef& ref = CustomersReference();
+    db_ = UniqueName("tide_fault");
     CreateDatabase(db_, from_template ? ref.template_db : "");
     url_ = DatabaseUrl(db_);
   }
@@ -121,7 +85,7 @@ class DbFaultTest : public ::testing::TestWithParam<FaultCase>, protected FaultD
 };
 
 TEST_P(DbFaultTest, RerunEndsWhereAnUninterruptedRunEnds) {
-  const Reference& ref = TheReference();
+  const CustomersRef& ref = CustomersReference();
   CustomersCycle cycle;
   if (GetParam().phase == 0) {
     RunPhase(cycle, 0, "1");
@@ -220,7 +184,7 @@ TEST_F(DbFaultIndexTest, KilledDuringConcurrentBuildThatThenFinishes) {
   TideRun r = cycle_.Migrate(url_, "latest");
   ASSERT_EQ(r.exit_code, 0) << r.all();
   EXPECT_NE(r.out.find("already built"), std::string::npos) << r.out;
-  ExpectSameDatabase(TakeFingerprint(url_), TheReference().want, "index build finished alone");
+  ExpectSameDatabase(TakeFingerprint(url_), CustomersReference().want, "index build finished alone");
 }
 
 // tide dies during the build and the orphaned build is cancelled too (an operator's
@@ -242,20 +206,20 @@ TEST_F(DbFaultIndexTest, KilledDuringConcurrentBuildThatIsCancelledLeavesNoInval
   EXPECT_NE(killed.out.find("dropping the invalid index"), std::string::npos) << killed.all();
   TideRun r = cycle_.Migrate(url_, "latest");
   ASSERT_EQ(r.exit_code, 0) << r.all();
-  ExpectSameDatabase(TakeFingerprint(url_), TheReference().want, "index build cancelled");
+  ExpectSameDatabase(TakeFingerprint(url_), CustomersReference().want, "index build cancelled");
 }
 
 // SIGKILL from outside at random moments of V1.1 and V1.2 (up to three kills per migration),
 // then a rerun to completion. The seed is printed so that a failure can be replayed.
 TEST(DbRandomKillTest, RandomKillsThenRerunEndWhereAnUninterruptedRunEnds) {
-  const Reference& ref = TheReference();
+  const CustomersRef& ref = CustomersReference();
   // Slower batches widen the window a kill lands in.
   CustomersCycle cycle("", "pause = \"4ms\"\n");
   int kills = 0;
   for (unsigned seed = 1; seed <= 4; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 rng(seed);
-    std::string db = Unique("tide_random_kill");
+    std::string db = UniqueName("tide_random_kill");
     CreateDatabase(db, ref.template_db);
     std::string url = DatabaseUrl(db);
     for (const char* target : {"1.1", "latest"}) {

@@ -186,16 +186,21 @@ Status Executor::ReplaySessionSteps(const plan::Plan& plan, int before) {
 Result<MigrationState> Executor::Reconnect(const migrate::MigrationFile& file,
                                            const plan::Plan& plan, int at, const Error& cause) {
   const int n = static_cast<int>(plan.steps.size());
+  // libpq's text for a lost connection runs over several lines; the first says it.
+  std::string why = Split(cause.message(), '\n').front();
   reporter_.Warn(fmt::format("the connection to the server was lost at step {} of {} of {} ({}); "
-                             "reconnecting for up to {}",
-                             std::min(at + 1, n), n, file.Label(), cause.message(),
-                             FormatDuration(settings_.reconnect_wait)));
+                             "{}",
+                             std::min(at + 1, n), n, file.Label(), why,
+                             settings_.reconnect_wait.count() > 0
+                                 ? "reconnecting for up to " +
+                                       FormatDuration(settings_.reconnect_wait)
+                                 : "not reconnecting (reconnect_wait = 0)"));
   Status back = ReconnectSession(session_, session_.history().LockKey(),
                                  settings_.reconnect_wait, reporter_);
   if (!back.ok()) {
     return Error::Failed(fmt::format("{} stopped at step {} of {}: the connection was lost ({}) "
                                      "and {}; what was done is recorded, so nothing is lost",
-                                     file.Label(), std::min(at + 1, n), n, cause.message(),
+                                     file.Label(), std::min(at + 1, n), n, why,
                                      back.error().message()))
         .WithHint("run tide migrate again once the server is back: it resumes where this run "
                   "stopped");
