@@ -72,8 +72,11 @@ Fingerprint TakeFingerprint(const std::string& url, const std::string& history) 
     f.rows += t + " " + Rows(*conn, "SELECT count(*), md5(coalesce(string_agg(r::text, E'\\n' "
                                     "ORDER BY r::text), '')) FROM " + t + " r");
   }
-  f.history = Rows(*conn, "SELECT installed_rank, version, description, type, script, checksum, "
+  auto has_history = conn->QueryValue("SELECT to_regclass($1)::text", {history});
+  if (has_history.ok() && has_history->has_value()) {
+    f.history = Rows(*conn, "SELECT installed_rank, version, description, type, script, checksum, "
                           "installed_by, success FROM " + history + " ORDER BY installed_rank");
+  }
   f.leftovers = Rows(*conn,
                      "SELECT 'invalid index', indexrelid::regclass::text FROM pg_index "
                      "WHERE NOT indisvalid OR NOT indisready "

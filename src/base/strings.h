@@ -34,6 +34,11 @@ LineColumn PositionOf(std::string_view text, size_t offset);
 // The text of the 1-based line, without its terminator.
 std::string_view LineAt(std::string_view text, int line);
 
+// Offset of the first byte that is not part of well-formed UTF-8 (overlong forms, surrogates and
+// code points above U+10FFFF are not), or of the first NUL when nul_is_invalid; npos if none.
+// PostgreSQL's text holds neither.
+size_t FirstInvalidUtf8(std::string_view text, bool nul_is_invalid = true);
+
 // "500ms", "1.5s", "2m", "1h", or a bare number of milliseconds.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
 // 0.8 s -> "800 ms", 12.3 s -> "12.3 s", 75 s -> "1m15s".

@@ -50,15 +50,16 @@ Error BadValue(const toml::node& node, const fs::path& file, const std::string& 
 
 Result<std::string> GetString(const toml::node& node, const fs::path& file,
                               const std::string& key) {
-  if (auto s = node.value<std::string>()) return *s;
+  // value_exact: toml++'s value<T>() converts (true becomes 1), which would hide a typo.
+  if (auto s = node.value_exact<std::string>()) return *s;
   return BadValue(node, file, key, "a string");
 }
 
 // Durations in tide.toml: "500ms" or a number of milliseconds.
 Result<std::chrono::milliseconds> GetDuration(const toml::node& node, const fs::path& file,
                                               const std::string& key) {
-  if (auto n = node.value<int64_t>()) return std::chrono::milliseconds(*n);
-  if (auto s = node.value<std::string>()) {
+  if (auto n = node.value_exact<int64_t>()) return std::chrono::milliseconds(*n);
+  if (auto s = node.value_exact<std::string>()) {
     auto d = ParseDuration(*s);
     if (d.ok()) return d;
   }
@@ -66,14 +67,14 @@ Result<std::chrono::milliseconds> GetDuration(const toml::node& node, const fs::
 }
 
 Result<int64_t> GetInt(const toml::node& node, const fs::path& file, const std::string& key) {
-  if (auto n = node.value<int64_t>()) return *n;
+  if (auto n = node.value_exact<int64_t>()) return *n;
   return BadValue(node, file, key, "an integer");
 }
 
 Result<std::vector<std::string>> GetStrings(const toml::node& node, const fs::path& file,
                                             const std::string& key) {
   std::vector<std::string> out;
-  if (auto s = node.value<std::string>()) {
+  if (auto s = node.value_exact<std::string>()) {
     out.push_back(*s);
     return out;
   }
