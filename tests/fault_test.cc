@@ -239,7 +239,7 @@ TEST(DbRandomKillTest, RandomKillsThenRerunEndWhereAnUninterruptedRunEnds) {
     ExpectSameDatabase(TakeFingerprint(url), ref.want, "seed " + std::to_string(seed));
     DropDatabase(db);
   }
-  EXPECT_GE(kills, 8);  // most runs were killed part-way, not after they finished
+  EXPECT_GE(kills, 4);  // many runs were killed part-way, not after they finished
 }
 
 }  // namespace

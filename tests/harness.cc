@@ -217,6 +217,41 @@ TideRun TideProcess::Wait() {
   return run;
 }
 
+namespace {
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+std::string TideProcess::Output() const { return Slurp(out_) + Slurp(err_); }
+
+bool TideProcess::WaitStopped(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline && Running()) {
+    // /proc/PID/stat: "pid (comm) S ..."; T is stopped by a signal.
+    std::string stat = Slurp(fs::path("/proc") / std::to_string(pid_) / "stat");
+    size_t paren = stat.rfind(')');
+    if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T') {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+bool TideProcess::WaitOutput(const std::string& text, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (Output().find(text) != std::string::npos) return true;
+    if (!Running()) return Output().find(text) != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 bool WaitFor(const std::string& url, const std::string& sql, std::chrono::milliseconds timeout) {
   auto conn = pg::Connection::Open(url, "tide-test-wait");
   if (!conn.ok()) return false;

@@ -2,6 +2,7 @@
 // started while the expand still backfills. All take the same session-level run lock, so they
 // are serialized (the second waits and says for whom) or refused; never interleaved.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <thread>
 
@@ -25,22 +26,34 @@ class DbRaceTest : public ::testing::Test {
     auto v = conn->QueryValue(sql);
     return v.ok() ? v->value_or("") : "<" + v.error().ToString() + ">";
   }
-  // V1.1 in the background, waited for until its backfill is under way (batches pause 10 ms,
-  // so it runs for about half a second more).
+  // V1.1 in the background, frozen (SIGSTOP) in the middle of its backfill, after the second
+  // batch committed: it holds the migration lock for as long as the test needs.
   std::unique_ptr<TideProcess> StartBackfill(const CustomersCycle& cycle) {
-    auto run = std::make_unique<TideProcess>(cycle.MigrateArgs(url_, "1.1"), cycle.dir());
-    EXPECT_TRUE(WaitFor(url_, "SELECT coalesce((SELECT (checkpoint->>'visited')::int >= 200 "
-                              "FROM tide_migration_state WHERE script LIKE 'V1.1%'), false)"));
+    auto run = std::make_unique<TideProcess>(
+        cycle.MigrateArgs(url_, "1.1"), cycle.dir(),
+        std::vector<std::string>{"TIDE_FAULT=backfill.after_batch_commit:2:stop"});
+    EXPECT_TRUE(run->WaitStopped()) << run->Output();
     return run;
+  }
+  // Starts args beside the frozen run, waits until it says it waits for the lock, lets the
+  // frozen run go on; returns both outputs.
+  std::pair<TideRun, TideRun> Beside(TideProcess& frozen, const std::vector<std::string>& args,
+                                     const CustomersCycle& cycle) {
+    TideProcess second(args, cycle.dir());
+    EXPECT_TRUE(second.WaitOutput("waiting for the migration lock held by pid"))
+        << second.Output();
+    EXPECT_TRUE(second.Running());
+    frozen.Kill(SIGCONT);
+    TideRun first = frozen.Wait();
+    return {first, second.Wait()};
   }
   std::string db_, url_;
 };
 
 TEST_F(DbRaceTest, TwoMigrateRunsDuringABackfillSerialize) {
-  CustomersCycle cycle("", "pause = \"10ms\"\n");
+  CustomersCycle cycle;
   auto first = StartBackfill(cycle);
-  TideRun second = cycle.Migrate(url_, "1.1");
-  TideRun a = first->Wait();
+  auto [a, second] = Beside(*first, cycle.MigrateArgs(url_, "1.1"), cycle);
   ASSERT_EQ(a.exit_code, 0) << a.all();
   ASSERT_EQ(second.exit_code, 0) << second.all();
   EXPECT_NE(second.all().find("waiting for the migration lock held by pid"), std::string::npos)
@@ -55,12 +68,9 @@ TEST_F(DbRaceTest, TwoMigrateRunsDuringABackfillSerialize) {
 }
 
 TEST_F(DbRaceTest, RepairWhileAMigrationRunsWaitsForIt) {
-  CustomersCycle cycle("", "pause = \"10ms\"\n");
+  CustomersCycle cycle;
   auto migrate = StartBackfill(cycle);
-  TideRun repair = RunTide({"--url", url_, "repair"}, cycle.dir());
-  // repair got the lock only once the migration had let it go: the migration was done.
-  EXPECT_FALSE(migrate->Running());
-  TideRun m = migrate->Wait();
+  auto [m, repair] = Beside(*migrate, {"--url", url_, "repair"}, cycle);
   ASSERT_EQ(m.exit_code, 0) << m.all();
   ASSERT_EQ(repair.exit_code, 0) << repair.all();
   EXPECT_NE(repair.all().find("waiting for the migration lock"), std::string::npos)
@@ -75,11 +85,11 @@ TEST_F(DbRaceTest, RepairWhileAMigrationRunsWaitsForIt) {
 }
 
 TEST_F(DbRaceTest, RepairRefusesWhenTheMigrationOutlastsItsWait) {
-  CustomersCycle cycle("", "pause = \"10ms\"\n");
+  CustomersCycle cycle;
   auto migrate = StartBackfill(cycle);
   TideRun repair = RunTide({"--url", url_, "repair"}, cycle.dir(),
                            {"TIDE_MIGRATION_LOCK_WAIT=200ms"});
-  EXPECT_TRUE(migrate->Running());
+  migrate->Kill(SIGCONT);
   EXPECT_EQ(repair.exit_code, 1) << repair.all();
   EXPECT_NE(repair.err.find("another migration held the migration lock"), std::string::npos)
       << repair.err;
@@ -94,10 +104,9 @@ TEST_F(DbRaceTest, RepairRefusesWhenTheMigrationOutlastsItsWait) {
 // The contract migration asked for while the expand still backfills: it waits for the expand to
 // finish and commit, then runs on the finished expand (its catch-up finds nothing to do).
 TEST_F(DbRaceTest, ContractStartedDuringTheExpandBackfillRunsAfterIt) {
-  CustomersCycle cycle("", "pause = \"10ms\"\n");
+  CustomersCycle cycle;
   auto expand = StartBackfill(cycle);
-  TideRun contract = cycle.Migrate(url_, "1.2");
-  TideRun e = expand->Wait();
+  auto [e, contract] = Beside(*expand, cycle.MigrateArgs(url_, "1.2"), cycle);
   ASSERT_EQ(e.exit_code, 0) << e.all();
   ASSERT_EQ(contract.exit_code, 0) << contract.all();
   EXPECT_NE(contract.all().find("waiting for the migration lock"), std::string::npos)

@@ -60,15 +60,17 @@ class DbServerFaultTest : public ::testing::Test {
     auto v = conn->QueryValue(sql);
     return v.ok() ? v->value_or("") : "<" + v.error().ToString() + ">";
   }
-  // V1 and the seed; then V1.1 starts in the background and is waited for until its backfill
-  // has committed some batches. Batches pause 20 ms, so the backfill takes about a second.
+  // V1 and the seed; then V1.1 in the background, frozen (SIGSTOP) in the middle of its
+  // backfill, after the fifth batch committed. The test does its harm, then lets it go on: its
+  // next statement meets the fault.
   std::unique_ptr<TideProcess> StartExpandBackfill(const CustomersCycle& cycle) {
     TideRun r = cycle.Migrate(url_, "1");
     EXPECT_EQ(r.exit_code, 0) << r.all();
     CustomersCycle::Seed(url_);
-    auto run = std::make_unique<TideProcess>(cycle.MigrateArgs(url_, "1.1"), cycle.dir());
-    EXPECT_TRUE(WaitFor(url_, "SELECT coalesce((SELECT (checkpoint->>'visited')::int >= 500 "
-                              "FROM tide_migration_state WHERE script LIKE 'V1.1%'), false)"));
+    auto run = std::make_unique<TideProcess>(
+        cycle.MigrateArgs(url_, "1.1"), cycle.dir(),
+        std::vector<std::string>{"TIDE_FAULT=backfill.after_batch_commit:5:stop"});
+    EXPECT_TRUE(run->WaitStopped()) << run->Output();
     return run;
   }
   // The rest of the cycle after V1.1, and the comparison with an uninterrupted run.
@@ -94,9 +96,10 @@ class DbServerFaultTest : public ::testing::Test {
     return run;
   }
   void RestartDuringBackfill(pg::StopMode mode, const std::string& what) {
-    CustomersCycle cycle("", "pause = \"20ms\"\n");
+    CustomersCycle cycle;
     auto run = StartExpandBackfill(cycle);
     ASSERT_TRUE(cluster_->Restart(mode).ok());
+    run->Kill(SIGCONT);
     TideRun r = run->Wait();
     ASSERT_EQ(r.exit_code, 0) << r.all();
     EXPECT_NE(r.err.find("connection to the server was lost"), std::string::npos) << r.all();
@@ -144,11 +147,12 @@ TEST_F(DbServerFaultTest, ImmediateRestartDuringIndexBuildReconnectsAndRebuilds)
 }
 
 TEST_F(DbServerFaultTest, TerminatedConnectionDuringBackfillReconnects) {
-  CustomersCycle cycle("", "pause = \"20ms\"\n");
+  CustomersCycle cycle;
   auto run = StartExpandBackfill(cycle);
   EXPECT_EQ(Value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
                   "application_name = 'tide' AND datname = current_database()"),
             "1");
+  run->Kill(SIGCONT);
   TideRun r = run->Wait();
   ASSERT_EQ(r.exit_code, 0) << r.all();
   EXPECT_NE(r.all().find("reconnected: V1.1"), std::string::npos) << r.all();
@@ -156,10 +160,11 @@ TEST_F(DbServerFaultTest, TerminatedConnectionDuringBackfillReconnects) {
 }
 
 TEST_F(DbServerFaultTest, WithReconnectOffALostConnectionStopsResumableAndSaysSo) {
-  CustomersCycle cycle("reconnect_wait = \"0s\"\n", "pause = \"20ms\"\n");
+  CustomersCycle cycle("reconnect_wait = \"0s\"\n");
   auto run = StartExpandBackfill(cycle);
   Value("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
         "'tide' AND datname = current_database()");
+  run->Kill(SIGCONT);
   TideRun r = run->Wait();
   EXPECT_EQ(r.exit_code, 1) << r.all();
   EXPECT_NE(r.err.find("V1.1 add email column stopped at step 2 of 2"), std::string::npos)
@@ -175,9 +180,10 @@ TEST_F(DbServerFaultTest, WithReconnectOffALostConnectionStopsResumableAndSaysSo
 }
 
 TEST_F(DbServerFaultTest, ServerDownLongerThanReconnectWaitStopsResumable) {
-  CustomersCycle cycle("reconnect_wait = \"2s\"\n", "pause = \"20ms\"\n");
+  CustomersCycle cycle("reconnect_wait = \"2s\"\n");
   auto run = StartExpandBackfill(cycle);
   ASSERT_TRUE(cluster_->Stop(pg::StopMode::kFast).ok());
+  run->Kill(SIGCONT);
   TideRun r = run->Wait();
   EXPECT_EQ(r.exit_code, 1) << r.all();
   EXPECT_NE(r.err.find("could not be reached again within 2.0 s"), std::string::npos) << r.err;
@@ -193,7 +199,7 @@ TEST_F(DbServerFaultTest, ServerDownLongerThanReconnectWaitStopsResumable) {
 // it. It stops, resumable, and says who to wait for.
 TEST_F(DbServerFaultTest, RunLockTakenWhileReconnectingStopsTheRun) {
   // reconnect_wait also bounds how long tide waits for the lock to come back.
-  CustomersCycle cycle("reconnect_wait = \"3s\"\n", "pause = \"20ms\"\n");
+  CustomersCycle cycle("reconnect_wait = \"3s\"\n");
   auto run = StartExpandBackfill(cycle);
   std::string key = Value("SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
                           "WHERE locktype = 'advisory' AND granted LIMIT 1");
@@ -202,13 +208,10 @@ TEST_F(DbServerFaultTest, RunLockTakenWhileReconnectingStopsTheRun) {
   ASSERT_TRUE(other.ok());
   Value("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
         "'tide' AND datname = current_database()");
-  bool taken = false;
-  for (int i = 0; i < 500 && !taken; ++i) {
-    auto got = other->QueryValue("SELECT pg_try_advisory_lock($1::bigint)", {key});
-    taken = got.ok() && **got == "t";
-    if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  ASSERT_TRUE(taken);
+  ASSERT_TRUE(WaitFor(url_, "SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory'"));
+  auto got = other->QueryValue("SELECT pg_try_advisory_lock($1::bigint)", {key});
+  ASSERT_TRUE(got.ok() && **got == "t");
+  run->Kill(SIGCONT);
   TideRun r = run->Wait();
   EXPECT_EQ(r.exit_code, 1) << r.all();
   EXPECT_NE(r.err.find("the migration lock was taken by another session"), std::string::npos)
