@@ -4,7 +4,9 @@
 // run group by group (a group is one short transaction), each with the lock discipline of
 // lock_retry.h, batches through backfill.h, concurrent builds through index_builder.h. After
 // each group the next step is committed with it, so a failure or a kill leaves a state that the
-// next `tide migrate` resumes from; nothing is applied twice and nothing is skipped.
+// next `tide migrate` resumes from; nothing is applied twice and nothing is skipped. A connection
+// lost mid-run is reopened (exec/reconnect.h) and the run goes on from that same state, in
+// process; the tests that hold it to this are tests/fault_test.cc and server_fault_test.cc.
 
 #include <chrono>
 #include <functional>
