@@ -42,9 +42,9 @@ bool ValidateValue(const YAML::Node& node, int depth) {
 
 bool ValidateShape(const YAML::Node& root) {
   static const std::set<std::string> kOperations = {
-      "add_column", "rename_column", "change_type", "set_not_null", "drop_column",
-      "create_index", "add_foreign_key", "add_check", "add_unique", "create_table",
-      "drop_table", "rename_table", "sql"};
+      "add_column",   "rename_column",   "change_type", "set_not_null", "drop_column",
+      "create_index", "add_foreign_key", "add_check",   "add_unique",   "create_table",
+      "drop_table",   "rename_table",    "sql"};
   if (!root.IsMap() || !root["operations"] || !root["operations"].IsSequence()) return false;
   for (const auto& op : root["operations"]) {
     if (!op.IsMap() || op.size() != 1) return false;

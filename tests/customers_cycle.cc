@@ -12,16 +12,17 @@ namespace fs = std::filesystem;
 
 CustomersCycle::CustomersCycle(const std::string& extra_toml, const std::string& backfill_toml) {
   fs::copy(CustomersMigrations(), dir_.path() / "migrations");
-  dir_.Write("tide.toml", "locations = [\"migrations\"]\n"
-                          "lock_timeout = \"200ms\"\n"
-                          "lock_wait = \"30s\"\n" +
-                              extra_toml +
-                              "\n[backfill]\n"
-                              "small_table_rows = 100\n"
-                              "target_batch = \"20ms\"\n"
-                              "min_batch = 50\n"
-                              "max_batch = 100\n" +
-                              backfill_toml);
+  dir_.Write("tide.toml",
+             "locations = [\"migrations\"]\n"
+             "lock_timeout = \"200ms\"\n"
+             "lock_wait = \"30s\"\n" +
+                 extra_toml +
+                 "\n[backfill]\n"
+                 "small_table_rows = 100\n"
+                 "target_batch = \"20ms\"\n"
+                 "min_batch = 50\n"
+                 "max_batch = 100\n" +
+                 backfill_toml);
 }
 
 std::vector<std::string> CustomersCycle::MigrateArgs(const std::string& url,
@@ -44,9 +45,12 @@ void Run(const std::string& url, const std::string& sql) {
 }  // namespace
 
 void CustomersCycle::Seed(const std::string& url) {
-  Run(url, "INSERT INTO customers (name, contact_info) SELECT 'Customer ' || g, 'c' || g || "
-           "'@example.com' FROM generate_series(1, " + std::to_string(kSeedRows) + ") g;"
-           "ANALYZE customers");
+  Run(url,
+      "INSERT INTO customers (name, contact_info) SELECT 'Customer ' || g, 'c' || g || "
+      "'@example.com' FROM generate_series(1, " +
+          std::to_string(kSeedRows) +
+          ") g;"
+          "ANALYZE customers");
 }
 
 void CustomersCycle::OldReleaseWrites(const std::string& url) {
@@ -54,8 +58,9 @@ void CustomersCycle::OldReleaseWrites(const std::string& url) {
   // the comparison with an uninterrupted run is about tide's work, not the sequence's.
   Run(url, "INSERT INTO customers (id, name, contact_info) SELECT " + std::to_string(kSeedRows) +
                " + g, 'Late ' || g, 'late' || g || '@example.com' FROM generate_series(1, " +
-               std::to_string(kLateRows) + ") g;"
-           "UPDATE customers SET contact_info = 'edited' WHERE id % 97 = 0");
+               std::to_string(kLateRows) +
+               ") g;"
+               "UPDATE customers SET contact_info = 'edited' WHERE id % 97 = 0");
 }
 
 void CustomersCycle::RunAll(const std::string& url) const {
@@ -80,7 +85,8 @@ void CreateDatabase(const std::string& name, const std::string& template_db) {
 
 void DropDatabase(const std::string& name) {
   auto admin = pg::Connection::Open(SharedCluster().SocketUrl(), "tide-test-admin");
-  if (admin.ok()) (void)admin->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)");
+  if (admin.ok())
+    (void)admin->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(name) + " WITH (FORCE)");
 }
 
 std::string UniqueName(const std::string& stem) {

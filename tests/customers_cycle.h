@@ -20,7 +20,8 @@ class CustomersCycle {
 
   // extra_toml: more top-level tide.toml lines (before [backfill]); backfill_toml: more
   // [backfill] lines.
-  explicit CustomersCycle(const std::string& extra_toml = "", const std::string& backfill_toml = "");
+  explicit CustomersCycle(const std::string& extra_toml = "",
+                          const std::string& backfill_toml = "");
   const std::filesystem::path& dir() const { return dir_.path(); }
 
   // tide --url url migrate --target target, in dir(); env: "NAME=value" entries.

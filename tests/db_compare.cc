@@ -69,13 +69,18 @@ Fingerprint TakeFingerprint(const std::string& url, const std::string& history) 
     std::string t = tables->Get(i, 0);
     // Sorted by the row's text, so the physical order (which a resumed backfill changes) does
     // not count; every value does.
-    f.rows += t + " " + Rows(*conn, "SELECT count(*), md5(coalesce(string_agg(r::text, E'\\n' "
-                                    "ORDER BY r::text), '')) FROM " + t + " r");
+    f.rows += t + " " +
+              Rows(*conn,
+                   "SELECT count(*), md5(coalesce(string_agg(r::text, E'\\n' "
+                   "ORDER BY r::text), '')) FROM " +
+                       t + " r");
   }
   auto has_history = conn->QueryValue("SELECT to_regclass($1)::text", {history});
   if (has_history.ok() && has_history->has_value()) {
-    f.history = Rows(*conn, "SELECT installed_rank, version, description, type, script, checksum, "
-                          "installed_by, success FROM " + history + " ORDER BY installed_rank");
+    f.history = Rows(*conn,
+                     "SELECT installed_rank, version, description, type, script, checksum, "
+                     "installed_by, success FROM " +
+                         history + " ORDER BY installed_rank");
   }
   f.leftovers = Rows(*conn,
                      "SELECT 'invalid index', indexrelid::regclass::text FROM pg_index "
@@ -90,8 +95,9 @@ Fingerprint TakeFingerprint(const std::string& url, const std::string& history) 
                      "ORDER BY 1, 2");
   auto state = conn->QueryValue("SELECT to_regclass('tide_migration_state')::text");
   if (state.ok() && state->has_value()) {
-    f.state = Rows(*conn, "SELECT script, status, next_step = steps, checkpoint IS NULL, error "
-                          "FROM tide_migration_state ORDER BY script");
+    f.state = Rows(*conn,
+                   "SELECT script, status, next_step = steps, checkpoint IS NULL, error "
+                   "FROM tide_migration_state ORDER BY script");
   }
   return f;
 }

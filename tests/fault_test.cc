@@ -43,8 +43,9 @@ class FaultDb {
     // A prepared transaction left by a failed test would keep the database from being dropped.
     auto conn = pg::Connection::Open(url_, "tide-test");
     if (conn.ok()) {
-      auto gids = conn->Exec("SELECT gid FROM pg_prepared_xacts WHERE database = "
-                             "current_database()");
+      auto gids = conn->Exec(
+          "SELECT gid FROM pg_prepared_xacts WHERE database = "
+          "current_database()");
       for (int i = 0; gids.ok() && i < gids->rows(); ++i) {
         (void)conn->Exec("ROLLBACK PREPARED '" + gids->Get(i, 0) + "'");
       }
@@ -160,14 +161,16 @@ class DbFaultIndexTest : public ::testing::Test, protected FaultDb {
   int KillDuringIndexBuild(pg::Connection& snapshot_holder) {
     EXPECT_TRUE(snapshot_holder.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1").ok());
     TideProcess run(cycle_.MigrateArgs(url_, "latest"), cycle_.dir());
-    EXPECT_TRUE(WaitFor(url_, "SELECT EXISTS (SELECT 1 FROM pg_stat_progress_create_index "
-                              "WHERE phase = 'waiting for old snapshots')"))
+    EXPECT_TRUE(WaitFor(url_,
+                        "SELECT EXISTS (SELECT 1 FROM pg_stat_progress_create_index "
+                        "WHERE phase = 'waiting for old snapshots')"))
         << run.Wait().all();
     run.Kill(SIGKILL);
     EXPECT_EQ(run.Wait().exit_code, -SIGKILL);
     auto conn = pg::Connection::Open(url_, "tide-test");
-    auto pid = conn->QueryValue("SELECT pid FROM pg_stat_activity WHERE datname = "
-                                "current_database() AND query LIKE 'CREATE INDEX CONCURRENTLY%'");
+    auto pid = conn->QueryValue(
+        "SELECT pid FROM pg_stat_activity WHERE datname = "
+        "current_database() AND query LIKE 'CREATE INDEX CONCURRENTLY%'");
     EXPECT_TRUE(pid.ok() && pid->has_value());
     return pid.ok() && pid->has_value() ? std::stoi(**pid) : 0;
   }
@@ -184,7 +187,8 @@ TEST_F(DbFaultIndexTest, KilledDuringConcurrentBuildThatThenFinishes) {
   TideRun r = cycle_.Migrate(url_, "latest");
   ASSERT_EQ(r.exit_code, 0) << r.all();
   EXPECT_NE(r.out.find("already built"), std::string::npos) << r.out;
-  ExpectSameDatabase(TakeFingerprint(url_), CustomersReference().want, "index build finished alone");
+  ExpectSameDatabase(TakeFingerprint(url_), CustomersReference().want,
+                     "index build finished alone");
 }
 
 // tide dies during the build and the orphaned build is cancelled too (an operator's
@@ -197,10 +201,11 @@ TEST_F(DbFaultIndexTest, KilledDuringConcurrentBuildThatIsCancelledLeavesNoInval
   ASSERT_NE(orphan, 0);
   Sql("SELECT pg_terminate_backend(" + std::to_string(orphan) + ")");
   ASSERT_TRUE(holder->Exec("COMMIT").ok());
-  ASSERT_TRUE(WaitFor(url_, "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = " +
-                                std::to_string(orphan)));
-  ASSERT_TRUE(WaitFor(url_, "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = "
-                            "'idx_customers_email'::regclass"));
+  ASSERT_TRUE(WaitFor(
+      url_, "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = " + std::to_string(orphan)));
+  ASSERT_TRUE(WaitFor(url_,
+                      "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = "
+                      "'idx_customers_email'::regclass"));
   TideRun killed = cycle_.Migrate(url_, "latest", {"TIDE_FAULT=index.leftover_dropped"});
   EXPECT_EQ(killed.exit_code, -SIGKILL) << killed.all();
   EXPECT_NE(killed.out.find("dropping the invalid index"), std::string::npos) << killed.all();

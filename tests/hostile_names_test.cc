@@ -53,13 +53,14 @@ const char* kContract =
 class DbHostileNamesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_.Write("tide.toml", "locations = [\"migrations\"]\n"
-                            "lock_timeout = \"200ms\"\n"
-                            "[backfill]\n"
-                            "small_table_rows = 100\n"
-                            "target_batch = \"5ms\"\n"
-                            "min_batch = 50\n"
-                            "max_batch = 200\n");
+    dir_.Write("tide.toml",
+               "locations = [\"migrations\"]\n"
+               "lock_timeout = \"200ms\"\n"
+               "[backfill]\n"
+               "small_table_rows = 100\n"
+               "target_batch = \"5ms\"\n"
+               "min_batch = 50\n"
+               "max_batch = 200\n");
     dir_.Write("migrations/V1__create.sql", kCreate);
     dir_.Write("migrations/V2__expand.sql", kExpand);
     dir_.Write("migrations/V3__contract.sql", kContract);
@@ -89,9 +90,9 @@ class DbHostileNamesTest : public ::testing::Test {
     migrate("1");
     auto conn = pg::Connection::Open(DatabaseUrl(db), "tide-test");
     ASSERT_TRUE(conn.ok());
-    ASSERT_TRUE(conn->Query("SELECT set_config('search_path', $1, false)",
-                            {"\"app \"\"v2\"\"; schéma\""})
-                    .ok());
+    ASSERT_TRUE(
+        conn->Query("SELECT set_config('search_path', $1, false)", {"\"app \"\"v2\"\"; schéma\""})
+            .ok());
     auto seeded = conn->Exec(kSeed);
     ASSERT_TRUE(seeded.ok()) << seeded.error().ToString();
     TideRun planned = Tide(db, {"plan"});

@@ -40,8 +40,7 @@ class DbRaceTest : public ::testing::Test {
   std::pair<TideRun, TideRun> Beside(TideProcess& frozen, const std::vector<std::string>& args,
                                      const CustomersCycle& cycle) {
     TideProcess second(args, cycle.dir());
-    EXPECT_TRUE(second.WaitOutput("waiting for the migration lock held by pid"))
-        << second.Output();
+    EXPECT_TRUE(second.WaitOutput("waiting for the migration lock held by pid")) << second.Output();
     EXPECT_TRUE(second.Running());
     frozen.Kill(SIGCONT);
     TideRun first = frozen.Wait();
@@ -73,8 +72,7 @@ TEST_F(DbRaceTest, RepairWhileAMigrationRunsWaitsForIt) {
   auto [m, repair] = Beside(*migrate, {"--url", url_, "repair"}, cycle);
   ASSERT_EQ(m.exit_code, 0) << m.all();
   ASSERT_EQ(repair.exit_code, 0) << repair.all();
-  EXPECT_NE(repair.all().find("waiting for the migration lock"), std::string::npos)
-      << repair.all();
+  EXPECT_NE(repair.all().find("waiting for the migration lock"), std::string::npos) << repair.all();
   EXPECT_NE(repair.all().find("0 failed rows removed, 0 realigned, 0 marked deleted"),
             std::string::npos)
       << repair.all();
@@ -87,8 +85,8 @@ TEST_F(DbRaceTest, RepairWhileAMigrationRunsWaitsForIt) {
 TEST_F(DbRaceTest, RepairRefusesWhenTheMigrationOutlastsItsWait) {
   CustomersCycle cycle;
   auto migrate = StartBackfill(cycle);
-  TideRun repair = RunTide({"--url", url_, "repair"}, cycle.dir(),
-                           {"TIDE_MIGRATION_LOCK_WAIT=200ms"});
+  TideRun repair =
+      RunTide({"--url", url_, "repair"}, cycle.dir(), {"TIDE_MIGRATION_LOCK_WAIT=200ms"});
   migrate->Kill(SIGCONT);
   EXPECT_EQ(repair.exit_code, 1) << repair.all();
   EXPECT_NE(repair.err.find("another migration held the migration lock"), std::string::npos)

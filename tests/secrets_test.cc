@@ -34,8 +34,9 @@ class DbSecretsTest : public ::testing::Test {
         << "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n";
     auto admin = pg::Connection::Open(cluster_->SocketUrl(), "tide-test-admin");
     ASSERT_TRUE(admin.ok());
-    ASSERT_TRUE(admin->Exec(std::string("CREATE ROLE app_owner LOGIN CREATEDB PASSWORD '") +
-                            kPassword + "'; SELECT pg_reload_conf()")
+    ASSERT_TRUE(admin
+                    ->Exec(std::string("CREATE ROLE app_owner LOGIN CREATEDB PASSWORD '") +
+                           kPassword + "'; SELECT pg_reload_conf()")
                     .ok());
   }
   static void TearDownTestSuite() {
@@ -51,8 +52,8 @@ class DbSecretsTest : public ::testing::Test {
     fs::copy(CustomersMigrations(), work_.path() / "migrations");
   }
   std::string Uri(const std::string& password, const std::string& db = "") const {
-    return "postgresql://app_owner" + (password.empty() ? "" : ":" + password) + "@127.0.0.1:" +
-           std::to_string(cluster_->port()) + "/" + (db.empty() ? db_ : db);
+    return "postgresql://app_owner" + (password.empty() ? "" : ":" + password) +
+           "@127.0.0.1:" + std::to_string(cluster_->port()) + "/" + (db.empty() ? db_ : db);
   }
   std::string Jdbc(const std::string& db = "") const {
     return "jdbc:postgresql://127.0.0.1:" + std::to_string(cluster_->port()) + "/" +
@@ -80,10 +81,15 @@ class DbSecretsTest : public ::testing::Test {
       args.insert(args.end(), rest.begin(), rest.end());
       return args;
     };
-    for (auto rest : std::vector<std::vector<std::string>>{
-             {"info", "--sources"}, {"--json", "info", "--sources"}, {"info"}, {"validate"},
-             {"plan"}, {"migrate", "--target", "1.1"}, {"--json", "migrate"}, {"--json", "info"},
-             {"migrate", "--dry-run"}}) {
+    for (auto rest : std::vector<std::vector<std::string>>{{"info", "--sources"},
+                                                           {"--json", "info", "--sources"},
+                                                           {"info"},
+                                                           {"validate"},
+                                                           {"plan"},
+                                                           {"migrate", "--target", "1.1"},
+                                                           {"--json", "migrate"},
+                                                           {"--json", "info"},
+                                                           {"migrate", "--dry-run"}}) {
       TideRun r = Run(with(rest), env);
       EXPECT_EQ(r.exit_code, 0) << Join(with(rest)) << "\n" << r.all();
     }
@@ -92,8 +98,9 @@ class DbSecretsTest : public ::testing::Test {
     auto conn = pg::Connection::Open(cluster_->SocketUrl(db_), "tide-test");
     ASSERT_TRUE(conn.ok());
     for (const char* table : {"flyway_schema_history", "tide_migration_state"}) {
-      auto v = conn->QueryValue(std::string("SELECT count(*) FROM ") + table + " t WHERE t::text LIKE $1",
-                                {std::string("%") + kPassword + "%"});
+      auto v = conn->QueryValue(
+          std::string("SELECT count(*) FROM ") + table + " t WHERE t::text LIKE $1",
+          {std::string("%") + kPassword + "%"});
       ASSERT_TRUE(v.ok()) << v.error().ToString();
       EXPECT_EQ(**v, "0") << table;
     }
@@ -134,15 +141,15 @@ TEST_F(DbSecretsTest, PasswordInUrlFlag) {
   EXPECT_NE(none.err.find("password"), std::string::npos) << none.err;
   EveryCommand({"--url", Uri(kPassword)}, {});
   ExpectNothingStoredHoldsThePassword();
-  Failures({{"--url", Uri(std::string("Wrong-") + kPassword), "info"},
-            {"--url", Uri(kPassword, "no_such_db"), "info"},
-            {"--json", "--url", Uri(kPassword, "no_such_db"), "migrate"},
-            {"--url", Uri(kPassword) + "?bogus_option=1", "info"},
-            {"--json", "--url", Uri(kPassword) + "?sslmode=nonsense", "info"},
-            {"--url", "postgresql://app_owner:" + std::string(kPassword) + "@127.0.0.1:port/x",
-             "info"},
-            {"--url", std::string("host=127.0.0.1 password='") + kPassword, "info"},
-            {"--url", std::string("host=127.0.0.1 password=") + kPassword + " bogus=1", "info"}});
+  Failures(
+      {{"--url", Uri(std::string("Wrong-") + kPassword), "info"},
+       {"--url", Uri(kPassword, "no_such_db"), "info"},
+       {"--json", "--url", Uri(kPassword, "no_such_db"), "migrate"},
+       {"--url", Uri(kPassword) + "?bogus_option=1", "info"},
+       {"--json", "--url", Uri(kPassword) + "?sslmode=nonsense", "info"},
+       {"--url", "postgresql://app_owner:" + std::string(kPassword) + "@127.0.0.1:port/x", "info"},
+       {"--url", std::string("host=127.0.0.1 password='") + kPassword, "info"},
+       {"--url", std::string("host=127.0.0.1 password=") + kPassword + " bogus=1", "info"}});
 }
 
 TEST_F(DbSecretsTest, PasswordInTideUrlVariable) {
@@ -166,14 +173,15 @@ TEST_F(DbSecretsTest, PasswordInPgpasswordAndKeyValueConninfo) {
   ExpectNothingStoredHoldsThePassword();
   Failures({{"--url", kv + " sslmode=nonsense", "info"},
             {"--url", kv + " dbname=no_such_db", "info"},
-            {"--url", "host=127.0.0.1 port=" + std::to_string(cluster_->port()) +
-                          " user=app_owner password='Wrong-" + kPassword + "'",
+            {"--url",
+             "host=127.0.0.1 port=" + std::to_string(cluster_->port()) +
+                 " user=app_owner password='Wrong-" + kPassword + "'",
              "info"}});
 }
 
 TEST_F(DbSecretsTest, PasswordInFlywayConfAndDefines) {
-  work_.Write("flyway.conf", "flyway.url=" + Jdbc() + "\nflyway.user=app_owner\nflyway.password=" +
-                                 kPassword + "\n");
+  work_.Write("flyway.conf", "flyway.url=" + Jdbc() +
+                                 "\nflyway.user=app_owner\nflyway.password=" + kPassword + "\n");
   EveryCommand({}, {});
   ExpectNothingStoredHoldsThePassword();
   fs::remove(work_.path() / "flyway.conf");

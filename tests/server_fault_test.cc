@@ -91,8 +91,9 @@ class DbServerFaultTest : public ::testing::Test {
     CustomersCycle::OldReleaseWrites(url_);
     EXPECT_TRUE(holder.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1").ok());
     auto run = std::make_unique<TideProcess>(cycle.MigrateArgs(url_, "latest"), cycle.dir());
-    EXPECT_TRUE(WaitFor(url_, "SELECT EXISTS (SELECT 1 FROM pg_stat_progress_create_index "
-                              "WHERE phase = 'waiting for old snapshots')"));
+    EXPECT_TRUE(WaitFor(url_,
+                        "SELECT EXISTS (SELECT 1 FROM pg_stat_progress_create_index "
+                        "WHERE phase = 'waiting for old snapshots')"));
     return run;
   }
   void RestartDuringBackfill(pg::StopMode mode, const std::string& what) {
@@ -162,17 +163,16 @@ TEST_F(DbServerFaultTest, TerminatedConnectionDuringBackfillReconnects) {
 TEST_F(DbServerFaultTest, WithReconnectOffALostConnectionStopsResumableAndSaysSo) {
   CustomersCycle cycle("reconnect_wait = \"0s\"\n");
   auto run = StartExpandBackfill(cycle);
-  Value("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-        "'tide' AND datname = current_database()");
+  Value(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+      "'tide' AND datname = current_database()");
   run->Kill(SIGCONT);
   TideRun r = run->Wait();
   EXPECT_EQ(r.exit_code, 1) << r.all();
-  EXPECT_NE(r.err.find("V1.1 add email column stopped at step 2 of 2"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("V1.1 add email column stopped at step 2 of 2"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("reconnecting is off"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("run tide migrate again"), std::string::npos) << r.err;
-  EXPECT_EQ(Value("SELECT status FROM tide_migration_state WHERE script LIKE 'V1.1%'"),
-            "running");
+  EXPECT_EQ(Value("SELECT status FROM tide_migration_state WHERE script LIKE 'V1.1%'"), "running");
   TideRun resumed = cycle.Migrate(url_, "1.1");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.all();
   EXPECT_NE(resumed.out.find("resuming"), std::string::npos) << resumed.out;
@@ -201,13 +201,15 @@ TEST_F(DbServerFaultTest, RunLockTakenWhileReconnectingStopsTheRun) {
   // reconnect_wait also bounds how long tide waits for the lock to come back.
   CustomersCycle cycle("reconnect_wait = \"3s\"\n");
   auto run = StartExpandBackfill(cycle);
-  std::string key = Value("SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
-                          "WHERE locktype = 'advisory' AND granted LIMIT 1");
+  std::string key = Value(
+      "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
+      "WHERE locktype = 'advisory' AND granted LIMIT 1");
   ASSERT_FALSE(key.empty());
   auto other = pg::Connection::Open(url_, "other-migrator");
   ASSERT_TRUE(other.ok());
-  Value("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-        "'tide' AND datname = current_database()");
+  Value(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+      "'tide' AND datname = current_database()");
   ASSERT_TRUE(WaitFor(url_, "SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory'"));
   auto got = other->QueryValue("SELECT pg_try_advisory_lock($1::bigint)", {key});
   ASSERT_TRUE(got.ok() && **got == "t");

@@ -1,12 +1,12 @@
 #include "config/settings.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <set>
-#include <toml++/toml.h>
+#include <sstream>
 
 #include "base/strings.h"
 #include "config/flyway_settings.h"
@@ -230,8 +230,7 @@ namespace {
 Status ReadFile(const fs::path& file, Settings& s) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return Error::Input(fmt::format("cannot read {}", file.string()))
-        .At({file.string(), 0, 0});
+    return Error::Input(fmt::format("cannot read {}", file.string())).At({file.string(), 0, 0});
   }
   std::stringstream text;
   text << in.rdbuf();

@@ -6,8 +6,8 @@
 #include "base/strings.h"
 #include "exec/backfill.h"
 #include "exec/index_builder.h"
-#include "exec/lock_retry.h"
 #include "exec/locate.h"
+#include "exec/lock_retry.h"
 #include "exec/reconnect.h"
 #include "plan/catalog.h"
 
@@ -140,8 +140,8 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
                                existing->error.empty() ? "" : " (it stopped: " +
                                                                   existing->error.substr(0, 200) +
                                                                   ")"));
-    TIDE_TRY(RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint,
-                     true));
+    TIDE_TRY(
+        RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
     FaultPoint("executor.applied");
     return Ok();
   }
@@ -188,22 +188,23 @@ Result<MigrationState> Executor::Reconnect(const migrate::MigrationFile& file,
   const int n = static_cast<int>(plan.steps.size());
   // libpq's text for a lost connection runs over several lines; the first says it.
   std::string why = Split(cause.message(), '\n').front();
-  reporter_.Warn(fmt::format("the connection to the server was lost at step {} of {} of {} ({}); "
-                             "{}",
-                             std::min(at + 1, n), n, file.Label(), why,
-                             settings_.reconnect_wait.count() > 0
-                                 ? "reconnecting for up to " +
-                                       FormatDuration(settings_.reconnect_wait)
-                                 : "not reconnecting (reconnect_wait = 0)"));
-  Status back = ReconnectSession(session_, session_.history().LockKey(),
-                                 settings_.reconnect_wait, reporter_);
+  reporter_.Warn(
+      fmt::format("the connection to the server was lost at step {} of {} of {} ({}); "
+                  "{}",
+                  std::min(at + 1, n), n, file.Label(), why,
+                  settings_.reconnect_wait.count() > 0
+                      ? "reconnecting for up to " + FormatDuration(settings_.reconnect_wait)
+                      : "not reconnecting (reconnect_wait = 0)"));
+  Status back =
+      ReconnectSession(session_, session_.history().LockKey(), settings_.reconnect_wait, reporter_);
   if (!back.ok()) {
     return Error::Failed(fmt::format("{} stopped at step {} of {}: the connection was lost ({}) "
                                      "and {}; what was done is recorded, so nothing is lost",
                                      file.Label(), std::min(at + 1, n), n, why,
                                      back.error().message()))
-        .WithHint("run tide migrate again once the server is back: it resumes where this run "
-                  "stopped");
+        .WithHint(
+            "run tide migrate again once the server is back: it resumes where this run "
+            "stopped");
   }
   // Only what committed counts: the state row says which groups and batches did.
   TIDE_ASSIGN(auto state, state_.Load(session_.conn(), file.script));
@@ -318,8 +319,8 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
   if (s.kind == StepKind::kValidateConstraint) {
     TIDE_ASSIGN(std::string name, ConstraintName(plan, index, outputs));
     FaultPoint("validate.before");
-    TIDE_TRY(conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0),
-                                  name)));
+    TIDE_TRY(
+        conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0), name)));
     FaultPoint("validate.after");
     return Ok();
   }

@@ -31,8 +31,8 @@ milliseconds Backoff(int attempt) {
 Status TakeRunLockBack(pg::Connection& conn, int64_t key, milliseconds wait) {
   auto start = Clock::now();
   while (true) {
-    TIDE_ASSIGN(auto got, conn.QueryValue("SELECT pg_try_advisory_lock($1::bigint)",
-                                          {std::to_string(key)}));
+    TIDE_ASSIGN(auto got,
+                conn.QueryValue("SELECT pg_try_advisory_lock($1::bigint)", {std::to_string(key)}));
     if (got && *got == "t") return Ok();
     if (Since(start) >= wait) {
       return Error::Failed(fmt::format(
@@ -64,18 +64,18 @@ Status ReconnectSession(migrate::Session& session, int64_t run_lock_key, millise
     if (st.ok()) break;
     last_error = st.error().message();
     if (Since(start) >= budget) {
-      return Error::Failed(fmt::format("the server could not be reached again within {} ({} "
-                                       "attempt{}; last: {})",
-                                       FormatDuration(budget), attempt, attempt == 1 ? "" : "s",
-                                       last_error));
+      return Error::Failed(
+          fmt::format("the server could not be reached again within {} ({} "
+                      "attempt{}; last: {})",
+                      FormatDuration(budget), attempt, attempt == 1 ? "" : "s", last_error));
     }
   }
   FaultPoint("reconnect.connected");
-  reporter.Info(fmt::format("    reconnected after {} ({} attempt{})",
-                            FormatDuration(Since(start)), attempt, attempt == 1 ? "" : "s"));
+  reporter.Info(fmt::format("    reconnected after {} ({} attempt{})", FormatDuration(Since(start)),
+                            attempt, attempt == 1 ? "" : "s"));
   // Waiting longer than a few seconds would only wait on another run that is doing the work.
-  milliseconds lock_wait = std::clamp(budget - Since(start), milliseconds(1000),
-                                      milliseconds(10000));
+  milliseconds lock_wait =
+      std::clamp(budget - Since(start), milliseconds(1000), milliseconds(10000));
   return TakeRunLockBack(session.conn(), run_lock_key, lock_wait);
 }
 

@@ -48,9 +48,10 @@ Result<RunLock> RunLock::Acquire(pg::Connection& conn, int64_t key,
       return Error::LockTimeout(fmt::format("another migration held the migration lock for more "
                                             "than {}",
                                             FormatDuration(max_wait)))
-          .WithHint("nothing was changed by this run; wait for the other one to finish (tide "
-                    "info shows progress), or raise migration_lock_wait in tide.toml "
-                    "(TIDE_MIGRATION_LOCK_WAIT)");
+          .WithHint(
+              "nothing was changed by this run; wait for the other one to finish (tide "
+              "info shows progress), or raise migration_lock_wait in tide.toml "
+              "(TIDE_MIGRATION_LOCK_WAIT)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

@@ -45,7 +45,7 @@ Result<std::vector<Statement>> ParseScript(std::string_view script, const std::s
   if (size_t bad = FirstInvalidUtf8(script); bad != std::string_view::npos) {
     LineColumn where = PositionOf(script, bad);
     return Error::Input(script[bad] == '\0' ? "a NUL byte in SQL text"
-                                             : "bytes that are not UTF-8 in SQL text")
+                                            : "bytes that are not UTF-8 in SQL text")
         .At({file_name, where.line, where.column})
         .WithHint("save the file as UTF-8 text; nothing was run");
   }
