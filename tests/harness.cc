@@ -33,7 +33,9 @@ pg::LocalCluster& SharedCluster() {
                     fs::perm_options::add);
     pg::ClusterOptions options;
     options.dir = *g_cluster_dir / "cluster";
-    options.settings = {"max_connections = 300"};
+    // Prepared transactions hold locks that no session shows in pg_stat_activity: the fault
+    // tests use one to make tide's lock requests time out for certain.
+    options.settings = {"max_connections = 300", "max_prepared_transactions = 10"};
     auto cluster = pg::LocalCluster::Create(options);
     if (!cluster.ok()) {
       std::fprintf(stderr, "cannot start the test cluster: %s\n",
@@ -91,7 +93,7 @@ TideRun RunTide(const std::vector<std::string>& args, const fs::path& cwd,
     run.err = r.error().ToString();
     return run;
   }
-  run.exit_code = r->exit_code;
+  run.exit_code = r->signal ? -r->signal : r->exit_code;  // as TideProcess::Wait says it
   run.out = r->output;
   run.err = r->error_output;
   return run;
@@ -213,6 +215,41 @@ TideRun TideProcess::Wait() {
   run.out = slurp(out_);
   run.err = slurp(err_);
   return run;
+}
+
+namespace {
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+std::string TideProcess::Output() const { return Slurp(out_) + Slurp(err_); }
+
+bool TideProcess::WaitStopped(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline && Running()) {
+    // /proc/PID/stat: "pid (comm) S ..."; T is stopped by a signal.
+    std::string stat = Slurp(fs::path("/proc") / std::to_string(pid_) / "stat");
+    size_t paren = stat.rfind(')');
+    if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T') {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+bool TideProcess::WaitOutput(const std::string& text, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (Output().find(text) != std::string::npos) return true;
+    if (!Running()) return Output().find(text) != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
 bool WaitFor(const std::string& url, const std::string& sql, std::chrono::milliseconds timeout) {

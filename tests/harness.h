@@ -81,6 +81,13 @@ class TideProcess {
   // Waits for the exit and returns what it printed.
   TideRun Wait();
   bool Running();
+  // What it printed so far (stdout, then stderr).
+  std::string Output() const;
+  // Waits until the process stopped itself (TIDE_FAULT=...:stop), or the timeout passed.
+  bool WaitStopped(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Waits until Output() holds text, or the process ended, or the timeout passed.
+  bool WaitOutput(const std::string& text,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
  private:
   int pid_ = -1;

@@ -47,6 +47,11 @@ class PositionCursor {
 // The text of the 1-based line, without its terminator.
 std::string_view LineAt(std::string_view text, int line);
 
+// Offset of the first byte that is not part of well-formed UTF-8 (overlong forms, surrogates and
+// code points above U+10FFFF are not), or of the first NUL when nul_is_invalid; npos if none.
+// PostgreSQL's text holds neither.
+size_t FirstInvalidUtf8(std::string_view text, bool nul_is_invalid = true);
+
 // "500ms", "1.5s", "2m", "1h", or a bare number of milliseconds.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
 // "64MB", "1.5GB", "512kB", or a bare number of bytes (1 kB = 1024 bytes, as PostgreSQL counts).

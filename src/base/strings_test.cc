@@ -86,3 +86,24 @@ TEST(ErrorTest, ReassigningAChainedErrorKeepsItsMessage) {
 
 }  // namespace
 }  // namespace tide
+
+namespace tide {
+namespace {
+
+TEST(FirstInvalidUtf8Test, AcceptsWellFormedTextAndFindsTheFirstBadByte) {
+  EXPECT_EQ(FirstInvalidUtf8("plain ascii"), std::string_view::npos);
+  EXPECT_EQ(FirstInvalidUtf8("\xEF\xBB\xBF"
+                             "BOM, \xC3\xBC, \xE2\x82\xAC, \xF0\x9F\x98\x80"),
+            std::string_view::npos);
+  EXPECT_EQ(FirstInvalidUtf8("ab\xC3(cd"), 2u);         // truncated sequence
+  EXPECT_EQ(FirstInvalidUtf8("\xC0\xAF"), 0u);          // overlong '/'
+  EXPECT_EQ(FirstInvalidUtf8("x\xED\xA0\x80"), 1u);     // surrogate
+  EXPECT_EQ(FirstInvalidUtf8("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(FirstInvalidUtf8("ok\xFF"), 2u);
+  EXPECT_EQ(FirstInvalidUtf8("\xE2\x82"), 0u);  // cut at the end
+  EXPECT_EQ(FirstInvalidUtf8(std::string_view("a\0b", 3)), 1u);
+  EXPECT_EQ(FirstInvalidUtf8(std::string_view("a\0b", 3), false), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace tide

@@ -1,10 +1,12 @@
 #include "config/settings.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <set>
-#include <toml++/toml.h>
+#include <sstream>
 
 #include "base/strings.h"
 #include "config/flyway_settings.h"
@@ -48,15 +50,16 @@ Error BadValue(const toml::node& node, const fs::path& file, const std::string& 
 
 Result<std::string> GetString(const toml::node& node, const fs::path& file,
                               const std::string& key) {
-  if (auto s = node.value<std::string>()) return *s;
+  // value_exact: toml++'s value<T>() converts (true becomes 1), which would hide a typo.
+  if (auto s = node.value_exact<std::string>()) return *s;
   return BadValue(node, file, key, "a string");
 }
 
 // Durations in tide.toml: "500ms" or a number of milliseconds.
 Result<std::chrono::milliseconds> GetDuration(const toml::node& node, const fs::path& file,
                                               const std::string& key) {
-  if (auto n = node.value<int64_t>()) return std::chrono::milliseconds(*n);
-  if (auto s = node.value<std::string>()) {
+  if (auto n = node.value_exact<int64_t>()) return std::chrono::milliseconds(*n);
+  if (auto s = node.value_exact<std::string>()) {
     auto d = ParseDuration(*s);
     if (d.ok()) return d;
   }
@@ -64,14 +67,14 @@ Result<std::chrono::milliseconds> GetDuration(const toml::node& node, const fs::
 }
 
 Result<int64_t> GetInt(const toml::node& node, const fs::path& file, const std::string& key) {
-  if (auto n = node.value<int64_t>()) return *n;
+  if (auto n = node.value_exact<int64_t>()) return *n;
   return BadValue(node, file, key, "an integer");
 }
 
 Result<std::vector<std::string>> GetStrings(const toml::node& node, const fs::path& file,
                                             const std::string& key) {
   std::vector<std::string> out;
-  if (auto s = node.value<std::string>()) {
+  if (auto s = node.value_exact<std::string>()) {
     out.push_back(*s);
     return out;
   }
@@ -99,70 +102,120 @@ fs::path LocationPath(const std::string& text, const fs::path& base) {
   return ResolveLocation(text, base, /*bare_is_classpath=*/false);
 }
 
-Status ReadFile(const fs::path& file, Settings& s) {
+Status ReadBackfill(const toml::table& table, const fs::path& file, Settings& s) {
+  for (const auto& [bk, bnode] : table) {
+    std::string name(bk.str());
+    std::string full = "backfill." + name;
+    if (name == "target_batch") {
+      TIDE_ASSIGN(s.backfill.target_batch, GetDuration(bnode, file, full));
+    } else if (name == "min_batch") {
+      TIDE_ASSIGN(s.backfill.min_batch, GetInt(bnode, file, full));
+    } else if (name == "max_batch") {
+      TIDE_ASSIGN(s.backfill.max_batch, GetInt(bnode, file, full));
+    } else if (name == "pause") {
+      TIDE_ASSIGN(s.backfill.pause, GetDuration(bnode, file, full));
+    } else if (name == "max_replica_lag") {
+      int64_t bytes = 0;
+      if (auto text = bnode.value<std::string>()) {
+        auto parsed = ParseBytes(*text);
+        if (!parsed.ok()) return BadValue(bnode, file, full, "a size like \"64MB\"");
+        bytes = *parsed;
+      } else {
+        TIDE_ASSIGN(bytes, GetInt(bnode, file, full));
+      }
+      s.backfill.max_replica_lag_bytes = bytes;
+    } else if (name == "small_table_rows") {
+      TIDE_ASSIGN(s.backfill.small_table_rows, GetInt(bnode, file, full));
+    } else {
+      return UnknownKey(bnode, file, full,
+                        "target_batch, min_batch, max_batch, pause, max_replica_lag, "
+                        "small_table_rows");
+    }
+    s.sources[full] = Where(bnode, file);
+  }
+  // A batch of zero rows never ends a backfill; a minimum above the maximum is a typo.
+  if (s.backfill.min_batch < 1 || s.backfill.max_batch < s.backfill.min_batch) {
+    return Error::Input(fmt::format("backfill batches must satisfy 1 <= min_batch <= max_batch "
+                                    "(min_batch = {}, max_batch = {})",
+                                    s.backfill.min_batch, s.backfill.max_batch))
+        .At({file.string(), static_cast<int>(table.source().begin.line), 0});
+  }
+  return Ok();
+}
+
+Status ReadGate(const toml::table& table, const fs::path& file, Settings& s) {
+  for (const auto& [gk, gnode] : table) {
+    std::string name(gk.str());
+    std::string full = "gate." + name;
+    if (name == "app") {
+      TIDE_ASSIGN(s.gate.app, GetString(gnode, file, full));
+    } else if (name == "version") {
+      TIDE_ASSIGN(s.gate.version, GetString(gnode, file, full));
+    } else if (name == "standby_urls") {
+      TIDE_ASSIGN(s.gate.standby_urls, GetStrings(gnode, file, full));
+    } else if (name == "check_command") {
+      TIDE_ASSIGN(s.gate.check_command, GetString(gnode, file, full));
+    } else if (name == "min_expand_age") {
+      TIDE_ASSIGN(s.gate.min_expand_age, GetDuration(gnode, file, full));
+    } else {
+      return UnknownKey(gnode, file, full,
+                        "app, version, standby_urls, check_command, min_expand_age");
+    }
+    s.sources[full] = Where(gnode, file);
+  }
+  return Ok();
+}
+
+// One top-level key of tide.toml; false when the key is not a plain setting.
+Result<bool> ReadTopKey(const std::string& key, const toml::node& node, const fs::path& file,
+                        Settings& s) {
+  if (key == "url") {
+    TIDE_ASSIGN(s.url, GetString(node, file, key));
+  } else if (key == "locations") {
+    TIDE_ASSIGN(auto locs, GetStrings(node, file, key));
+    s.locations.clear();
+    for (const auto& l : locs) s.locations.push_back(LocationPath(l, file.parent_path()));
+  } else if (key == "schema") {
+    TIDE_ASSIGN(s.schema, GetString(node, file, key));
+  } else if (key == "history_table") {
+    TIDE_ASSIGN(s.history_table, GetString(node, file, key));
+  } else if (key == "lock_timeout") {
+    TIDE_ASSIGN(s.lock_timeout, GetDuration(node, file, key));
+  } else if (key == "lock_wait") {
+    TIDE_ASSIGN(s.lock_wait, GetDuration(node, file, key));
+  } else if (key == "migration_lock_wait") {
+    TIDE_ASSIGN(s.migration_lock_wait, GetDuration(node, file, key));
+  } else if (key == "reconnect_wait") {
+    TIDE_ASSIGN(s.reconnect_wait, GetDuration(node, file, key));
+  } else if (key == "installed_by") {
+    TIDE_ASSIGN(s.installed_by, GetString(node, file, key));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status ParseConfigText(std::string_view text, const fs::path& file, Settings& s) {
   toml::table root;
   try {
-    root = toml::parse_file(file.string());
+    root = toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
     return Error::Input(std::string(e.description()))
         .At({file.string(), static_cast<int>(e.source().begin.line),
              static_cast<int>(e.source().begin.column)})
         .WithHint("tide.toml is TOML: key = \"value\" lines and [section] headers");
   }
-  fs::path base = file.parent_path();
   const std::string top_keys =
-      "url, locations, schema, history_table, lock_timeout, lock_wait, installed_by, "
-      "[backfill], [gate], [placeholders]";
+      "url, locations, schema, history_table, lock_timeout, lock_wait, migration_lock_wait, "
+      "reconnect_wait, installed_by, [backfill], [gate], [placeholders]";
   for (const auto& [k, node] : root) {
     std::string key(k.str());
-    if (key == "url") {
-      TIDE_ASSIGN(s.url, GetString(node, file, key));
-    } else if (key == "locations") {
-      TIDE_ASSIGN(auto locs, GetStrings(node, file, key));
-      s.locations.clear();
-      for (const auto& l : locs) s.locations.push_back(LocationPath(l, base));
-    } else if (key == "schema") {
-      TIDE_ASSIGN(s.schema, GetString(node, file, key));
-    } else if (key == "history_table") {
-      TIDE_ASSIGN(s.history_table, GetString(node, file, key));
-    } else if (key == "lock_timeout") {
-      TIDE_ASSIGN(s.lock_timeout, GetDuration(node, file, key));
-    } else if (key == "lock_wait") {
-      TIDE_ASSIGN(s.lock_wait, GetDuration(node, file, key));
-    } else if (key == "installed_by") {
-      TIDE_ASSIGN(s.installed_by, GetString(node, file, key));
-    } else if (key == "backfill" && node.is_table()) {
-      for (const auto& [bk, bnode] : *node.as_table()) {
-        std::string name(bk.str());
-        std::string full = "backfill." + name;
-        if (name == "target_batch") {
-          TIDE_ASSIGN(s.backfill.target_batch, GetDuration(bnode, file, full));
-        } else if (name == "min_batch") {
-          TIDE_ASSIGN(s.backfill.min_batch, GetInt(bnode, file, full));
-        } else if (name == "max_batch") {
-          TIDE_ASSIGN(s.backfill.max_batch, GetInt(bnode, file, full));
-        } else if (name == "pause") {
-          TIDE_ASSIGN(s.backfill.pause, GetDuration(bnode, file, full));
-        } else if (name == "max_replica_lag") {
-          int64_t bytes = 0;
-          if (auto text = bnode.value<std::string>()) {
-            auto parsed = ParseBytes(*text);
-            if (!parsed.ok()) return BadValue(bnode, file, full, "a size like \"64MB\"");
-            bytes = *parsed;
-          } else {
-            TIDE_ASSIGN(bytes, GetInt(bnode, file, full));
-          }
-          s.backfill.max_replica_lag_bytes = bytes;
-        } else if (name == "small_table_rows") {
-          TIDE_ASSIGN(s.backfill.small_table_rows, GetInt(bnode, file, full));
-        } else {
-          return UnknownKey(bnode, file, full,
-                            "target_batch, min_batch, max_batch, pause, max_replica_lag, "
-                            "small_table_rows");
-        }
-        s.sources[full] = Where(bnode, file);
-      }
-      continue;
+    if (key == "backfill" && node.is_table()) {
+      TIDE_TRY(ReadBackfill(*node.as_table(), file, s));
+    } else if (key == "gate" && node.is_table()) {
+      TIDE_TRY(ReadGate(*node.as_table(), file, s));
     } else if (key == "placeholders" && node.is_table()) {
       for (const auto& [pk, pnode] : *node.as_table()) {
         std::string name(pk.str());
@@ -170,34 +223,25 @@ Status ReadFile(const fs::path& file, Settings& s) {
                     GetString(pnode, file, "placeholders." + name));
         s.sources["placeholders." + name] = Where(pnode, file);
       }
-      continue;
-    } else if (key == "gate" && node.is_table()) {
-      for (const auto& [gk, gnode] : *node.as_table()) {
-        std::string name(gk.str());
-        std::string full = "gate." + name;
-        if (name == "app") {
-          TIDE_ASSIGN(s.gate.app, GetString(gnode, file, full));
-        } else if (name == "version") {
-          TIDE_ASSIGN(s.gate.version, GetString(gnode, file, full));
-        } else if (name == "standby_urls") {
-          TIDE_ASSIGN(s.gate.standby_urls, GetStrings(gnode, file, full));
-        } else if (name == "check_command") {
-          TIDE_ASSIGN(s.gate.check_command, GetString(gnode, file, full));
-        } else if (name == "min_expand_age") {
-          TIDE_ASSIGN(s.gate.min_expand_age, GetDuration(gnode, file, full));
-        } else {
-          return UnknownKey(gnode, file, full,
-                            "app, version, standby_urls, check_command, min_expand_age");
-        }
-        s.sources[full] = Where(gnode, file);
-      }
-      continue;
     } else {
-      return UnknownKey(node, file, key, top_keys);
+      TIDE_ASSIGN(bool known, ReadTopKey(key, node, file, s));
+      if (!known) return UnknownKey(node, file, key, top_keys);
+      s.sources[key] = Where(node, file);
     }
-    s.sources[key] = Where(node, file);
   }
   return Ok();
+}
+
+namespace {
+
+Status ReadFile(const fs::path& file, Settings& s) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return Error::Input(fmt::format("cannot read {}", file.string())).At({file.string(), 0, 0});
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfigText(text.str(), file, s);
 }
 
 Status ApplyTideEnv(Getenv getenv, Settings& s) {
@@ -217,6 +261,10 @@ Status ApplyTideEnv(Getenv getenv, Settings& s) {
   if (auto v = getenv("TIDE_LOCK_TIMEOUT")) {
     TIDE_ASSIGN(s.lock_timeout, ParseDuration(*v));
     s.sources["lock_timeout"] = "env TIDE_LOCK_TIMEOUT";
+  }
+  if (auto v = getenv("TIDE_MIGRATION_LOCK_WAIT")) {
+    TIDE_ASSIGN(s.migration_lock_wait, ParseDuration(*v));
+    s.sources["migration_lock_wait"] = "env TIDE_MIGRATION_LOCK_WAIT";
   }
   return Ok();
 }
@@ -327,6 +375,13 @@ lock_timeout = "500ms"
 
 # How long tide keeps retrying one step before it stops with a clear error.
 lock_wait = "5m"
+
+# How long a second run (or repair) waits for the migration lock while another run works.
+# migration_lock_wait = "10m"
+
+# When the connection to the server is lost mid-migration (a restart, a failover, a dropped
+# connection), how long tide keeps reconnecting before it stops, state saved, to be resumed.
+# reconnect_wait = "1m"
 
 [backfill]
 # Batched UPDATEs aim for batches of this duration; each is its own short transaction, and an

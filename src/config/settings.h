@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -62,6 +63,8 @@ struct Settings {
   std::chrono::milliseconds lock_timeout{500};
   std::chrono::milliseconds lock_wait{std::chrono::minutes(5)};  // total budget per step
   std::chrono::milliseconds migration_lock_wait{std::chrono::minutes(10)};
+  // A connection lost mid-migration is reopened, with backoff, for this long (exec/reconnect.h).
+  std::chrono::milliseconds reconnect_wait{std::chrono::minutes(1)};
   std::string installed_by;  // empty: current_user
   BackfillSettings backfill;
   GateSettings gate;
@@ -89,6 +92,9 @@ std::optional<std::string> ProcessEnv(const char* name);
 // Flyway's files are looked for in the current folder, like tide.toml.
 Result<Settings> Load(const Flags& flags, Getenv getenv = &ProcessEnv,
                       EnvNames env_names = &ProcessEnvNames);
+
+// tide.toml's text, as read from file (named in errors), over s. Exposed for the fuzzer.
+Status ParseConfigText(std::string_view text, const std::filesystem::path& file, Settings& s);
 
 // The commented tide.toml that `tide init` writes.
 std::string DefaultConfigText();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "base/fault.h"
 #include "base/strings.h"
 
 namespace tide::exec {
@@ -117,8 +118,10 @@ Result<BackfillResult> Backfill::Run(const json& checkpoint, int64_t estimated_r
   TIDE_TRY(conn_.Run(fmt::format("SET lock_timeout = {}",
                                  QuoteLiteral(std::to_string(options_.lock_timeout.count()) +
                                               "ms"))));
+  FaultPoint("backfill.before_first_batch");
   auto result = spec_.key.empty() ? RunPages(cursor, estimated_rows)
                                   : RunKeyed(cursor, estimated_rows);
+  if (result.ok()) FaultPoint("backfill.end");
   if (!conn_.IsBroken()) (void)conn_.Exec("RESET lock_timeout");
   return result;
 }
@@ -228,6 +231,7 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
     auto batch_started = Clock::now();
     TIDE_ASSIGN(auto bound, NextBound(cursor, size));
     if (!bound) break;
+    FaultPoint("backfill.after_bound");
     const std::vector<std::string>& upper = *bound;
 
     std::vector<pg::Param> params;
@@ -261,6 +265,7 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
       statement = fmt::format("WITH tide_batch AS ({}) SELECT count(*) FROM tide_batch", dml);
     }
     TIDE_ASSIGN(int64_t changed, RunBatch(statement, params, result));
+    FaultPoint("backfill.after_batch_commit");
     cursor.last = upper;
     result.visited += walked_estimate;
     result.changed += changed;
@@ -338,6 +343,7 @@ Result<BackfillResult> Backfill::RunPages(Cursor& cursor, int64_t estimated_rows
     }
     auto batch_started = Clock::now();
     TIDE_ASSIGN(int64_t changed, RunBatch(statement, params, result));
+    FaultPoint("backfill.after_batch_commit");
     cursor.page = next;
     result.changed += changed;
     result.visited += changed;

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "base/fault.h"
 #include "base/strings.h"
 #include "exec/backfill.h"
 #include "exec/index_builder.h"
-#include "exec/lock_retry.h"
 #include "exec/locate.h"
+#include "exec/lock_retry.h"
+#include "exec/reconnect.h"
 #include "plan/catalog.h"
 
 namespace tide::exec {
@@ -138,8 +140,10 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
                                existing->error.empty() ? "" : " (it stopped: " +
                                                                   existing->error.substr(0, 200) +
                                                                   ")"));
-    return RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint,
-                   true);
+    TIDE_TRY(
+        RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
+    FaultPoint("executor.applied");
+    return Ok();
   }
   TIDE_ASSIGN(plan::Plan planned, Plan(file));
   if (!planned.refusals.empty()) {
@@ -165,21 +169,73 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   state.steps = static_cast<int>(planned.steps.size());
   state.plan = planned.ToJson();
   TIDE_TRY(state_.Start(conn, state));
-  return RunPlan(file, planned, 0, json::object(), json(), false);
+  FaultPoint("state.started");
+  TIDE_TRY(RunPlan(file, planned, 0, json::object(), json(), false));
+  FaultPoint("executor.applied");
+  return Ok();
+}
+
+Status Executor::ReplaySessionSteps(const plan::Plan& plan, int before) {
+  // Session settings from the file hold for the steps after them, also in a resumed run.
+  for (int i = 0; i < before && i < static_cast<int>(plan.steps.size()); ++i) {
+    if (plan.steps[i].kind == StepKind::kSession) TIDE_TRY(session_.conn().Run(plan.steps[i].sql));
+  }
+  return Ok();
+}
+
+Result<MigrationState> Executor::Reconnect(const migrate::MigrationFile& file,
+                                           const plan::Plan& plan, int at, const Error& cause) {
+  const int n = static_cast<int>(plan.steps.size());
+  // libpq's text for a lost connection runs over several lines; the first says it.
+  std::string why = Split(cause.message(), '\n').front();
+  reporter_.Warn(
+      fmt::format("the connection to the server was lost at step {} of {} of {} ({}); "
+                  "{}",
+                  std::min(at + 1, n), n, file.Label(), why,
+                  settings_.reconnect_wait.count() > 0
+                      ? "reconnecting for up to " + FormatDuration(settings_.reconnect_wait)
+                      : "not reconnecting (reconnect_wait = 0)"));
+  Status back =
+      ReconnectSession(session_, session_.history().LockKey(), settings_.reconnect_wait, reporter_);
+  if (!back.ok()) {
+    return Error::Failed(fmt::format("{} stopped at step {} of {}: the connection was lost ({}) "
+                                     "and {}; what was done is recorded, so nothing is lost",
+                                     file.Label(), std::min(at + 1, n), n, why,
+                                     back.error().message()))
+        .WithHint(
+            "run tide migrate again once the server is back: it resumes where this run "
+            "stopped");
+  }
+  // Only what committed counts: the state row says which groups and batches did.
+  TIDE_ASSIGN(auto state, state_.Load(session_.conn(), file.script));
+  if (!state) return Error::Internal(fmt::format("the state of {} is gone", file.script));
+  if (state->status != "done") TIDE_TRY(ReplaySessionSteps(plan, state->next_step));
+  reporter_.Info(fmt::format("  reconnected: {} continues at step {} of {}", file.Label(),
+                             std::min(state->next_step + 1, n), n));
+  return *state;
+}
+
+Status Executor::RecordInOwnTransaction(const migrate::MigrationFile& file, int n) {
+  pg::Connection& conn = session_.conn();
+  TIDE_TRY(conn.Run("BEGIN"));
+  Status st = n == 0 ? BeforeEach() : Ok();
+  if (st.ok()) st = AfterEach();
+  if (st.ok()) st = RecordSuccess(file, MsSince(started_));
+  if (st.ok()) FaultPoint("group.before_commit");
+  if (st.ok()) st = conn.Run("COMMIT");
+  if (!st.ok() && !conn.IsBroken()) (void)conn.Exec("ROLLBACK");
+  return st;
 }
 
 Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, int start,
-                         json outputs, const json& checkpoint, bool resumed) {
+                         json outputs, json checkpoint, bool resumed) {
   const int n = static_cast<int>(plan.steps.size());
   if (start == 0) {
     reporter_.Info(fmt::format("  {} step{} in {} transaction{}", n, n == 1 ? "" : "s",
                                plan.GroupCount(), plan.GroupCount() == 1 ? "" : "s"));
   }
   pg::Connection& conn = session_.conn();
-  // Session settings from the file hold for the steps after them, also in a resumed run.
-  for (int i = 0; i < start && i < n; ++i) {
-    if (plan.steps[i].kind == StepKind::kSession) TIDE_TRY(conn.Run(plan.steps[i].sql));
-  }
+  TIDE_TRY(ReplaySessionSteps(plan, start));
   bool committed = resumed;
   int i = start;
   while (i < n) {
@@ -187,21 +243,28 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
     while (end < n && plan.steps[end].group == plan.steps[i].group) ++end;
     failed_step_ = i;
     Status st = RunGroup(file, plan, i, end, outputs, checkpoint);
-    if (!st.ok()) return Failure(file, plan, failed_step_, i, st.error(), committed);
-    committed = true;
-    i = end;
+    if (st.ok()) {
+      committed = true;
+      i = end;
+      continue;
+    }
+    if (!conn.IsBroken()) return Failure(file, plan, failed_step_, i, st.error(), committed);
+    // A lost connection is not a failed step: reconnect and go on from what committed.
+    TIDE_ASSIGN(MigrationState state, Reconnect(file, plan, i, st.error()));
+    if (state.status == "done") return Ok();
+    committed = committed || state.next_step > 0 || !state.checkpoint.is_null();
+    i = state.next_step;
+    outputs = state.outputs;
+    checkpoint = state.checkpoint;
   }
   if (n == 0 || !RunsInTransaction(plan.steps[n - 1])) {
     // The last step ran on its own: record success in a transaction of its own.
-    TIDE_TRY(conn.Run("BEGIN"));
-    Status st = n == 0 ? BeforeEach() : Ok();
-    if (st.ok()) st = AfterEach();
-    if (st.ok()) st = RecordSuccess(file, MsSince(started_));
-    if (st.ok()) st = conn.Run("COMMIT");
-    if (!st.ok()) {
-      (void)conn.Exec("ROLLBACK");
-      return Failure(file, plan, n - 1, n, st.error(), committed);
+    Status st = RecordInOwnTransaction(file, n);
+    if (!st.ok() && conn.IsBroken()) {
+      TIDE_ASSIGN(MigrationState state, Reconnect(file, plan, n, st.error()));
+      st = state.status == "done" ? Ok() : RecordInOwnTransaction(file, n);
     }
+    if (!st.ok()) return Failure(file, plan, n - 1, n, st.error(), committed);
   }
   return Ok();
 }
@@ -219,8 +282,12 @@ Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elaps
   row.checksum = file.checksum;
   row.installed_by = settings_.installed_by;
   row.execution_time = static_cast<int>(elapsed_ms);
+  FaultPoint("history.before_append");
   TIDE_TRY(session_.history().Append(conn, row));
-  return state_.Finish(conn, file.script);
+  FaultPoint("history.after_append");
+  TIDE_TRY(state_.Finish(conn, file.script));
+  FaultPoint("state.finished");
+  return Ok();
 }
 
 Status Executor::BeforeEach() {
@@ -251,8 +318,11 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
   plan::Step& s = plan.steps[index];
   if (s.kind == StepKind::kValidateConstraint) {
     TIDE_ASSIGN(std::string name, ConstraintName(plan, index, outputs));
-    return conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0),
-                                name));
+    FaultPoint("validate.before");
+    TIDE_TRY(
+        conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0), name)));
+    FaultPoint("validate.after");
+    return Ok();
   }
   if (s.kind == StepKind::kAddConstraintNotValid && s.object_name.empty()) {
     // PostgreSQL names an unnamed constraint itself; learn the name by looking before and after.
@@ -295,6 +365,7 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
     st = retry.Run(Short(head.sql), tables, lock, /*transactional=*/true,
                    [&](pg::Connection&) -> Status {
                      json local = outputs;
+                     FaultPoint("group.begin");
                      if (first == 0) TIDE_TRY(BeforeEach());
                      for (int k = first; k < end; ++k) {
                        Status ran = RunStepInTransaction(plan, k, local);
@@ -302,15 +373,18 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
                          failed_step_ = k;
                          return Locate(ran.error(), plan.steps[k], file);
                        }
+                       FaultPoint("group.after_step");
                      }
                      TIDE_TRY(state_.Advance(conn, file.script, end, local));
                      if (last_group) {
                        TIDE_TRY(AfterEach());
                        TIDE_TRY(RecordSuccess(file, MsSince(started_)));
                      }
+                     FaultPoint("group.before_commit");
                      outputs = std::move(local);
                      return Ok();
                    });
+    if (st.ok()) FaultPoint("group.after_commit");
   } else {
     if (first == 0) st = BeforeEach();
     switch (st.ok() ? head.kind : StepKind::kSession) {
@@ -352,6 +426,7 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
         break;
     }
     if (st.ok()) st = state_.Advance(conn, file.script, end, outputs);
+    if (st.ok()) FaultPoint("step.advanced");
   }
   int64_t ms = MsSince(started);
   for (int k = first; k < end; ++k) {

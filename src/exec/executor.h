@@ -4,7 +4,9 @@
 // run group by group (a group is one short transaction), each with the lock discipline of
 // lock_retry.h, batches through backfill.h, concurrent builds through index_builder.h. After
 // each group the next step is committed with it, so a failure or a kill leaves a state that the
-// next `tide migrate` resumes from; nothing is applied twice and nothing is skipped.
+// next `tide migrate` resumes from; nothing is applied twice and nothing is skipped. A connection
+// lost mid-run is reopened (exec/reconnect.h) and the run goes on from that same state, in
+// process; the tests that hold it to this are tests/fault_test.cc and server_fault_test.cc.
 
 #include <chrono>
 #include <functional>
@@ -75,7 +77,15 @@ class Executor {
  private:
   Status ApplyPlain(const migrate::MigrationFile& file);
   Status RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, int start,
-                 nlohmann::json outputs, const nlohmann::json& checkpoint, bool resumed);
+                 nlohmann::json outputs, nlohmann::json checkpoint, bool resumed);
+  // Runs the file's session settings (SET ...) of the steps before `before` again.
+  Status ReplaySessionSteps(const plan::Plan& plan, int before);
+  // After the connection was lost at step `at`: reconnects (exec/reconnect.h) and reads back
+  // the state that committed, or says why the run stops there, resumable.
+  Result<MigrationState> Reconnect(const migrate::MigrationFile& file, const plan::Plan& plan,
+                                   int at, const Error& cause);
+  // The history row and the end of the state, when the last step ran outside a transaction.
+  Status RecordInOwnTransaction(const migrate::MigrationFile& file, int n);
   Status RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
                   nlohmann::json& outputs, const nlohmann::json& checkpoint);
   Status RunStepInTransaction(plan::Plan& plan, int index, nlohmann::json& outputs);

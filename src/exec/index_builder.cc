@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/fault.h"
 #include "base/strings.h"
 
 namespace tide::exec {
@@ -29,7 +30,9 @@ Result<std::string> IndexBuilder::SchemaOf(const std::string& table) {
 Status IndexBuilder::DropIndex(const std::string& qualified) {
   reporter_.Info(fmt::format("    dropping the invalid index {} left by a failed build",
                              qualified));
-  return conn_.Run(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified));
+  TIDE_TRY(conn_.Run(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified)));
+  FaultPoint("index.leftover_dropped");
+  return Ok();
 }
 
 Status IndexBuilder::Create(const plan::Step& step, nlohmann::json& outputs, int step_index,
@@ -66,8 +69,12 @@ Status IndexBuilder::Create(const plan::Step& step, nlohmann::json& outputs, int
   }
   Status built = retry_.Run("CREATE INDEX CONCURRENTLY", step.lock_tables, step.lock,
                             /*transactional=*/false, [&](pg::Connection& conn) -> Status {
+                              FaultPoint("index.before_create");
                               Status st = conn.Run(step.sql);
-                              if (st.ok()) return st;
+                              if (st.ok()) {
+                                FaultPoint("index.after_create");
+                                return st;
+                              }
                               // Clean up before the retry (or the failure) so no INVALID index
                               // stays behind.
                               if (!conn.IsBroken()) {

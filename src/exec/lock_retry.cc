@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "base/fault.h"
 #include "base/strings.h"
 
 namespace tide::exec {
@@ -117,6 +118,7 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
     }
     if (st.ok()) return st;
     if (!Retryable(st.error())) return st;
+    FaultPoint("lock_retry.after_timeout");
     ++stats_.lock_timeouts;
     auto found = FindBlockers(tables, lock, 0);
     if (found.ok() && !found->empty()) last_blockers = *found;

@@ -98,7 +98,29 @@ Result<std::string> ReplacePlaceholders(std::string_view text, const Placeholder
   return out;
 }
 
+namespace {
+
+// The server takes text in UTF-8 and no NUL: a file that is not would fail part-way through a
+// run (or be stored mangled), so it is refused before anything runs.
+Status CheckText(const MigrationFile& file) {
+  size_t bad = FirstInvalidUtf8(file.content);
+  if (bad == std::string_view::npos) return Ok();
+  LineColumn at = PositionOf(file.content, bad);
+  bool nul = file.content[bad] == '\0';
+  return Error::Input(fmt::format("{} holds {} at line {}, column {}", file.script,
+                                  nul ? "a NUL byte" : "bytes that are not UTF-8", at.line,
+                                  at.column))
+      .At({file.path.string(), at.line, at.column})
+      .WithHint(nul ? "a migration is text; remove the NUL byte (was a binary file saved "
+                      "under a .sql name?)"
+                    : "tide reads migrations as UTF-8, as Flyway does by default; convert the "
+                      "file (iconv -f LATIN1 -t UTF-8) and put it back");
+}
+
+}  // namespace
+
 Status ResolveSql(MigrationFile& file, const Placeholders& placeholders) {
+  TIDE_TRY(CheckText(file));
   if (!file.placeholder_replacement) {
     file.sql = file.content;
     return Ok();

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "base/fault.h"
 #include "base/strings.h"
 
 namespace tide::migrate {
@@ -17,6 +18,7 @@ Result<RunLock> RunLock::Acquire(pg::Connection& conn, int64_t key,
     TIDE_ASSIGN(auto got, conn.QueryValue("SELECT pg_try_advisory_lock($1::bigint)", {key_text}));
     if (got && *got == "t") {
       if (said) reporter.Info("got the migration lock");
+      FaultPoint("runlock.acquired");
       return RunLock(&conn, key);
     }
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -46,8 +48,10 @@ Result<RunLock> RunLock::Acquire(pg::Connection& conn, int64_t key,
       return Error::LockTimeout(fmt::format("another migration held the migration lock for more "
                                             "than {}",
                                             FormatDuration(max_wait)))
-          .WithHint("wait for it to finish (tide info shows progress), or raise "
-                    "--migration-lock-wait");
+          .WithHint(
+              "nothing was changed by this run; wait for the other one to finish (tide "
+              "info shows progress), or raise migration_lock_wait in tide.toml "
+              "(TIDE_MIGRATION_LOCK_WAIT)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

@@ -20,12 +20,18 @@ class Session {
   pg::Connection& conn() { return conn_; }
   const HistoryTable& history() const { return history_; }
   const std::string& schema() const { return history_.schema(); }
+  // Opens the connection again after it was lost (exec/reconnect.h) and restores what Open
+  // set on it. Session state the server dropped with it (locks, SET) is the caller's.
+  Status Reconnect();
 
  private:
-  Session(pg::Connection conn, HistoryTable history)
-      : conn_(std::move(conn)), history_(std::move(history)) {}
+  Session(pg::Connection conn, HistoryTable history, std::string search_path)
+      : conn_(std::move(conn)),
+        history_(std::move(history)),
+        search_path_(std::move(search_path)) {}
   pg::Connection conn_;
   HistoryTable history_;
+  std::string search_path_;  // set by Open from --schema; empty: the server's default
 };
 
 // Discovery over the configured locations; warnings go to the reporter.

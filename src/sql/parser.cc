@@ -41,6 +41,15 @@ size_t SkipTrivia(std::string_view s, size_t i, size_t end) {
 }  // namespace
 
 Result<std::vector<Statement>> ParseScript(std::string_view script, const std::string& file_name) {
+  // libpg_query reads a C string (a NUL would end the script early) and emits JSON that must be
+  // UTF-8: anything else is refused here, where the file and line are known.
+  if (size_t bad = FirstInvalidUtf8(script); bad != std::string_view::npos) {
+    LineColumn where = PositionOf(script, bad);
+    return Error::Input(script[bad] == '\0' ? "a NUL byte in SQL text"
+                                            : "bytes that are not UTF-8 in SQL text")
+        .At({file_name, where.line, where.column})
+        .WithHint("save the file as UTF-8 text; nothing was run");
+  }
   std::string input(script);
   PgQueryParseResult parsed = pg_query_parse(input.c_str());
   if (parsed.error) {
