@@ -182,12 +182,15 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
   if (!ups.empty() && !t.created) {
     plan::BackfillSpec spec;
     spec.table = q;
-    std::vector<std::string> filled, guard;
+    std::vector<std::string> filled, guard, names;
     for (const auto& r : ups) {
       filled.push_back(r.column);
       guard.push_back(r.column + " IS NULL");
     }
-    spec.label = fmt::format("{}: {}", t.name, Join(filled, ", "));
+    for (const auto& p : t.sync) {
+      if (p.up && !p.new_column.empty()) names.push_back(p.new_column);
+    }
+    spec.label = fmt::format("{}.{}", t.name, Join(names, ","));
     for (const auto& k : t.facts.key) spec.key.push_back(QuoteIdent(k));
     spec.key_types = t.facts.key_types;
     spec.head = fmt::format("UPDATE {} SET {} = {}", q, filled[0], filled[0]);

@@ -21,10 +21,6 @@ bool PlainIdentifier(const std::string& name) {
   return true;
 }
 
-std::string PathPart(const std::string& name) {
-  return PlainIdentifier(name) ? name : QuoteIdent(name);
-}
-
 // The base table's privileges, granted on its view (and USAGE on the views schema) to the same
 // roles, so that the new release's role may use the view exactly as it used the table.
 std::string CopyGrants(const std::string& base, const std::string& view,
@@ -50,8 +46,12 @@ std::string ViewsSchemaName(const std::string& schema, const std::string& versio
   return schema + "_v" + ReplaceAll(version, ".", "_");
 }
 
+std::string SearchPathPart(const std::string& name) {
+  return PlainIdentifier(name) ? name : QuoteIdent(name);
+}
+
 std::string NewReleaseSearchPath(const std::string& schema, const std::string& version) {
-  return PathPart(ViewsSchemaName(schema, version)) + ", " + PathPart(schema);
+  return SearchPathPart(ViewsSchemaName(schema, version)) + ", " + SearchPathPart(schema);
 }
 
 ViewsPlan PlanViews(const OpContext& ctx, const std::string& views_schema) {

@@ -20,6 +20,8 @@ namespace tide::ops {
 std::string ViewsSchemaName(const std::string& schema, const std::string& version);
 // What the new release sets: `public_v2, public` (identifiers quoted only when they must be).
 std::string NewReleaseSearchPath(const std::string& schema, const std::string& version);
+// A schema name as search_path takes it: quoted only when it must be.
+std::string SearchPathPart(const std::string& schema);
 
 struct ViewsPlan {
   std::vector<StagedStep> expand, contract, rollback;
