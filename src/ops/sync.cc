@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <map>
 
 #include "base/strings.h"
 #include "ops/expr.h"
@@ -20,11 +21,15 @@ std::string ShortName(const std::string& name) {
   return fmt::format("{}_{:08x}", name.substr(0, 54), static_cast<uint32_t>(crc));
 }
 
+// One expression as the trigger evaluates it.
 struct Resolved {
-  std::string column;  // physical, quoted
-  std::string trigger_expr;  // over NEW."..."
-  std::string probe_expr;    // over p."..."
-  std::string type;
+  std::string column;    // the physical column it computes, quoted
+  std::string type;      // that column's type
+  std::string over_new;  // over NEW."..."
+  std::string over_old;  // over OLD."...": its value before the write
+  std::string probe;     // over p."..."
+  std::vector<std::string> inputs;     // physical columns it reads, quoted
+  std::vector<std::string> exclusive;  // of those, the ones only the writing release can set
 };
 
 Result<std::string> Rewrite(const TableShape& t, const Expr& e, bool old_shape,
@@ -49,56 +54,100 @@ Result<std::string> Rewrite(const TableShape& t, const Expr& e, bool old_shape,
                             "as the new release sees them after this migration");
 }
 
-std::string AnyOf(const std::vector<std::string>& parts, const std::string& none) {
-  return parts.empty() ? none : Join(parts, " OR ");
+// Types with no equality operator are compared as text.
+std::string Compare(const std::string& column, const std::string& type, bool changed) {
+  static const char* kNoEquality[] = {"json", "xml", "point", "line", "lseg", "path", "polygon",
+                                      "circle"};
+  std::string base = ToLower(type.substr(0, type.find('(')));
+  const char* op = changed ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM";
+  for (const char* t : kNoEquality) {
+    if (base == t || base == std::string(t) + "[]") {
+      return fmt::format("NEW.{0}::text {1} OLD.{0}::text", column, op);
+    }
+  }
+  return fmt::format("NEW.{0} {1} OLD.{0}", column, op);
 }
 
-std::string Assignments(const std::vector<Resolved>& items, const std::string& indent) {
-  std::string out;
-  for (const auto& r : items) {
-    out += fmt::format("{}NEW.{} := {};\n", indent, r.column, r.trigger_expr);
+std::string Changed(const std::string& column, const std::string& type) {
+  return Compare(column, type, true);
+}
+
+std::string AnyOf(const std::vector<std::string>& parts) {
+  return parts.empty() ? "false" : "(" + Join(parts, " OR ") + ")";
+}
+
+class Body {
+ public:
+  Body(std::map<std::string, std::string> types) : types_(std::move(types)) {}
+
+  std::string AnyChanged(const std::vector<std::string>& columns) const {
+    std::vector<std::string> parts;
+    for (const auto& c : columns) parts.push_back(Changed(c, TypeOf(c)));
+    return AnyOf(parts);
   }
+  std::string TypeOf(const std::string& column) const {
+    auto it = types_.find(column);
+    return it == types_.end() ? "" : it->second;
+  }
+
+  // UPDATE: a column the statement wrote keeps that value. One it did not write follows its
+  // expression when an input changed: always when the input is one only the other release can
+  // write, else only when the column still held the expression's value (nobody had set it).
+  std::string Follow(const Resolved& r, bool fill_null) const {
+    std::string derived = fmt::format("NEW.{} IS NOT DISTINCT FROM CAST(({}) AS {})", r.column,
+                                      r.over_old, r.type);
+    std::string when;
+    if (r.inputs.empty()) {
+      when = "false";  // a constant: computed once, on INSERT
+    } else if (r.exclusive.size() == r.inputs.size()) {
+      when = AnyChanged(r.inputs);
+    } else if (r.exclusive.empty()) {
+      when = fmt::format("{} AND {}", AnyChanged(r.inputs), derived);
+    } else {
+      when = fmt::format("{} AND ({} OR {})", AnyChanged(r.inputs), AnyChanged(r.exclusive),
+                         derived);
+    }
+    if (fill_null) when = fmt::format("NEW.{} IS NULL OR ({})", r.column, when);
+    if (when == "false") return "";
+    return fmt::format("  IF {} AND ({}) THEN\n    NEW.{} := {};\n  END IF;\n",
+                       Compare(r.column, r.type, false), when, r.column, r.over_new);
+  }
+
+ private:
+  std::map<std::string, std::string> types_;
+};
+
+std::string Assign(const std::vector<Resolved>& items, const std::string& indent) {
+  std::string out;
+  for (const auto& r : items) out += fmt::format("{}NEW.{} := {};\n", indent, r.column, r.over_new);
   return out.empty() ? indent + "NULL;\n" : out;
 }
 
-std::string FunctionBody(const std::vector<Resolved>& ups, const std::vector<Resolved>& downs,
-                         const std::vector<std::string>& new_cols,
-                         const std::vector<std::string>& old_only) {
+// INSERT: a new-shape column that is set means the new release wrote the row (the old one
+// cannot see those columns); then down computes the old release's columns, else up the new
+// release's. With no new-shape columns, an old column left NULL is computed from down.
+// UPDATE: see Body::Follow. Downs first, from the values as written; then ups (the backfill's
+// no-op touch only fills the new columns still NULL).
+std::string FunctionBody(const Body& body, const std::vector<Resolved>& ups,
+                         const std::vector<Resolved>& downs,
+                         const std::vector<std::string>& new_cols) {
+  std::string out = "  IF TG_OP = 'INSERT' THEN\n";
   if (new_cols.empty()) {
-    std::string body;
     for (const auto& d : downs) {
-      body += fmt::format("  IF NEW.{0} IS NULL THEN NEW.{0} := {1}; END IF;\n", d.column,
-                          d.trigger_expr);
+      out += fmt::format("    IF NEW.{0} IS NULL THEN\n      NEW.{0} := {1};\n    END IF;\n",
+                         d.column, d.over_new);
     }
-    return body + "  RETURN NEW;\n";
+  } else {
+    std::vector<std::string> set;
+    for (const auto& c : new_cols) set.push_back(fmt::format("NEW.{} IS NOT NULL", c));
+    out += fmt::format("    IF {} THEN  -- the new release wrote it\n{}    ELSE  -- the old release\n{}"
+                       "    END IF;\n",
+                       AnyOf(set), Assign(downs, "      "), Assign(ups, "      "));
   }
-  std::vector<std::string> set, changed, old_changed;
-  for (const auto& c : new_cols) {
-    set.push_back(fmt::format("NEW.{} IS NOT NULL", c));
-    changed.push_back(fmt::format("NEW.{0} IS DISTINCT FROM OLD.{0}", c));
-  }
-  for (const auto& c : old_only) old_changed.push_back(fmt::format("NEW.{0} IS DISTINCT FROM OLD.{0}", c));
-  std::string fill;
-  for (const auto& u : ups) {
-    fill += fmt::format("    IF NEW.{0} IS NULL THEN NEW.{0} := {1}; END IF;\n", u.column,
-                        u.trigger_expr);
-  }
-  if (fill.empty()) fill = "    NULL;\n";
-  std::string body = fmt::format(
-      "  IF TG_OP = 'INSERT' THEN\n"
-      "    IF {} THEN  -- the new release wrote the row\n{}"
-      "    ELSE  -- the old release did\n{}"
-      "    END IF;\n"
-      "  ELSIF {} THEN  -- the new release changed it\n"
-      "    IF NOT ({}) THEN\n{}    END IF;\n",
-      AnyOf(set, "false"), Assignments(downs, "      "), Assignments(ups, "      "),
-      AnyOf(changed, "false"), AnyOf(old_changed, "false"), Assignments(downs, "      "));
-  if (!old_changed.empty()) {
-    body += fmt::format("  ELSIF {} THEN  -- the old release changed it\n{}",
-                        AnyOf(old_changed, "false"), Assignments(ups, "    "));
-  }
-  body += "  ELSE  -- a touch (the backfill) or shared columns only\n" + fill + "  END IF;\n";
-  return body + "  RETURN NEW;\n";
+  out += "    RETURN NEW;\n  END IF;\n";
+  for (const auto& d : downs) out += body.Follow(d, false);
+  for (const auto& u : ups) out += body.Follow(u, true);
+  return out + "  RETURN NEW;\n";
 }
 
 }  // namespace
@@ -129,12 +178,26 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
   auto resolve = [&](const Expr& e, bool old_shape, const std::string& column,
                      const std::string& type, const std::string& what,
                      std::vector<Resolved>& into) -> Status {
-    TIDE_ASSIGN(std::string in_trigger, Rewrite(t, e, old_shape, "NEW.", what));
-    TIDE_ASSIGN(std::string in_probe, Rewrite(t, e, old_shape, "p.", what));
-    into.push_back({QuoteIdent(column), in_trigger, in_probe, type});
-    out.probes.push_back(
-        {fmt::format("SELECT CAST(({}) AS {}) FROM {} LIMIT 0", in_probe, type, source), e.at,
-         what});
+    Resolved r;
+    r.column = QuoteIdent(column);
+    r.type = type;
+    TIDE_ASSIGN(r.over_new, Rewrite(t, e, old_shape, "NEW.", what));
+    TIDE_ASSIGN(r.over_old, Rewrite(t, e, old_shape, "OLD.", what));
+    TIDE_ASSIGN(r.probe, Rewrite(t, e, old_shape, "p.", what));
+    // Inputs only the writing release can set: old-only columns for up, new ones for down.
+    const std::vector<std::string>& only = old_shape ? old_only : new_cols;
+    for (const auto& name : e.columns) {
+      auto physical = old_shape ? OldShapeColumn(t, name, "") : NewShapeColumn(t, name, "");
+      if (!physical) continue;
+      r.inputs.push_back(*physical);
+      if (std::find(only.begin(), only.end(), *physical) != only.end()) {
+        r.exclusive.push_back(*physical);
+      }
+    }
+    out.probes.push_back({fmt::format("SELECT CAST(({}) AS {}) FROM {} LIMIT 0", r.probe, type,
+                                      source),
+                          e.at, what});
+    into.push_back(std::move(r));
     return Ok();
   };
   for (const auto& pair : t.sync) {
@@ -151,13 +214,19 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
 
   std::string function = QuoteQualified(ctx.schema, ShortName("_tide_sync_" + tag + "_" + t.physical));
   std::string trigger = QuoteIdent("_tide_sync_" + tag);
-  std::string body = FunctionBody(ups, downs, new_cols, old_only);
+  std::map<std::string, std::string> types;
+  for (const auto& c : t.facts.columns) {
+    plan::ColumnDetail d = t.facts.Detail(c.name);
+    types[QuoteIdent(c.name)] = d.type_sql.empty() ? c.type.ToString() : d.type_sql;
+  }
+  for (const auto& c : t.columns) types[QuoteIdent(c.physical)] = c.type;
+  std::string body = FunctionBody(Body(types), ups, downs, new_cols);
   std::string create_function = fmt::format(
       "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $tide$\n"
       "-- tide: keeps the old and the new shape of {} in sync while both releases run\n"
       "BEGIN\n{}END\n$tide$",
       function, t.name, body);
-  std::string events = new_cols.empty() ? "INSERT" : "INSERT OR UPDATE";
+  std::string events = "INSERT OR UPDATE";
   std::string create_trigger = fmt::format(
       "CREATE TRIGGER {} BEFORE {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()", trigger, events, q,
       function);
