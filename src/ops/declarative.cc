@@ -200,9 +200,9 @@ Result<DeclarativePlan> PlanMigration(const Migration& migration, plan::Catalog&
   std::string views_schema = ViewsSchemaName(options.schema, options.version);
   ViewsPlan views = PlanViews(ctx, views_schema);
   if (!views.expand.empty()) out.views_schema = views_schema;
-  lists.Add(views.expand, 0, 0);
-  lists.Add(views.contract, 1, 0);
-  lists.Add(views.rollback, 2, 0);
+  lists.Add(views.expand, 0, -1);
+  lists.Add(views.contract, 1, -1);  // its lock goes before the tables' steps of its stage
+  lists.Add(views.rollback, 2, -1);
   out.search_path = NewReleaseSearchPath(options.schema, options.version);
   out.expand = Assemble(std::move(lists.expand), false);
   out.contract = Assemble(std::move(lists.contract), false);

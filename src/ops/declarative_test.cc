@@ -136,7 +136,12 @@ TEST(DeclarativePlan, CustomersExpandSyncsBeforeTheBackfillAndContractsWithoutAS
   const plan::Plan& e = p->expand;
   int add = Find(e, "ADD COLUMN \"email\" varchar(255)");
   int fn = Find(e, "CREATE FUNCTION \"public\".\"_tide_sync_v2_customers\"");
-  int trg = Find(e, "CREATE TRIGGER \"_tide_sync_v2\" BEFORE INSERT OR UPDATE");
+  int trg = Find(e, "CREATE TRIGGER \"_tide_sync_v2_insert\" BEFORE INSERT");
+  int upd = Find(e, "CREATE TRIGGER \"_tide_sync_v2_update\" BEFORE UPDATE ON "
+                    "\"public\".\"customers\" FOR EACH ROW WHEN (NEW.\"name\" IS DISTINCT FROM "
+                    "OLD.\"name\" OR NEW.\"email\" IS DISTINCT FROM OLD.\"email\" OR "
+                    "NEW.\"email\" IS NULL)");
+  EXPECT_EQ(upd, trg + 1) << All(e);
   int view = Find(e, "CREATE VIEW \"public_v2\".\"customers\" AS SELECT \"id\", \"name\", "
                      "\"email\" FROM \"public\".\"customers\"");
   int backfill = Find(e, "UPDATE \"public\".\"customers\" SET \"email\" = \"email\"");
@@ -159,13 +164,17 @@ TEST(DeclarativePlan, CustomersExpandSyncsBeforeTheBackfillAndContractsWithoutAS
       << body;
   EXPECT_NE(body.find("NEW.\"contact_info\" := NEW.\"email\""), std::string::npos) << body;
   EXPECT_NE(body.find("NEW.\"email\" IS DISTINCT FROM OLD.\"email\""), std::string::npos);
-  EXPECT_NE(body.find("NEW.\"contact_info\" IS DISTINCT FROM OLD.\"contact_info\""),
-            std::string::npos);
+  EXPECT_NE(body.find("NEW.\"contact_info\" IS NOT DISTINCT FROM OLD.\"contact_info\""),
+            std::string::npos)
+      << body;
   EXPECT_EQ(body.find("search_path"), std::string::npos);
   // Contract: VALIDATE, trigger gone, SET NOT NULL (no scan), the old column, the views.
   const plan::Plan& c = p->contract;
   int validate = Find(c, "VALIDATE CONSTRAINT");
+  int lock_views = Find(c, "LOCK TABLE \"public_v2\".\"customers\" IN ACCESS EXCLUSIVE MODE");
   int drop_trigger = Find(c, "DROP TRIGGER");
+  EXPECT_EQ(lock_views + 1, drop_trigger);
+  EXPECT_EQ(c.steps[lock_views].group, c.steps[drop_trigger].group);
   int not_null = Find(c, "SET NOT NULL");
   int drop_col = Find(c, "DROP COLUMN \"contact_info\"");
   int drop_views = Find(c, "DROP SCHEMA IF EXISTS \"public_v2\" CASCADE");
@@ -285,12 +294,12 @@ TEST(DeclarativePlan, OneTriggerAndOneBackfillPerTable) {
       "2\"}\n"
       "  - rename_column: {table: orders, from: note, to: comment}\n");
   ASSERT_TRUE(p.ok()) << p.error().ToString();
-  int triggers = 0, backfills = 0;
+  int functions = 0, backfills = 0;
   for (const auto& s : p->expand.steps) {
-    triggers += s.sql.find("CREATE TRIGGER") != std::string::npos;
+    functions += s.sql.find("CREATE FUNCTION") != std::string::npos;
     backfills += s.kind == plan::StepKind::kBackfill;
   }
-  EXPECT_EQ(triggers, 1);
+  EXPECT_EQ(functions, 1);
   EXPECT_EQ(backfills, 1);
   int b = Find(p->expand, "SET \"_tide_new_quantity\"");
   ASSERT_GE(b, 0) << All(p->expand);

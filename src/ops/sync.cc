@@ -213,39 +213,60 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
   if (t.created) out.probes.clear();  // nothing to read before the table exists
 
   std::string function = QuoteQualified(ctx.schema, ShortName("_tide_sync_" + tag + "_" + t.physical));
-  std::string trigger = QuoteIdent("_tide_sync_" + tag);
   std::map<std::string, std::string> types;
   for (const auto& c : t.facts.columns) {
     plan::ColumnDetail d = t.facts.Detail(c.name);
     types[QuoteIdent(c.name)] = d.type_sql.empty() ? c.type.ToString() : d.type_sql;
   }
   for (const auto& c : t.columns) types[QuoteIdent(c.physical)] = c.type;
-  std::string body = FunctionBody(Body(types), ups, downs, new_cols);
+  Body body(types);
   std::string create_function = fmt::format(
       "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $tide$\n"
       "-- tide: keeps the old and the new shape of {} in sync while both releases run\n"
       "BEGIN\n{}END\n$tide$",
-      function, t.name, body);
-  std::string events = "INSERT OR UPDATE";
-  std::string create_trigger = fmt::format(
-      "CREATE TRIGGER {} BEFORE {} ON {} FOR EACH ROW EXECUTE FUNCTION {}()", trigger, events, q,
-      function);
+      function, t.name, FunctionBody(body, ups, downs, new_cols));
+  // An UPDATE that changes no input of any expression (and leaves no new column NULL) has
+  // nothing to sync: the WHEN clause, evaluated without calling the function, skips it.
+  std::vector<std::string> inputs, when;
+  for (const auto* list : {&ups, &downs}) {
+    for (const auto& r : *list) {
+      for (const auto& c : r.inputs) {
+        if (std::find(inputs.begin(), inputs.end(), c) == inputs.end()) inputs.push_back(c);
+      }
+    }
+  }
+  for (const auto& c : inputs) when.push_back(Changed(c, body.TypeOf(c)));
+  for (const auto& u : ups) when.push_back(fmt::format("NEW.{} IS NULL", u.column));
+  std::string insert_trigger = QuoteIdent("_tide_sync_" + tag + "_insert");
+  std::string update_trigger = QuoteIdent("_tide_sync_" + tag + "_update");
+  std::vector<std::string> create = {fmt::format(
+      "CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()", insert_trigger,
+      q, function)};
+  if (!when.empty()) {
+    create.push_back(fmt::format("CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW WHEN ({}) "
+                                 "EXECUTE FUNCTION {}()",
+                                 update_trigger, q, Join(when, " OR "), function));
+  }
   SourceLocation at{ctx.file, 0, 0};
   plan::Step f = Plain(create_function, at, "the sync trigger's function (no table lock)");
   f.table = t.physical;
-  plan::Step trg = Ddl(ctx, t, create_trigger, sql::Lock::kShareRowExclusive, at,
-                       "created before the backfill: every write from now on is kept in sync");
-  trg.statement = -1;
   out.expand.push_back({Stage::kSync, f});
-  out.expand.push_back({Stage::kSync, trg});
+  for (const auto& sql : create) {
+    plan::Step trg = Ddl(ctx, t, sql, sql::Lock::kShareRowExclusive, at,
+                         "created before the backfill: every write from now on is kept in sync");
+    trg.statement = -1;
+    out.expand.push_back({Stage::kSync, trg});
+  }
   for (auto* list : {&out.contract, &out.rollback}) {
     plan::Step drop = Ddl(ctx, t,
-                          fmt::format("DROP TRIGGER IF EXISTS {} ON {}", trigger, q),
-                          sql::Lock::kAccessExclusive, at, "the sync trigger goes");
+                          fmt::format("DROP TRIGGER IF EXISTS {1} ON {0};\n"
+                                      "DROP TRIGGER IF EXISTS {2} ON {0}",
+                                      q, insert_trigger, update_trigger),
+                          sql::Lock::kAccessExclusive, at, "the sync triggers go");
     drop.statement = -1;
     list->push_back({Stage::kSync, drop});
     plan::Step drop_f = Plain(fmt::format("DROP FUNCTION IF EXISTS {}()", function), at,
-                              "with its function");
+                              "with their function");
     list->push_back({Stage::kSync, drop_f});
   }
   if (!ups.empty() && !t.created) {

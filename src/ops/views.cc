@@ -85,6 +85,13 @@ ViewsPlan PlanViews(const OpContext& ctx, const std::string& views_schema) {
   out.expand.insert(out.expand.begin(),
                     {Stage::kViews, Plain(fmt::format("CREATE SCHEMA {}", QuoteIdent(views_schema)),
                                           at, "the new release sets search_path to it")});
+  // The contract locks the views before any base table: a new-release statement locks its view
+  // first and then the table, so taking them the other way round would deadlock with it.
+  plan::Step lock = Plain(fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", Join(views, ", ")),
+                          at, "the views first, in the order the new release's statements take them");
+  lock.lock = sql::Lock::kAccessExclusive;
+  lock.lock_tables = views;
+  out.contract.push_back({Stage::kSync, lock});
   for (auto* list : {&out.contract, &out.rollback}) {
     plan::Step drop = Plain(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdent(views_schema)),
                             at,
