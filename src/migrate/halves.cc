@@ -14,12 +14,13 @@ Result<std::vector<HalfState>> OpenDeclarative(pg::Connection& conn, const std::
   std::map<std::string, const exec::MigrationState*> by_script;
   for (const auto& s : states) by_script[s.script] = &s;
   for (const auto& s : statuses) {
-    if (!s.file || s.file->format != ScriptFormat::kYaml || !s.applied) continue;
+    // An expand that was killed has a state row and no history row yet: it is open too.
+    if (!s.file || s.file->format != ScriptFormat::kYaml) continue;
     auto expand = by_script.find(s.script);
     if (expand == by_script.end() || !expand->second->plan.contains("declarative")) continue;
     HalfState h;
     h.file = s.file;
-    h.expand_done = s.applied->success && expand->second->status == "done";
+    h.expand_done = s.applied && s.applied->success && expand->second->status == "done";
     auto contract = by_script.find(exec::ContractKey(s.script));
     if (contract != by_script.end()) {
       h.contract_status = contract->second->status;

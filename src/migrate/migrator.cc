@@ -357,12 +357,22 @@ Result<std::vector<PlannedMigration>> PlanOffline(const config::Settings& settin
   Placeholders placeholders = ConfiguredPlaceholders(settings);
   auto kept = std::make_shared<std::vector<MigrationFile>>();
   for (const auto& file : discovery.migrations) {
-    if (file.format != ScriptFormat::kSql) continue;
     kept->push_back(file);
     TIDE_TRY(ResolveSql(kept->back(), placeholders));
   }
   std::vector<PlannedMigration> out;
   for (const auto& file : *kept) {
+    if (file.format == ScriptFormat::kYaml) {
+      // Checked on its own (fields, expressions); its steps depend on the catalog.
+      TIDE_TRY(ops::LoadMigration(file.SqlText(), file.path.string()));
+      PlannedMigration p;
+      p.file = &file;
+      p.keep_alive = kept;
+      p.plan.notes.push_back({-1, 0, "declarative",
+                              "a declarative migration is planned against the database"});
+      out.push_back(std::move(p));
+      continue;
+    }
     TIDE_ASSIGN(auto script, sql::ClassifyScript(file.SqlText(), file.path.string()));
     PlannedMigration p;
     p.file = &file;

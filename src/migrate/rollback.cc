@@ -21,13 +21,12 @@ Result<std::vector<const MigrationFile*>> Candidates(const std::vector<Migration
   std::vector<const MigrationFile*> out;
   for (auto it = statuses.rbegin(); it != statuses.rend(); ++it) {
     const MigrationStatus& s = *it;
-    if (s.kind != MigrationKind::kVersioned || !s.version || !s.applied ||
-        s.state == State::kDeleted ||
-        s.state == State::kBelowBaseline) {
-      continue;
-    }
     auto h = std::find_if(open.begin(), open.end(),
                           [&](const HalfState& x) { return x.file == s.file && s.file; });
+    if (s.kind != MigrationKind::kVersioned || !s.version || s.state == State::kDeleted ||
+        s.state == State::kBelowBaseline || (!s.applied && h == open.end())) {
+      continue;
+    }
     std::string why;
     if (h == open.end()) {
       why = s.file && s.file->format == ScriptFormat::kYaml
