@@ -45,7 +45,8 @@ fs::path ExampleDir() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
-    if (fs::exists(p / "examples/customers-declarative")) return p / "examples/customers-declarative";
+    if (fs::exists(p / "examples/customers-declarative"))
+      return p / "examples/customers-declarative";
   }
   return "examples/customers-declarative";
 }
@@ -67,16 +68,17 @@ Status Setup(const std::string& url, const fs::path& example, int64_t rows) {
     return Error::Failed("tide migrate --target 1 failed");
   }
   TIDE_ASSIGN(auto conn, pg::Connection::Open(url));
-  TIDE_TRY(conn.Run(fmt::format("INSERT INTO customers (name, contact_info) SELECT 'Customer ' "
-                                "|| g, 'c' || g || '@example.com' FROM generate_series(1, {}) g",
-                                rows)));
+  TIDE_TRY(
+      conn.Run(fmt::format("INSERT INTO customers (name, contact_info) SELECT 'Customer ' "
+                           "|| g, 'c' || g || '@example.com' FROM generate_series(1, {}) g",
+                           rows)));
   return conn.Run("VACUUM ANALYZE customers");
 }
 
 // Requests per second of one script over `seconds`, `clients` sessions.
 Result<double> Rate(const std::string& url, const std::string& script, const Options& o) {
-  TIDE_ASSIGN(auto workload, rehearse::Workload::Parse(script, "bench.sql",
-                                                       {{"rows", std::to_string(o.rows)}}));
+  TIDE_ASSIGN(auto workload,
+              rehearse::Workload::Parse(script, "bench.sql", {{"rows", std::to_string(o.rows)}}));
   rehearse::TrafficOptions options;
   options.url = url;
   rehearse::Traffic traffic(options);
@@ -92,7 +94,9 @@ Result<double> Rate(const std::string& url, const std::string& script, const Opt
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  return v.empty()      ? 0
+         : v.size() % 2 ? v[v.size() / 2]
+                        : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 Status ServerSide(pg::Connection& admin, const Options& o);
@@ -116,24 +120,26 @@ Status Overhead(const pg::LocalCluster& cluster, const fs::path& example, const 
        "\\set id random(1, :rows)\n"
        "UPDATE customers SET email = 'v3.' || :id || '@example.com' WHERE id = :id;\n"},
   };
-  fmt::print("\n1. Sync trigger overhead on single-row UPDATE: {} rows, {} sessions, {} runs of "
-             "{} s each way\n",
-             o.rows, o.clients, o.runs, o.seconds);
+  fmt::print(
+      "\n1. Sync trigger overhead on single-row UPDATE: {} rows, {} sessions, {} runs of "
+      "{} s each way\n",
+      o.rows, o.clients, o.runs, o.seconds);
   for (const auto& v : variants) {
     std::vector<double> with, without;
     for (int i = 0; i < o.runs; ++i) {
       for (bool enabled : {i % 2 == 0, i % 2 != 0}) {
-        TIDE_TRY(admin.Run(fmt::format("ALTER TABLE customers {} TRIGGER USER",
-                                       enabled ? "ENABLE" : "DISABLE")));
+        TIDE_TRY(admin.Run(
+            fmt::format("ALTER TABLE customers {} TRIGGER USER", enabled ? "ENABLE" : "DISABLE")));
         TIDE_ASSIGN(double rate, Rate(v.url, v.script, o));
         (enabled ? with : without).push_back(rate);
       }
     }
     TIDE_TRY(admin.Run("ALTER TABLE customers ENABLE TRIGGER USER"));
     double a = Median(without), b = Median(with);
-    fmt::print("  {}\n    without trigger {:>8.0f} updates/s   with trigger {:>8.0f} updates/s"
-               "   cost {:+.1f}%  (medians of {} runs)\n",
-               v.what, a, b, (a - b) / a * 100, o.runs);
+    fmt::print(
+        "  {}\n    without trigger {:>8.0f} updates/s   with trigger {:>8.0f} updates/s"
+        "   cost {:+.1f}%  (medians of {} runs)\n",
+        v.what, a, b, (a - b) / a * 100, o.runs);
   }
   return ServerSide(admin, o);
 }
@@ -150,26 +156,27 @@ Status ServerSide(pg::Connection& admin, const Options& o) {
     int pass = 0;  // each pass writes new values: an UPDATE that changes nothing syncs nothing
     for (int i = 0; i < o.runs; ++i) {
       for (bool enabled : {i % 2 == 0, i % 2 != 0}) {
-        TIDE_TRY(admin.Run(fmt::format("ALTER TABLE customers {} TRIGGER USER",
-                                       enabled ? "ENABLE" : "DISABLE")));
+        TIDE_TRY(admin.Run(
+            fmt::format("ALTER TABLE customers {} TRIGGER USER", enabled ? "ENABLE" : "DISABLE")));
         ++pass;
         auto started = std::chrono::steady_clock::now();
         TIDE_TRY(admin.Run(fmt::format(
             "DO $$ BEGIN FOR i IN 1..{} LOOP UPDATE customers SET {} = 'r{}.' || i WHERE id = i; "
             "END LOOP; END $$",
             n, column, pass)));
-        double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
-                                                              started)
-                        .count() /
-                    n;
+        double us =
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started)
+                .count() /
+            n;
         (enabled ? with : without).push_back(us);
       }
     }
     TIDE_TRY(admin.Run("ALTER TABLE customers ENABLE TRIGGER USER"));
     double a = Median(without), b = Median(with);
-    fmt::print("    SET {:<13} {:>6.1f} us/row without, {:>6.1f} us/row with: the trigger adds "
-               "{:.1f} us\n",
-               column, a, b, b - a);
+    fmt::print(
+        "    SET {:<13} {:>6.1f} us/row without, {:>6.1f} us/row with: the trigger adds "
+        "{:.1f} us\n",
+        column, a, b, b - a);
   }
   return Ok();
 }
@@ -225,10 +232,11 @@ Status Cycle(const pg::LocalCluster& cluster, const fs::path& example, const Opt
   new_traffic.MarkPhase("after");
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
   new_traffic.Stop();
-  fmt::print("\n2. The declarative customers cycle, {} rows, {} v1 and {} v3 sessions: expand {} "
-             "({:.1f} s), contract {} ({:.1f} s)\n",
-             o.rows, o.clients, o.clients, expanded == 0 ? "ok" : "FAILED", expand_s,
-             contracted == 0 ? "ok" : "FAILED", contract_s);
+  fmt::print(
+      "\n2. The declarative customers cycle, {} rows, {} v1 and {} v3 sessions: expand {} "
+      "({:.1f} s), contract {} ({:.1f} s)\n",
+      o.rows, o.clients, o.clients, expanded == 0 ? "ok" : "FAILED", expand_s,
+      contracted == 0 ? "ok" : "FAILED", contract_s);
   rehearse::TrafficResults a = old_traffic.Results(), b = new_traffic.Results();
   PrintPhases(a);
   PrintPhases(b);

@@ -58,11 +58,13 @@ DeclarativeCase Customers() {
       "  - drop_column: {table: customers, column: contact_info, down: email}\n"
       "  - create_index: {table: customers, name: idx_customers_email, columns: [email]}\n";
   c.old_update = "UPDATE customers SET name = name, contact_info = 'o' || $2 WHERE id = $1::bigint";
-  c.old_insert = "INSERT INTO customers (name, contact_info) VALUES ('Old ' || $1, 'o' || $1) "
-                 "RETURNING id";
+  c.old_insert =
+      "INSERT INTO customers (name, contact_info) VALUES ('Old ' || $1, 'o' || $1) "
+      "RETURNING id";
   c.new_update = "UPDATE customers SET name = name, email = 'w' || $2 WHERE id = $1::bigint";
-  c.new_insert = "INSERT INTO customers (name, email) VALUES ('New ' || $1, 'w' || $1) "
-                 "RETURNING id";
+  c.new_insert =
+      "INSERT INTO customers (name, email) VALUES ('New ' || $1, 'w' || $1) "
+      "RETURNING id";
   c.old_table = c.new_table = "customers";
   c.old_read = "coalesce(contact_info, '-')";
   c.new_read = "email";
@@ -75,7 +77,8 @@ DeclarativeCase Customers() {
     if (!w.inserted) return "customer." + S(id) + "@legacy.example.com";
     return (w.by == By::kOld ? "old." : "new.") + S(w.k) + "@legacy.example.com";
   };
-  c.expanded = {"SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_customers_email'::regclass"};
+  c.expanded = {
+      "SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_customers_email'::regclass"};
   c.rolled_back = {"SELECT to_regclass('idx_customers_email') IS NULL"};
   c.contracted = {
       "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = "
@@ -88,13 +91,15 @@ DeclarativeCase Customers() {
 DeclarativeCase AddColumn() {
   DeclarativeCase c;
   c.name = "add_column";
-  c.yaml = "operations:\n  - add_column: {table: orders, column: {name: total, type: numeric}, "
-           "up: \"quantity * 10\"}\n";
+  c.yaml =
+      "operations:\n  - add_column: {table: orders, column: {name: total, type: numeric}, "
+      "up: \"quantity * 10\"}\n";
   c.old_update = "UPDATE orders SET quantity = $2::int WHERE id = $1::bigint";
   c.old_insert = "INSERT INTO orders (customer_id, quantity) VALUES (1, $1::int) RETURNING id";
   c.new_update = "UPDATE orders SET total = $2::numeric WHERE id = $1::bigint";
-  c.new_insert = "INSERT INTO orders (customer_id, quantity, total) VALUES (1, $1::int, "
-                 "$1::numeric + 0.5) RETURNING id";
+  c.new_insert =
+      "INSERT INTO orders (customer_id, quantity, total) VALUES (1, $1::int, "
+      "$1::numeric + 0.5) RETURNING id";
   c.old_table = c.new_table = "orders";
   c.old_read = "quantity::text";
   c.new_read = "quantity || '/' || coalesce(total::text, '-')";
@@ -111,28 +116,32 @@ DeclarativeCase AddColumn() {
 }
 
 DeclarativeCase RenameColumn() {
-  DeclarativeCase c = NoteWriters(
-      "rename_column", "operations:\n  - rename_column: {table: orders, from: note, to: comment}\n");
+  DeclarativeCase c =
+      NoteWriters("rename_column",
+                  "operations:\n  - rename_column: {table: orders, from: note, to: comment}\n");
   c.views = true;
   c.new_update = "UPDATE orders SET comment = 'w' || $2 WHERE id = $1::bigint";
   c.new_insert = "INSERT INTO orders (customer_id, comment) VALUES (1, 'w' || $1) RETURNING id";
   c.new_read = "comment";
   c.expanded = {"SELECT count(*) = 0 FROM pg_trigger WHERE tgname LIKE '\\_tide%'"};
-  c.contracted = {"SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
-                  "attname = 'comment'"};
+  c.contracted = {
+      "SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
+      "attname = 'comment'"};
   return c;
 }
 
 DeclarativeCase ChangeType() {
   DeclarativeCase c;
   c.name = "change_type";
-  c.yaml = "operations:\n  - change_type: {table: orders, column: quantity, type: bigint, up: "
-           "\"quantity::bigint\", down: \"quantity::integer\"}\n";
+  c.yaml =
+      "operations:\n  - change_type: {table: orders, column: quantity, type: bigint, up: "
+      "\"quantity::bigint\", down: \"quantity::integer\"}\n";
   c.old_update = "UPDATE orders SET quantity = $2::int WHERE id = $1::bigint";
   c.old_insert = "INSERT INTO orders (customer_id, quantity) VALUES (1, $1::int) RETURNING id";
   c.new_update = "UPDATE orders SET quantity = $2::bigint + 1000000 WHERE id = $1::bigint";
-  c.new_insert = "INSERT INTO orders (customer_id, quantity) VALUES (1, $1::bigint + 1000000) "
-                 "RETURNING id";
+  c.new_insert =
+      "INSERT INTO orders (customer_id, quantity) VALUES (1, $1::bigint + 1000000) "
+      "RETURNING id";
   c.old_table = c.new_table = "orders";
   c.old_read = "quantity::text";
   c.new_read = "quantity || ':' || pg_typeof(quantity)";
@@ -141,8 +150,9 @@ DeclarativeCase ChangeType() {
     return S(New(w) ? w.k + 1000000 : w.k);
   };
   c.new_expect = [c](const Write& w, int64_t id) { return c.old_expect(w, id) + ":bigint"; };
-  c.expanded = {"SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
-                "attname = '_tide_new_quantity'"};
+  c.expanded = {
+      "SELECT count(*) = 1 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
+      "attname = '_tide_new_quantity'"};
   c.contracted = {
       "SELECT format_type(atttypid, atttypmod) = 'bigint' AND attnotnull FROM pg_attribute WHERE "
       "attrelid = 'orders'::regclass AND attname = 'quantity'",
@@ -155,12 +165,15 @@ DeclarativeCase ChangeType() {
 DeclarativeCase SetNotNull() {
   DeclarativeCase c;
   c.name = "set_not_null";
-  c.yaml = "operations:\n  - set_not_null: {table: orders, column: status, up: \"coalesce(status, "
-           "'new')\"}\n";
-  c.old_update = "UPDATE orders SET status = CASE WHEN $2::int % 2 = 0 THEN NULL ELSE 'o' || $2 "
-                 "END WHERE id = $1::bigint";
-  c.old_insert = "INSERT INTO orders (customer_id, status) VALUES (1, CASE WHEN $1::int % 2 = 0 "
-                 "THEN NULL ELSE 'o' || $1 END) RETURNING id";
+  c.yaml =
+      "operations:\n  - set_not_null: {table: orders, column: status, up: \"coalesce(status, "
+      "'new')\"}\n";
+  c.old_update =
+      "UPDATE orders SET status = CASE WHEN $2::int % 2 = 0 THEN NULL ELSE 'o' || $2 "
+      "END WHERE id = $1::bigint";
+  c.old_insert =
+      "INSERT INTO orders (customer_id, status) VALUES (1, CASE WHEN $1::int % 2 = 0 "
+      "THEN NULL ELSE 'o' || $1 END) RETURNING id";
   c.new_update = "UPDATE orders SET status = 'w' || $2 WHERE id = $1::bigint";
   c.new_insert = "INSERT INTO orders (customer_id, status) VALUES (1, 'w' || $1) RETURNING id";
   c.old_table = c.new_table = "orders";
@@ -174,27 +187,31 @@ DeclarativeCase SetNotNull() {
     std::string old = c.old_expect(w, id);
     return old == "-" ? std::string("new") : old;
   };
-  c.contracted = {"SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
-                  "attname = 'status'"};
+  c.contracted = {
+      "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
+      "attname = 'status'"};
   return c;
 }
 
 DeclarativeCase SetNotNullAsIs() {
   DeclarativeCase c = NoteWriters("set_not_null_without_up",
                                   "operations:\n  - set_not_null: {table: orders, column: note}\n");
-  c.expanded = {"SELECT NOT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
-                "attname = 'note'"};
-  c.contracted = {"SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
-                  "attname = 'note'",
-                  "SELECT count(*) = 0 FROM pg_constraint WHERE conname LIKE 'tide\\_nn%'"};
+  c.expanded = {
+      "SELECT NOT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
+      "attname = 'note'"};
+  c.contracted = {
+      "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
+      "attname = 'note'",
+      "SELECT count(*) = 0 FROM pg_constraint WHERE conname LIKE 'tide\\_nn%'"};
   return c;
 }
 
 DeclarativeCase DropColumn() {
   DeclarativeCase c;
   c.name = "drop_column";
-  c.yaml = "operations:\n  - drop_column: {table: orders, column: note, down: \"'from ' || "
-           "coalesce(status, '?')\"}\n";
+  c.yaml =
+      "operations:\n  - drop_column: {table: orders, column: note, down: \"'from ' || "
+      "coalesce(status, '?')\"}\n";
   c.old_update = "UPDATE orders SET note = 'o' || $2 WHERE id = $1::bigint";
   c.old_insert = "INSERT INTO orders (customer_id, note) VALUES (1, 'o' || $1) RETURNING id";
   c.new_update = "UPDATE orders SET status = 'w' || $2 WHERE id = $1::bigint";
@@ -210,23 +227,26 @@ DeclarativeCase DropColumn() {
     if (New(w)) return "w" + S(w.k);
     return w.inserted ? std::string("-") : Status(id);
   };
-  c.contracted = {"SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
-                  "attname = 'note' AND NOT attisdropped"};
+  c.contracted = {
+      "SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
+      "attname = 'note' AND NOT attisdropped"};
   return c;
 }
 
 DeclarativeCase AddCheck() {
   DeclarativeCase c;
   c.name = "add_check";
-  c.yaml = "operations:\n  - add_check: {table: orders, name: orders_qty_positive, check: "
-           "\"quantity > 0\", up: \"greatest(quantity, 1)\"}\n";
+  c.yaml =
+      "operations:\n  - add_check: {table: orders, name: orders_qty_positive, check: "
+      "\"quantity > 0\", up: \"greatest(quantity, 1)\"}\n";
   c.old_update = "UPDATE orders SET quantity = $2::int % 3 WHERE id = $1::bigint";
   c.old_insert = "INSERT INTO orders (customer_id, quantity) VALUES (1, $1::int % 3) RETURNING id";
   // Never what the new shape already shows (up gives 1..6): a write that changes nothing in the
   // writer's shape propagates nothing.
   c.new_update = "UPDATE orders SET quantity = $2::int % 100 + 10 WHERE id = $1::bigint";
-  c.new_insert = "INSERT INTO orders (customer_id, quantity) VALUES (1, $1::int % 100 + 10) "
-                 "RETURNING id";
+  c.new_insert =
+      "INSERT INTO orders (customer_id, quantity) VALUES (1, $1::int % 100 + 10) "
+      "RETURNING id";
   c.old_table = c.new_table = "orders";
   c.old_read = c.new_read = "quantity::text";
   c.old_expect = [](const Write& w, int64_t id) {
@@ -246,7 +266,8 @@ DeclarativeCase CreateIndex() {
   DeclarativeCase c = NoteWriters("create_index",
                                   "operations:\n  - create_index: {table: orders, name: "
                                   "orders_customer_idx, columns: [customer_id]}\n");
-  c.expanded = {"SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_customer_idx'::regclass"};
+  c.expanded = {
+      "SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_customer_idx'::regclass"};
   c.rolled_back = {"SELECT to_regclass('orders_customer_idx') IS NULL"};
   c.contracted = c.expanded;
   return c;
@@ -266,23 +287,27 @@ DeclarativeCase AddForeignKey() {
 DeclarativeCase AddUnique() {
   DeclarativeCase c;
   c.name = "add_unique";
-  c.yaml = "operations:\n  - add_unique: {table: customers, name: customers_name_key, columns: "
-           "[name]}\n";
+  c.yaml =
+      "operations:\n  - add_unique: {table: customers, name: customers_name_key, columns: "
+      "[name]}\n";
   c.views = false;
   c.old_update = "UPDATE customers SET contact_info = 'o' || $2 WHERE id = $1::bigint";
-  c.old_insert = "INSERT INTO customers (name, contact_info) VALUES ('Old ' || $1, 'o' || $1) "
-                 "RETURNING id";
+  c.old_insert =
+      "INSERT INTO customers (name, contact_info) VALUES ('Old ' || $1, 'o' || $1) "
+      "RETURNING id";
   c.new_update = "UPDATE customers SET contact_info = 'w' || $2 WHERE id = $1::bigint";
-  c.new_insert = "INSERT INTO customers (name, contact_info) VALUES ('New ' || $1, 'w' || $1) "
-                 "RETURNING id";
+  c.new_insert =
+      "INSERT INTO customers (name, contact_info) VALUES ('New ' || $1, 'w' || $1) "
+      "RETURNING id";
   c.old_table = c.new_table = "customers";
   c.old_read = c.new_read = "coalesce(contact_info, '-')";
   c.old_expect = c.new_expect = [](const Write& w, int64_t id) {
     if (w.by == By::kNobody) return Contact(id);
     return (New(w) ? "w" : "o") + S(w.k);
   };
-  c.expanded = {"SELECT indisunique AND indisvalid FROM pg_index WHERE indexrelid = "
-                "'customers_name_key'::regclass"};
+  c.expanded = {
+      "SELECT indisunique AND indisvalid FROM pg_index WHERE indexrelid = "
+      "'customers_name_key'::regclass"};
   c.rolled_back = {"SELECT to_regclass('customers_name_key') IS NULL"};
   c.contracted = {"SELECT contype = 'u' FROM pg_constraint WHERE conname = 'customers_name_key'"};
   return c;
@@ -295,7 +320,8 @@ DeclarativeCase CreateTable() {
       "        - {name: id, type: bigserial, primary_key: true}\n"
       "        - {name: customer_id, type: bigint, nullable: false, references: {table: "
       "customers}}\n"
-      "        - {name: amount, type: \"numeric(10,2)\", default: \"0\", check: \"amount >= 0\"}\n");
+      "        - {name: amount, type: \"numeric(10,2)\", default: \"0\", check: \"amount >= "
+      "0\"}\n");
   c.expanded = {"SELECT count(*) = 0 FROM invoices",
                 "SELECT count(*) = 1 FROM pg_constraint WHERE conrelid = 'invoices'::regclass AND "
                 "contype = 'f'"};
@@ -305,15 +331,16 @@ DeclarativeCase CreateTable() {
 }
 
 DeclarativeCase DropTable() {
-  DeclarativeCase c = NoteWriters("drop_table", "operations:\n  - drop_table: {name: legacy_notes}\n");
+  DeclarativeCase c =
+      NoteWriters("drop_table", "operations:\n  - drop_table: {name: legacy_notes}\n");
   c.expanded = {"SELECT count(*) = 100 FROM legacy_notes"};
   c.contracted = {"SELECT to_regclass('legacy_notes') IS NULL"};
   return c;
 }
 
 DeclarativeCase RenameTable() {
-  DeclarativeCase c = NoteWriters("rename_table",
-                                  "operations:\n  - rename_table: {from: orders, to: purchases}\n");
+  DeclarativeCase c =
+      NoteWriters("rename_table", "operations:\n  - rename_table: {from: orders, to: purchases}\n");
   c.views = true;
   c.new_update = "UPDATE purchases SET note = 'w' || $2 WHERE id = $1::bigint";
   c.new_insert = "INSERT INTO purchases (customer_id, note) VALUES (1, 'w' || $1) RETURNING id";
@@ -324,19 +351,21 @@ DeclarativeCase RenameTable() {
 }
 
 DeclarativeCase Sql() {
-  DeclarativeCase c = NoteWriters(
-      "sql",
-      "operations:\n  - sql:\n"
-      "      expand: |\n        ALTER TABLE orders ADD COLUMN extra text;\n"
-      "        CREATE INDEX orders_status_idx ON orders (status);\n"
-      "      contract: ALTER TABLE orders DROP COLUMN status\n"
-      "      rollback: |\n        DROP INDEX IF EXISTS orders_status_idx;\n"
-      "        ALTER TABLE orders DROP COLUMN IF EXISTS extra;\n");
+  DeclarativeCase c =
+      NoteWriters("sql",
+                  "operations:\n  - sql:\n"
+                  "      expand: |\n        ALTER TABLE orders ADD COLUMN extra text;\n"
+                  "        CREATE INDEX orders_status_idx ON orders (status);\n"
+                  "      contract: ALTER TABLE orders DROP COLUMN status\n"
+                  "      rollback: |\n        DROP INDEX IF EXISTS orders_status_idx;\n"
+                  "        ALTER TABLE orders DROP COLUMN IF EXISTS extra;\n");
   c.expanded = {"SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_status_idx'::regclass"};
-  c.rolled_back = {"SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
-                   "attname = 'extra' AND NOT attisdropped"};
-  c.contracted = {"SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
-                  "attname = 'status' AND NOT attisdropped"};
+  c.rolled_back = {
+      "SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
+      "attname = 'extra' AND NOT attisdropped"};
+  c.contracted = {
+      "SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = 'orders'::regclass AND "
+      "attname = 'status' AND NOT attisdropped"};
   return c;
 }
 
@@ -344,9 +373,9 @@ DeclarativeCase Sql() {
 
 const std::vector<DeclarativeCase>& DeclarativeCases() {
   static const std::vector<DeclarativeCase> cases = {
-      Customers(),   AddColumn(),  RenameColumn(), ChangeType(),    SetNotNull(),
-      SetNotNullAsIs(), DropColumn(), AddCheck(),   CreateIndex(),   AddForeignKey(),
-      AddUnique(),   CreateTable(), DropTable(),   RenameTable(),   Sql(),
+      Customers(),      AddColumn(),   RenameColumn(), ChangeType(),  SetNotNull(),
+      SetNotNullAsIs(), DropColumn(),  AddCheck(),     CreateIndex(), AddForeignKey(),
+      AddUnique(),      CreateTable(), DropTable(),    RenameTable(), Sql(),
   };
   return cases;
 }

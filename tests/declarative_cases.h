@@ -34,9 +34,9 @@ struct DeclarativeCase {
   std::string old_table, old_read;     // SELECT id, <old_read> FROM <old_table>
   std::string new_table, new_read;     // the same through the new release's eyes
   Expect old_expect, new_expect;
-  std::vector<std::string> expanded;    // SQL returning 't' once expanded
-  std::vector<std::string> rolled_back; // ... once rolled back
-  std::vector<std::string> contracted;  // ... once contracted
+  std::vector<std::string> expanded;     // SQL returning 't' once expanded
+  std::vector<std::string> rolled_back;  // ... once rolled back
+  std::vector<std::string> contracted;   // ... once contracted
 };
 
 const std::vector<DeclarativeCase>& DeclarativeCases();

@@ -34,11 +34,14 @@ class DbDeclarativeCliTest : public DbTest {
   void Customers(int rows) {
     ASSERT_EQ(Tide({"migrate", "--target", "1"}).exit_code, 0);
     Sql("INSERT INTO customers (name, contact_info) SELECT 'Customer ' || g, 'c' || g FROM "
-        "generate_series(1, " + std::to_string(rows) + ") g");
+        "generate_series(1, " +
+        std::to_string(rows) + ") g");
   }
   std::string Column(const std::string& name) {
-    return Value("SELECT count(*) FROM information_schema.columns WHERE table_name = "
-                 "'customers' AND column_name = '" + name + "'");
+    return Value(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = "
+        "'customers' AND column_name = '" +
+        name + "'");
   }
   TempDir dir_;
 };
@@ -127,8 +130,7 @@ TEST_F(DbDeclarativeCliTest, TheSeedPipelineWithoutDualWrites) {
   // Nothing declarative is open any more: rollback has nothing to undo at the top.
   r = Tide({"rollback"});
   EXPECT_EQ(r.exit_code, 1) << r.all();
-  EXPECT_NE(r.err.find("V3 (V3__nickname.sql) is not a declarative migration"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("V3 (V3__nickname.sql) is not a declarative migration"), std::string::npos)
       << r.err;
 }
 
@@ -139,8 +141,9 @@ TEST_F(DbDeclarativeCliTest, KilledExpandResumesOrRollsBack) {
              "500\npause = \"20ms\"\n");
   for (bool resume : {true, false}) {
     TideProcess run({"--url", url(), "expand"}, dir_.path());
-    ASSERT_TRUE(WaitFor(url(), "SELECT coalesce((checkpoint->>'visited')::int, 0) > 5000 FROM "
-                               "tide_migration_state WHERE script LIKE 'V2%'"));
+    ASSERT_TRUE(WaitFor(url(),
+                        "SELECT coalesce((checkpoint->>'visited')::int, 0) > 5000 FROM "
+                        "tide_migration_state WHERE script LIKE 'V2%'"));
     run.Kill(SIGKILL);
     run.Wait();
     TideRun info = Tide({"info"});

@@ -5,9 +5,8 @@
 // contract. After each phase every row is read through each release's eyes and compared with
 // what its last write must look like there; the rollback must leave the schema and every row
 // nobody wrote byte for byte as they were.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <map>
@@ -158,15 +157,12 @@ class DbDeclarativeCycleTest : public DbTest,
     args.insert(args.begin(), {"--url", url()});
     return RunTide(args, dir_.path());
   }
-  std::string NewReleaseUrl() const {
-    return url() + " options='-csearch_path=public_v2,public'";
-  }
+  std::string NewReleaseUrl() const { return url() + " options='-csearch_path=public_v2,public'"; }
   std::unique_ptr<Writer> Start(By by) {
-    return std::make_unique<Writer>(by == By::kOld ? url() : NewReleaseUrl(),
-                                    by == By::kOld ? "app/1.0" : "app/2.0", by, GetParam(),
-                                    ledger_, counter_,
-                                    GetParam().old_table == "customers" ? kCustomersRows
-                                                                        : kOrdersRows);
+    return std::make_unique<Writer>(
+        by == By::kOld ? url() : NewReleaseUrl(), by == By::kOld ? "app/1.0" : "app/2.0", by,
+        GetParam(), ledger_, counter_,
+        GetParam().old_table == "customers" ? kCustomersRows : kOrdersRows);
   }
   // tide expand while both releases write: the old one from the start, the new one as soon as
   // its views exist.
@@ -208,10 +204,10 @@ class DbDeclarativeCycleTest : public DbTest,
       std::string want = old_release ? c.old_expect(w, id) : c.new_expect(w, id);
       std::string got = rows->IsNull(i, 1) ? "NULL" : rows->Get(i, 1);
       if (got != want && ++wrong <= 5) {
-        ADD_FAILURE() << phase << ", " << (old_release ? "old" : "new") << " release, row "
-                      << id << " (last write: " << static_cast<int>(w.by) << " k=" << w.k
-                      << (w.inserted ? " insert" : "") << "): read '" << got << "', want '"
-                      << want << "'";
+        ADD_FAILURE() << phase << ", " << (old_release ? "old" : "new") << " release, row " << id
+                      << " (last write: " << static_cast<int>(w.by) << " k=" << w.k
+                      << (w.inserted ? " insert" : "") << "): read '" << got << "', want '" << want
+                      << "'";
       }
     }
     EXPECT_EQ(wrong, 0) << phase << ": " << wrong << " rows read wrong";

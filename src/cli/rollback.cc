@@ -1,10 +1,11 @@
 // tide rollback: undo the expand of declarative migrations that have not been contracted.
+#include "migrate/rollback.h"
+
 #include <fmt/format.h>
 
 #include "base/strings.h"
 #include "cli/context.h"
 #include "migrate/placeholders.h"
-#include "migrate/rollback.h"
 
 namespace tide::cli {
 
@@ -15,20 +16,20 @@ Status RunRollback(Context& ctx, const migrate::RollbackOptions& options) {
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
   TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
-  TIDE_ASSIGN(auto result, migrate::Rollback(session, *settings, discovery, options,
-                                             ctx.reporter()));
+  TIDE_ASSIGN(auto result,
+              migrate::Rollback(session, *settings, discovery, options, ctx.reporter()));
   if (options.dry_run) {
-    ctx.Print(result.rolled_back.empty() ? "Dry run: nothing to roll back."
-                                         : "Dry run: would roll back, in order:\n  " +
-                                               Join(result.rolled_back, "\n  "));
+    ctx.Print(result.rolled_back.empty()
+                  ? "Dry run: nothing to roll back."
+                  : "Dry run: would roll back, in order:\n  " + Join(result.rolled_back, "\n  "));
     ctx.PrintJson({{"ok", true}, {"dry_run", true}, {"would_roll_back", result.rolled_back}});
     return Ok();
   }
   if (!result.rolled_back.empty()) {
-    ctx.Print(fmt::format("Rolled back {} migration{}; schema is now at version {}.",
-                          result.rolled_back.size(), result.rolled_back.size() == 1 ? "" : "s",
-                          result.schema_version.empty() ? "<< Empty Schema >>"
-                                                        : result.schema_version));
+    ctx.Print(
+        fmt::format("Rolled back {} migration{}; schema is now at version {}.",
+                    result.rolled_back.size(), result.rolled_back.size() == 1 ? "" : "s",
+                    result.schema_version.empty() ? "<< Empty Schema >>" : result.schema_version));
   }
   ctx.PrintJson({{"ok", true},
                  {"rolled_back", result.rolled_back},

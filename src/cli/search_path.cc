@@ -32,8 +32,8 @@ Status RunSearchPath(Context& ctx, const SearchPathFlags& flags) {
     }
   }
   const std::string& schema = session.schema();
-  std::string path = version.empty() ? ops::SearchPathPart(schema)
-                                     : ops::NewReleaseSearchPath(schema, version);
+  std::string path =
+      version.empty() ? ops::SearchPathPart(schema) : ops::NewReleaseSearchPath(schema, version);
   ctx.Print(path);
   ctx.PrintJson({{"search_path", path},
                  {"version", version},
@@ -61,7 +61,8 @@ void AddSearchPathCommand(CLI::App& app, Context& ctx) {
       "  tide search-path                              public_v2, public\n"
       "  PGOPTIONS=\"-c search_path=$(tide search-path | tr -d ' ')\" app-v2\n"
       "  jdbc:postgresql://db/app?currentSchema=public_v2,public");
-  cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunSearchPath(ctx, *flags); }; });
+  cmd->callback(
+      [&ctx, flags] { ctx.action = [&ctx, flags] { return RunSearchPath(ctx, *flags); }; });
 }
 
 }  // namespace tide::cli

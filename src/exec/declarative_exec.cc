@@ -14,9 +14,12 @@ using nlohmann::json;
 
 const char* Executor::AgainCommand() const {
   switch (half_) {
-    case Half::kWhole: return "tide migrate";
-    case Half::kContract: return "tide contract";
-    case Half::kRollback: return "tide rollback";
+    case Half::kWhole:
+      return "tide migrate";
+    case Half::kContract:
+      return "tide contract";
+    case Half::kRollback:
+      return "tide rollback";
   }
   return "tide migrate";
 }
@@ -30,11 +33,11 @@ Result<ops::DeclarativePlan> Executor::PlanDeclarative(const migrate::MigrationF
   for (const auto& probe : planned.probes) {
     auto ran = conn.Exec(probe.sql);
     if (ran.ok()) continue;
-    return Error::Input(fmt::format("{} cannot be computed: {}", probe.what,
-                                    ran.error().message()))
+    return Error::Input(fmt::format("{} cannot be computed: {}", probe.what, ran.error().message()))
         .At(probe.at)
-        .WithHint("the sync trigger evaluates it for every row a release writes: fix it so "
-                  "that PostgreSQL accepts it for this table and type (nothing was run)");
+        .WithHint(
+            "the sync trigger evaluates it for every row a release writes: fix it so "
+            "that PostgreSQL accepts it for this table and type (nothing was run)");
   }
   if (!planned.views_schema.empty()) {
     TIDE_ASSIGN(auto taken, conn.QueryValue("SELECT 1 FROM pg_namespace WHERE nspname = $1",
@@ -48,15 +51,15 @@ Result<ops::DeclarativePlan> Executor::PlanDeclarative(const migrate::MigrationF
     }
   }
   plan::Plan& expand = planned.expand;
-  expand.notes.push_back({-1, 0, "declarative",
-                          fmt::format("then tide contract runs {} step{}; tide rollback would run "
-                                      "{}",
-                                      planned.contract.steps.size(),
-                                      planned.contract.steps.size() == 1 ? "" : "s",
-                                      planned.rollback.steps.size())});
+  expand.notes.push_back(
+      {-1, 0, "declarative",
+       fmt::format("then tide contract runs {} step{}; tide rollback would run "
+                   "{}",
+                   planned.contract.steps.size(), planned.contract.steps.size() == 1 ? "" : "s",
+                   planned.rollback.steps.size())});
   if (!planned.views_schema.empty()) {
-    expand.notes.push_back({-1, 0, "search-path",
-                            "the new release sets search_path = " + planned.search_path});
+    expand.notes.push_back(
+        {-1, 0, "search-path", "the new release sets search_path = " + planned.search_path});
   }
   return planned;
 }
@@ -101,17 +104,18 @@ Status Executor::ApplyHalf(const migrate::MigrationFile& file, Half half) {
   TIDE_ASSIGN(auto existing, state_.Load(conn, unit.script));
   if (existing && existing->status != "done") {
     TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
-    reporter_.Info(fmt::format("  resuming at step {} of {}", existing->next_step + 1,
-                               stored.steps.size()));
+    reporter_.Info(
+        fmt::format("  resuming at step {} of {}", existing->next_step + 1, stored.steps.size()));
     return RunPlan(unit, stored, existing->next_step, existing->outputs, existing->checkpoint,
                    true);
   }
   TIDE_ASSIGN(auto expanded, state_.Load(conn, file.script));
   if (!expanded || !expanded->plan.contains("declarative")) {
-    return Error::Failed(fmt::format("{} has no stored plan: tide did not run its expand",
-                                     file.Label()))
-        .WithHint("a declarative migration is contracted or rolled back by the tide that "
-                  "expanded it");
+    return Error::Failed(
+               fmt::format("{} has no stored plan: tide did not run its expand", file.Label()))
+        .WithHint(
+            "a declarative migration is contracted or rolled back by the tide that "
+            "expanded it");
   }
   if (contract && expanded->status != "done") {
     return Error::Failed(fmt::format("the expand of {} did not finish (step {} of {})",
@@ -138,8 +142,7 @@ Status Executor::RecordHalf(const migrate::MigrationFile& unit) {
   if (half_ == Half::kContract) return state_.Finish(conn, unit.script);
   // A rollback leaves no trace of the expand: the file is pending again, as before it ran.
   std::string script = unit.script.substr(0, unit.script.size() - RollbackKey("").size());
-  TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1",
-                                session_.history().Qualified()),
+  TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1", session_.history().Qualified()),
                     {script}));
   TIDE_TRY(state_.Delete(conn, ContractKey(script)));
   TIDE_TRY(state_.Delete(conn, script));

@@ -14,8 +14,8 @@ namespace tide::migrate {
 
 struct HalfState {
   const MigrationFile* file = nullptr;
-  bool expand_done = false;      // the expand finished (history row success)
-  std::string contract_status;   // "" not started, else running / failed / done
+  bool expand_done = false;     // the expand finished (history row success)
+  std::string contract_status;  // "" not started, else running / failed / done
   int contract_next_step = 0;
   int contract_steps = 0;
 };

@@ -31,8 +31,7 @@ Result<std::vector<const MigrationFile*>> Candidates(const std::vector<Migration
     if (h == open.end()) {
       why = s.file && s.file->format == ScriptFormat::kYaml
                 ? fmt::format("V{} was contracted already", s.VersionText())
-                : fmt::format("V{} ({}) is not a declarative migration", s.VersionText(),
-                              s.script);
+                : fmt::format("V{} ({}) is not a declarative migration", s.VersionText(), s.script);
     } else if (!h->contract_status.empty()) {
       why = fmt::format("the contract of V{} has started (step {} of {})", s.VersionText(),
                         h->contract_next_step + 1, h->contract_steps);
@@ -45,9 +44,10 @@ Result<std::vector<const MigrationFile*>> Candidates(const std::vector<Migration
     return Error::Failed(fmt::format("nothing to roll back: {}, and it is the newest applied "
                                      "migration",
                                      why))
-        .WithHint("tide rollback undoes the expand of declarative (.yaml) migrations that have "
-                  "not been contracted, newest first; a started contract is finished with tide "
-                  "contract");
+        .WithHint(
+            "tide rollback undoes the expand of declarative (.yaml) migrations that have "
+            "not been contracted, newest first; a started contract is finished with tide "
+            "contract");
   }
   return out;
 }

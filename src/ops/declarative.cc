@@ -105,8 +105,9 @@ Status PlanRenames(const OpContext& ctx, const TableShape& t, int op, Lists& lis
     }
     const ShapeColumn* c = *free;
     SourceLocation at{ctx.file, 0, 0};
-    plan::Step s = Ddl(ctx, t, fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", ctx.Qualified(t),
-                                           QuoteIdent(c->physical), QuoteIdent(c->name)),
+    plan::Step s = Ddl(ctx, t,
+                       fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", ctx.Qualified(t),
+                                   QuoteIdent(c->physical), QuoteIdent(c->name)),
                        sql::Lock::kAccessExclusive, at, "the new shape's column takes its name");
     s.statement = -1;
     steps.push_back({Stage::kStructure, s});
@@ -114,10 +115,10 @@ Status PlanRenames(const OpContext& ctx, const TableShape& t, int op, Lists& lis
     pending.erase(free);
   }
   if (t.name != t.physical) {
-    plan::Step s = Ddl(ctx, t, fmt::format("ALTER TABLE {} RENAME TO {}", ctx.Qualified(t),
-                                           QuoteIdent(t.name)),
-                       sql::Lock::kAccessExclusive, {ctx.file, 0, 0},
-                       "the table takes the name the new release uses");
+    plan::Step s = Ddl(
+        ctx, t, fmt::format("ALTER TABLE {} RENAME TO {}", ctx.Qualified(t), QuoteIdent(t.name)),
+        sql::Lock::kAccessExclusive, {ctx.file, 0, 0},
+        "the table takes the name the new release uses");
     s.statement = -1;
     steps.push_back({Stage::kStructure, s});
   }
@@ -129,12 +130,18 @@ Status PlanRenames(const OpContext& ctx, const TableShape& t, int op, Lists& lis
 
 const std::vector<OperationKind>& OperationKinds() {
   static const std::vector<OperationKind> kinds = {
-      {"add_column", ParseAddColumn},     {"rename_column", ParseRenameColumn},
-      {"change_type", ParseChangeType},   {"drop_column", ParseDropColumn},
-      {"set_not_null", ParseSetNotNull},  {"create_index", ParseCreateIndex},
-      {"add_foreign_key", ParseAddForeignKey}, {"add_check", ParseAddCheck},
-      {"add_unique", ParseAddUnique},     {"create_table", ParseCreateTable},
-      {"drop_table", ParseDropTable},     {"rename_table", ParseRenameTable},
+      {"add_column", ParseAddColumn},
+      {"rename_column", ParseRenameColumn},
+      {"change_type", ParseChangeType},
+      {"drop_column", ParseDropColumn},
+      {"set_not_null", ParseSetNotNull},
+      {"create_index", ParseCreateIndex},
+      {"add_foreign_key", ParseAddForeignKey},
+      {"add_check", ParseAddCheck},
+      {"add_unique", ParseAddUnique},
+      {"create_table", ParseCreateTable},
+      {"drop_table", ParseDropTable},
+      {"rename_table", ParseRenameTable},
       {"sql", ParseSql},
   };
   return kinds;
@@ -149,9 +156,10 @@ Result<Migration> LoadMigration(std::string_view text, const std::string& file) 
         .At({file, e.mark.line + 1, e.mark.column + 1})
         .WithHint("check the indentation and quote expressions that hold ':' or '#'");
   }
-  std::string shape_hint = "the file is a map with one key, operations, holding a list:\n"
-                           "  operations:\n    - add_column: {table: t, column: {name: c, type: "
-                           "text}}";
+  std::string shape_hint =
+      "the file is a map with one key, operations, holding a list:\n"
+      "  operations:\n    - add_column: {table: t, column: {name: c, type: "
+      "text}}";
   if (!doc.IsMap()) {
     return Error::Input("a declarative migration must be a map with the key 'operations'")
         .At({file, 1, 1})

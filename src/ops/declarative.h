@@ -38,9 +38,9 @@ struct PlanOptions {
 
 struct DeclarativePlan {
   plan::Plan expand, contract, rollback;
-  std::vector<Probe> probes;          // run (and must succeed) before the expand starts
-  std::string views_schema;           // "" when no table needed a view
-  std::string search_path;            // what the new release sets
+  std::vector<Probe> probes;  // run (and must succeed) before the expand starts
+  std::string views_schema;   // "" when no table needed a view
+  std::string search_path;    // what the new release sets
   std::vector<std::string> created_tables;
 
   // What the executor stores beside the expand plan, to run the other two lists later

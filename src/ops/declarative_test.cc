@@ -121,9 +121,10 @@ TEST(DeclarativePlan, CatalogErrorsPointAtTheField) {
   EXPECT_EQ(p.error().location()->line, 4);
   EXPECT_NE(p.error().hint().find("id, name, contact_info"), std::string::npos);
   // up reads the old shape: a column only the new shape has is an error at up's line.
-  p = PlanText("operations:\n  - add_column: {table: customers, column: {name: a, type: text}}\n"
-               "  - add_column:\n      table: customers\n      column: {name: b, type: text}\n"
-               "      up: \"a || 'x'\"\n");
+  p = PlanText(
+      "operations:\n  - add_column: {table: customers, column: {name: a, type: text}}\n"
+      "  - add_column:\n      table: customers\n      column: {name: b, type: text}\n"
+      "      up: \"a || 'x'\"\n");
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error().location()->line, 6);
   EXPECT_NE(p.error().message().find("no column 'a'"), std::string::npos) << p.error().ToString();
@@ -137,13 +138,15 @@ TEST(DeclarativePlan, CustomersExpandSyncsBeforeTheBackfillAndContractsWithoutAS
   int add = Find(e, "ADD COLUMN \"email\" varchar(255)");
   int fn = Find(e, "CREATE FUNCTION \"public\".\"_tide_sync_v2_customers\"");
   int trg = Find(e, "CREATE TRIGGER \"_tide_sync_v2_insert\" BEFORE INSERT");
-  int upd = Find(e, "CREATE TRIGGER \"_tide_sync_v2_update\" BEFORE UPDATE ON "
-                    "\"public\".\"customers\" FOR EACH ROW WHEN (NEW.\"name\" IS DISTINCT FROM "
-                    "OLD.\"name\" OR NEW.\"email\" IS DISTINCT FROM OLD.\"email\" OR "
-                    "NEW.\"email\" IS NULL)");
+  int upd = Find(e,
+                 "CREATE TRIGGER \"_tide_sync_v2_update\" BEFORE UPDATE ON "
+                 "\"public\".\"customers\" FOR EACH ROW WHEN (NEW.\"name\" IS DISTINCT FROM "
+                 "OLD.\"name\" OR NEW.\"email\" IS DISTINCT FROM OLD.\"email\" OR "
+                 "NEW.\"email\" IS NULL)");
   EXPECT_EQ(upd, trg + 1) << All(e);
-  int view = Find(e, "CREATE VIEW \"public_v2\".\"customers\" AS SELECT \"id\", \"name\", "
-                     "\"email\" FROM \"public\".\"customers\"");
+  int view = Find(e,
+                  "CREATE VIEW \"public_v2\".\"customers\" AS SELECT \"id\", \"name\", "
+                  "\"email\" FROM \"public\".\"customers\"");
   int backfill = Find(e, "UPDATE \"public\".\"customers\" SET \"email\" = \"email\"");
   int check = Find(e, "CHECK (\"email\" IS NOT NULL) NOT VALID");
   ASSERT_GE(add, 0) << All(e);
@@ -206,10 +209,12 @@ TEST(DeclarativePlan, EachOperationPlansItsThreeLists) {
        {"DROP SCHEMA"}},
       {"change_type: {table: orders, column: quantity, type: bigint, up: \"quantity::bigint\", "
        "down: \"quantity::integer\"}",
-       {"ADD COLUMN \"_tide_new_quantity\" bigint", "NEW.\"_tide_new_quantity\" := "
-        "NEW.\"quantity\"::bigint", "NEW.\"quantity\" := NEW.\"_tide_new_quantity\"::integer",
-        "\"_tide_new_quantity\" AS \"quantity\"",
-        "ALTER COLUMN \"quantity\" SET DEFAULT 1", "CHECK (\"_tide_new_quantity\" IS NOT NULL)"},
+       {"ADD COLUMN \"_tide_new_quantity\" bigint",
+        "NEW.\"_tide_new_quantity\" := "
+        "NEW.\"quantity\"::bigint",
+        "NEW.\"quantity\" := NEW.\"_tide_new_quantity\"::integer",
+        "\"_tide_new_quantity\" AS \"quantity\"", "ALTER COLUMN \"quantity\" SET DEFAULT 1",
+        "CHECK (\"_tide_new_quantity\" IS NOT NULL)"},
        {"DROP COLUMN \"quantity\"", "RENAME COLUMN \"_tide_new_quantity\" TO \"quantity\"",
         "SET DEFAULT 1"},
        {"DROP COLUMN IF EXISTS \"_tide_new_quantity\""}},
@@ -266,8 +271,9 @@ TEST(DeclarativePlan, EachOperationPlansItsThreeLists) {
                      const char* list) {
       std::string all = All(plan);
       for (const char* w : want) {
-        EXPECT_NE(all.find(w), std::string::npos) << c.op << "\n" << list << " lacks " << w
-                                                  << ":\n" << all;
+        EXPECT_NE(all.find(w), std::string::npos) << c.op << "\n"
+                                                  << list << " lacks " << w << ":\n"
+                                                  << all;
       }
       if (want.empty()) {
         EXPECT_TRUE(plan.steps.empty()) << c.op << "\n" << list << ":\n" << all;
@@ -305,8 +311,9 @@ TEST(DeclarativePlan, OneTriggerAndOneBackfillPerTable) {
   ASSERT_GE(b, 0) << All(p->expand);
   EXPECT_EQ(p->expand.steps[b].backfill->guard,
             "\"_tide_new_quantity\" IS NULL OR \"total\" IS NULL");
-  EXPECT_GE(Find(p->expand, "\"_tide_new_quantity\" AS \"quantity\", \"status\", \"note\" AS "
-                            "\"comment\", \"total\""),
+  EXPECT_GE(Find(p->expand,
+                 "\"_tide_new_quantity\" AS \"quantity\", \"status\", \"note\" AS "
+                 "\"comment\", \"total\""),
             0)
       << All(p->expand);
 }
@@ -314,23 +321,22 @@ TEST(DeclarativePlan, OneTriggerAndOneBackfillPerTable) {
 TEST(DeclarativePlan, ReplacingAColumnThatOthersUseIsRefused) {
   plan::FakeCatalog catalog = Catalog();
   catalog.tables["orders"].details["status"].used_by = {"index orders_status_idx"};
-  auto p = PlanText("operations:\n  - set_not_null:\n      table: orders\n      column: status\n"
-                    "      up: \"coalesce(status, 'new')\"\n",
-                    catalog);
+  auto p = PlanText(
+      "operations:\n  - set_not_null:\n      table: orders\n      column: status\n"
+      "      up: \"coalesce(status, 'new')\"\n",
+      catalog);
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error().location()->line, 4);
   EXPECT_NE(p.error().message().find("index orders_status_idx"), std::string::npos);
   // Without up the column stays where it is: nothing is dropped, so it plans.
-  EXPECT_TRUE(PlanText("operations:\n  - set_not_null: {table: orders, column: status}\n",
-                       catalog)
-                  .ok());
+  EXPECT_TRUE(
+      PlanText("operations:\n  - set_not_null: {table: orders, column: status}\n", catalog).ok());
 }
 
 TEST(DeclarativePlan, HalvesSurviveTheStateTable) {
   auto p = PlanText(kCustomers);
   ASSERT_TRUE(p.ok());
-  auto back = DeclarativePlan::HalvesFromJson(
-      nlohmann::json::parse(p->HalvesToJson().dump()));
+  auto back = DeclarativePlan::HalvesFromJson(nlohmann::json::parse(p->HalvesToJson().dump()));
   ASSERT_TRUE(back.ok()) << back.error().ToString();
   EXPECT_EQ(All(back->contract), All(p->contract));
   EXPECT_EQ(All(back->rollback), All(p->rollback));
@@ -338,10 +344,9 @@ TEST(DeclarativePlan, HalvesSurviveTheStateTable) {
 }
 
 TEST(DeclarativeExpr, RewritesColumnsAndNothingElse) {
-  auto r = RewriteColumns("lower(\"Name\") || name || 'name' || upper(x)",
-                          [](const std::string& c) -> std::optional<std::string> {
-                            return "NEW.\"" + c + "\"";
-                          });
+  auto r = RewriteColumns(
+      "lower(\"Name\") || name || 'name' || upper(x)",
+      [](const std::string& c) -> std::optional<std::string> { return "NEW.\"" + c + "\""; });
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(*r, "lower(NEW.\"Name\") || NEW.\"name\" || 'name' || upper(NEW.\"x\")");
   EXPECT_FALSE(ParseRowExpression("t.a + 1").ok());

@@ -41,12 +41,13 @@ void Visit(const json& node, Walk& walk) {
     if (key == "ColumnRef") {
       const json& fields = value.value("fields", json::array());
       if (fields.size() != 1 || !fields[0].contains("String")) {
-        walk.refused = "name columns without a table or alias (and not *): the expression sees "
-                       "one row";
+        walk.refused =
+            "name columns without a table or alias (and not *): the expression sees "
+            "one row";
         return;
       }
-      walk.refs.push_back({fields[0]["String"].value("sval", ""),
-                           value.value("location", 0) - kPrefix});
+      walk.refs.push_back(
+          {fields[0]["String"].value("sval", ""), value.value("location", 0) - kPrefix});
       continue;
     }
     if (key == "FuncCall") {

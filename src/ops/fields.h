@@ -17,7 +17,7 @@ namespace tide::ops {
 struct Expr {
   std::string text;
   SourceLocation at;
-  std::vector<std::string> columns;  // the columns it names, each once, in order of appearance
+  std::vector<std::string> columns;    // the columns it names, each once, in order of appearance
   std::vector<std::string> functions;  // the functions it calls, unqualified names
 };
 

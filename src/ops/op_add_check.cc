@@ -52,10 +52,9 @@ Result<StepLists> AddCheck::Plan(OpContext& ctx) const {
   add.kind = plan::StepKind::kAddConstraintNotValid;
   add.object_name = name;
   out.expand.push_back({Stage::kConstraints, add});
-  plan::Step validate = Ddl(ctx, *t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q,
-                                                 QuoteIdent(name)),
-                            sql::Lock::kShareUpdateExclusive, at,
-                            "VALIDATE scans while reads and writes go on");
+  plan::Step validate =
+      Ddl(ctx, *t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q, QuoteIdent(name)),
+          sql::Lock::kShareUpdateExclusive, at, "VALIDATE scans while reads and writes go on");
   validate.kind = plan::StepKind::kValidateConstraint;
   validate.object_name = name;
   validate.own_transaction = true;

@@ -46,8 +46,8 @@ Result<StepLists> AddColumn::Plan(OpContext& ctx) const {
   if (!fill && !nullable) tail += " NOT NULL";
   out.expand.push_back(
       {Stage::kStructure,
-       Ddl(ctx, *t, fmt::format("ALTER TABLE {} ADD COLUMN {} {}{}", q, QuoteIdent(physical),
-                                type, tail),
+       Ddl(ctx, *t,
+           fmt::format("ALTER TABLE {} ADD COLUMN {} {}{}", q, QuoteIdent(physical), type, tail),
            sql::Lock::kAccessExclusive, at,
            fill ? "added empty; the sync trigger and the backfill fill it from up"
                 : "metadata only: no default, or a constant one")});
@@ -68,8 +68,9 @@ Result<StepLists> AddColumn::Plan(OpContext& ctx) const {
       col.view_default = default_expr->text;
       out.contract.push_back(
           {Stage::kStructure,
-           Ddl(ctx, *t, fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", q,
-                                    QuoteIdent(physical), default_expr->text),
+           Ddl(ctx, *t,
+               fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", q, QuoteIdent(physical),
+                           default_expr->text),
                sql::Lock::kAccessExclusive, at,
                "the default moves from the view to the column once the old release is gone")});
     }

@@ -34,8 +34,8 @@ Result<StepLists> AddForeignKey::Plan(OpContext& ctx) const {
   TIDE_ASSIGN(TableShape * r, ctx.Table(ref_table, ref_table_at));
   TIDE_ASSIGN(std::string ref_cols, PhysicalColumns(ctx, *r, ref_columns, ref_columns_at));
   if (columns.size() != ref_columns.size()) {
-    return Error::Input(fmt::format("{} columns reference {} columns", columns.size(),
-                                    ref_columns.size()))
+    return Error::Input(
+               fmt::format("{} columns reference {} columns", columns.size(), ref_columns.size()))
         .At(ref_columns_at)
         .WithHint("list as many referenced columns as referencing ones");
   }
@@ -51,18 +51,17 @@ Result<StepLists> AddForeignKey::Plan(OpContext& ctx) const {
   add.object_name = name;
   if (r->physical != t->physical) add.lock_tables.push_back(ctx.Qualified(*r));
   out.expand.push_back({Stage::kConstraints, add});
-  plan::Step validate = Ddl(ctx, *t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q,
-                                                 QuoteIdent(name)),
-                            sql::Lock::kShareUpdateExclusive, at,
-                            "VALIDATE scans while reads and writes go on");
+  plan::Step validate =
+      Ddl(ctx, *t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q, QuoteIdent(name)),
+          sql::Lock::kShareUpdateExclusive, at, "VALIDATE scans while reads and writes go on");
   validate.kind = plan::StepKind::kValidateConstraint;
   validate.object_name = name;
   validate.own_transaction = true;
   validate.estimated_rows = t->facts.rows;
   out.contract.push_back({Stage::kConstraints, validate});
-  plan::Step drop = Ddl(ctx, *t, fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", q,
-                                             QuoteIdent(name)),
-                        sql::Lock::kAccessExclusive, at, "the foreign key goes");
+  plan::Step drop =
+      Ddl(ctx, *t, fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", q, QuoteIdent(name)),
+          sql::Lock::kAccessExclusive, at, "the foreign key goes");
   drop.lock_tables = add.lock_tables;
   out.rollback.push_back({Stage::kConstraints, drop});
   return out;

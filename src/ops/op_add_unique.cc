@@ -11,8 +11,7 @@ namespace tide::ops {
 
 Status PlanConcurrentIndex(OpContext& ctx, TableShape& t, const std::string& name,
                            const std::string& definition, bool unique,
-                           const SourceLocation& name_at, const SourceLocation& at,
-                           StepLists& out);
+                           const SourceLocation& name_at, const SourceLocation& at, StepLists& out);
 
 namespace {
 
@@ -32,10 +31,11 @@ Result<StepLists> AddUnique::Plan(OpContext& ctx) const {
   TIDE_ASSIGN(std::string cols, PhysicalColumns(ctx, *t, columns, columns_at));
   TIDE_TRY(PlanConcurrentIndex(ctx, *t, name, "(" + cols + ")", true, name_at, at, out));
   out.contract.push_back(
-      {Stage::kStructure,
-       Ddl(ctx, *t, fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
-                                ctx.Qualified(*t), QuoteIdent(name), QuoteIdent(name)),
-           sql::Lock::kAccessExclusive, at, "the index built in the expand becomes the constraint")});
+      {Stage::kStructure, Ddl(ctx, *t,
+                              fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+                                          ctx.Qualified(*t), QuoteIdent(name), QuoteIdent(name)),
+                              sql::Lock::kAccessExclusive, at,
+                              "the index built in the expand becomes the constraint")});
   return out;
 }
 

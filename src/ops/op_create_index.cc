@@ -33,26 +33,24 @@ Status PlanConcurrentIndex(OpContext& ctx, TableShape& t, const std::string& nam
                            StepLists& out) {
   TIDE_ASSIGN(bool taken, ctx.catalog.RelationExists(ctx.schema, name));
   if (taken) {
-    return Error::Input(fmt::format("a table or index named {} exists in schema {}", name,
-                                    ctx.schema))
+    return Error::Input(
+               fmt::format("a table or index named {} exists in schema {}", name, ctx.schema))
         .At(name_at)
         .WithHint("pick another name");
   }
-  plan::Step build = Ddl(ctx, t,
-                         fmt::format("CREATE {}INDEX CONCURRENTLY {} ON {} {}",
-                                     unique ? "UNIQUE " : "", QuoteIdent(name), ctx.Qualified(t),
-                                     definition),
-                         sql::Lock::kShareUpdateExclusive, at,
-                         "CONCURRENTLY: reads and writes go on while it builds");
+  plan::Step build = Ddl(
+      ctx, t,
+      fmt::format("CREATE {}INDEX CONCURRENTLY {} ON {} {}", unique ? "UNIQUE " : "",
+                  QuoteIdent(name), ctx.Qualified(t), definition),
+      sql::Lock::kShareUpdateExclusive, at, "CONCURRENTLY: reads and writes go on while it builds");
   build.kind = plan::StepKind::kCreateIndexConcurrently;
   build.transactional = false;
   build.object_name = name;
   build.estimated_rows = t.facts.rows;
   out.expand.push_back({Stage::kIndexes, build});
-  plan::Step drop = Ddl(ctx, t,
-                        fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}",
-                                    QuoteQualified(ctx.schema, name)),
-                        sql::Lock::kShareUpdateExclusive, at, "the index goes, without blocking");
+  plan::Step drop = Ddl(
+      ctx, t, fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", QuoteQualified(ctx.schema, name)),
+      sql::Lock::kShareUpdateExclusive, at, "the index goes, without blocking");
   drop.kind = plan::StepKind::kDropIndexConcurrently;
   drop.transactional = false;
   drop.object_name = QuoteQualified(ctx.schema, name);

@@ -70,16 +70,16 @@ Result<StepLists> CreateTable::Plan(OpContext& ctx) const {
     ShapeColumn col{c.name, c.name, c.type, !c.nullable || c.primary_key, "", true, false};
     t.columns.push_back(std::move(col));
   }
-  plan::Step create = Plain(fmt::format("CREATE TABLE {} (\n  {}\n)", ctx.Qualified(name),
-                                        Join(defs, ",\n  ")),
-                            at, "a new table: the old release does not know it");
+  plan::Step create =
+      Plain(fmt::format("CREATE TABLE {} (\n  {}\n)", ctx.Qualified(name), Join(defs, ",\n  ")), at,
+            "a new table: the old release does not know it");
   create.statement = ctx.op_index;
   create.table = name;
   create.lock_tables = locks;  // a foreign key takes SHARE ROW EXCLUSIVE on what it references
   if (!locks.empty()) create.lock = sql::Lock::kShareRowExclusive;
   out.expand.push_back({Stage::kStructure, create});
-  plan::Step drop = Plain(fmt::format("DROP TABLE IF EXISTS {}", ctx.Qualified(name)), at,
-                          "the new table goes");
+  plan::Step drop =
+      Plain(fmt::format("DROP TABLE IF EXISTS {}", ctx.Qualified(name)), at, "the new table goes");
   drop.statement = ctx.op_index;
   drop.table = name;
   drop.lock = sql::Lock::kAccessExclusive;
@@ -91,8 +91,8 @@ Result<StepLists> CreateTable::Plan(OpContext& ctx) const {
 }
 
 Result<NewColumn> ParseColumn(const Fields& f) {
-  TIDE_TRY(f.CheckKeys({"name", "type", "primary_key", "nullable", "default", "unique", "check",
-                        "references"}));
+  TIDE_TRY(f.CheckKeys(
+      {"name", "type", "primary_key", "nullable", "default", "unique", "check", "references"}));
   NewColumn c;
   c.at = f.Where();
   TIDE_ASSIGN(c.name, f.Text("name"));

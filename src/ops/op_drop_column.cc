@@ -55,14 +55,15 @@ Result<StepLists> DropColumn::Plan(OpContext& ctx) const {
                                     "inserts (it cannot see the column) would be refused",
                                     t->name, column))
         .At(at)
-        .WithHint("add down: \"<expression over the new row>\", the value the old release "
-                  "should read for rows the new release writes");
+        .WithHint(
+            "add down: \"<expression over the new row>\", the value the old release "
+            "should read for rows the new release writes");
   }
   if (down) t->sync.push_back({c->physical, "", c->type, "", std::nullopt, down});
   out.contract.push_back(
       {Stage::kStructure,
-       Ddl(ctx, *t, fmt::format("ALTER TABLE {} DROP COLUMN {}", ctx.Qualified(*t),
-                                QuoteIdent(c->physical)),
+       Ddl(ctx, *t,
+           fmt::format("ALTER TABLE {} DROP COLUMN {}", ctx.Qualified(*t), QuoteIdent(c->physical)),
            sql::Lock::kAccessExclusive, at, "metadata only; the old release is gone")});
   t->columns.erase(t->columns.begin() + (c - t->columns.data()));
   return out;

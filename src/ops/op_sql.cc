@@ -49,8 +49,8 @@ Result<std::vector<plan::Step>> PlanText(OpContext& ctx, const SqlText& sql, con
   TIDE_ASSIGN(plan::Plan planned, planner.PlanScript(*script));
   if (!planned.refusals.empty()) {
     const auto& r = planned.refusals.front();
-    return Error::Input(fmt::format("sql.{}: tide will not run this as written: {}", part,
-                                    r.message))
+    return Error::Input(
+               fmt::format("sql.{}: tide will not run this as written: {}", part, r.message))
         .At({sql.at.file, sql.at.line + r.line - 1, 0})
         .WithHint(r.recipe);
   }

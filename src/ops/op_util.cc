@@ -17,8 +17,9 @@ Status CheckReplaceable(const TableShape& t, const ShapeColumn& c, const SourceL
                                     "earlier operation of this file",
                                     op, c.name, t.name))
         .At(at)
-        .WithHint("give the earlier operation the final type and expression, or make this a "
-                  "later migration");
+        .WithHint(
+            "give the earlier operation the final type and expression, or make this a "
+            "later migration");
   }
   const auto& key = t.facts.key;
   if (std::find(key.begin(), key.end(), c.physical) != key.end()) {
@@ -30,8 +31,7 @@ Status CheckReplaceable(const TableShape& t, const ShapeColumn& c, const SourceL
   }
   plan::ColumnDetail d = t.facts.Detail(c.physical);
   if (d.identity) {
-    return Error::Input(fmt::format("{}: column {} is an identity or generated column", op,
-                                    c.name))
+    return Error::Input(fmt::format("{}: column {} is an identity or generated column", op, c.name))
         .At(at)
         .WithHint("change it with an sql operation");
   }
@@ -40,9 +40,10 @@ Status CheckReplaceable(const TableShape& t, const ShapeColumn& c, const SourceL
                                     "in the contract, which would drop what uses it: {}",
                                     op, t.name, c.name, Join(d.used_by, ", ")))
         .At(at)
-        .WithHint("drop those in an earlier migration and create them again after the "
-                  "contract (create_index, add_unique, add_foreign_key), or change the column "
-                  "with an sql operation");
+        .WithHint(
+            "drop those in an earlier migration and create them again after the "
+            "contract (create_index, add_unique, add_foreign_key), or change the column "
+            "with an sql operation");
   }
   return Ok();
 }
@@ -60,10 +61,9 @@ void NotNullSteps(const OpContext& ctx, const TableShape& t, const std::string& 
                        "writes, then SET NOT NULL needs no scan");
   add.kind = plan::StepKind::kAddConstraintNotValid;
   add.object_name = check;
-  plan::Step validate = Ddl(ctx, t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q,
-                                                QuoteIdent(check)),
-                            sql::Lock::kShareUpdateExclusive, at,
-                            "VALIDATE scans while reads and writes go on");
+  plan::Step validate =
+      Ddl(ctx, t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q, QuoteIdent(check)),
+          sql::Lock::kShareUpdateExclusive, at, "VALIDATE scans while reads and writes go on");
   validate.kind = plan::StepKind::kValidateConstraint;
   validate.object_name = check;
   validate.own_transaction = true;
@@ -76,8 +76,8 @@ void NotNullSteps(const OpContext& ctx, const TableShape& t, const std::string& 
   out.contract.push_back({Stage::kConstraints, validate});
   out.contract.push_back(
       {Stage::kStructure,
-       Ddl(ctx, t, fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", q,
-                               QuoteIdent(physical)),
+       Ddl(ctx, t,
+           fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", q, QuoteIdent(physical)),
            sql::Lock::kAccessExclusive, at, "no scan: the validated check proves it")});
   out.contract.push_back(
       {Stage::kStructure,
@@ -99,17 +99,19 @@ void ReplaceColumn(OpContext& ctx, TableShape& t, ShapeColumn& c, const Replacem
   out.rollback.push_back(
       {Stage::kStructure,
        Ddl(ctx, t, fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", q, QuoteIdent(fresh)),
-           sql::Lock::kAccessExclusive, at, "the new column goes; the original was never changed")});
+           sql::Lock::kAccessExclusive, at,
+           "the new column goes; the original was never changed")});
   t.sync.push_back({c.physical, fresh, c.type, r.new_type, r.up, r.down});
   if (r.not_null) NotNullSteps(ctx, t, fresh, at, false, out);
   std::string default_expr = t.facts.Detail(c.physical).default_expr;
   if (!default_expr.empty()) {
     c.view_default = default_expr;
     out.contract.push_back(
-        {Stage::kStructure,
-         Ddl(ctx, t, fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", q,
-                                 QuoteIdent(fresh), default_expr),
-             sql::Lock::kAccessExclusive, at, "the original column's default moves to the new one")});
+        {Stage::kStructure, Ddl(ctx, t,
+                                fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", q,
+                                            QuoteIdent(fresh), default_expr),
+                                sql::Lock::kAccessExclusive, at,
+                                "the original column's default moves to the new one")});
   }
   out.contract.push_back(
       {Stage::kStructure,
@@ -123,9 +125,8 @@ void ReplaceColumn(OpContext& ctx, TableShape& t, ShapeColumn& c, const Replacem
 }
 
 Result<std::string> PhysicalExpression(const TableShape& t, const Expr& expr) {
-  auto rewritten = RewriteColumns(expr.text, [&](const std::string& name) {
-    return NewShapeColumn(t, name, "");
-  });
+  auto rewritten = RewriteColumns(
+      expr.text, [&](const std::string& name) { return NewShapeColumn(t, name, ""); });
   if (!rewritten.ok()) {
     return Error::Input(fmt::format("{} (table {} has: {})", rewritten.error().message(), t.name,
                                     t.ColumnList()))

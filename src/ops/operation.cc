@@ -37,12 +37,14 @@ Result<TableShape*> OpContext::Table(const std::string& name, const SourceLocati
   if (!facts.exists) {
     return Error::Input(fmt::format("table {} does not exist in schema {}", name, schema))
         .At(where)
-        .WithHint("check the name (it is case-sensitive when quoted), or create the table first "
-                  "(create_table, or an earlier migration)");
+        .WithHint(
+            "check the name (it is case-sensitive when quoted), or create the table first "
+            "(create_table, or an earlier migration)");
   }
   if (!facts.known) {
     return Error::Input(fmt::format("table {}: declarative migrations are planned against a "
-                                    "database", name))
+                                    "database",
+                                    name))
         .At(where)
         .WithHint("run with a database (--url)");
   }

@@ -51,8 +51,9 @@ struct OpContext {
   plan::Catalog& catalog;
   std::string schema;  // the base schema
   std::string file;    // for messages
-  std::deque<TableShape> tables;  // every table touched so far, in order of first touch (stable addresses)
-  int op_index = 0;                // the operation planning now
+  std::deque<TableShape>
+      tables;        // every table touched so far, in order of first touch (stable addresses)
+  int op_index = 0;  // the operation planning now
 
   // The table the new release calls name, after the operations so far. Input error at where when
   // there is none (naming what there is).

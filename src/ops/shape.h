@@ -35,9 +35,9 @@ struct SyncPair {
 };
 
 struct TableShape {
-  std::string physical;  // the base table's name
-  std::string name;      // as the new release sees it (after rename_table)
-  plan::TableFacts facts;  // before the migration; empty for a table it creates
+  std::string physical;                  // the base table's name
+  std::string name;                      // as the new release sees it (after rename_table)
+  plan::TableFacts facts;                // before the migration; empty for a table it creates
   std::vector<std::string> old_columns;  // the old shape: physical names, in order
   std::vector<ShapeColumn> columns;      // the new shape, in the view's order
   std::vector<SyncPair> sync;

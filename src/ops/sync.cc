@@ -16,18 +16,18 @@ namespace {
 // A name of at most 63 bytes: cut, with a hash of the whole so that two long names differ.
 std::string ShortName(const std::string& name) {
   if (name.size() <= 63) return name;
-  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(name.data()),
-                    static_cast<uInt>(name.size()));
+  uLong crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(name.data()), static_cast<uInt>(name.size()));
   return fmt::format("{}_{:08x}", name.substr(0, 54), static_cast<uint32_t>(crc));
 }
 
 // One expression as the trigger evaluates it.
 struct Resolved {
-  std::string column;    // the physical column it computes, quoted
-  std::string type;      // that column's type
-  std::string over_new;  // over NEW."..."
-  std::string over_old;  // over OLD."...": its value before the write
-  std::string probe;     // over p."..."
+  std::string column;                  // the physical column it computes, quoted
+  std::string type;                    // that column's type
+  std::string over_new;                // over NEW."..."
+  std::string over_old;                // over OLD."...": its value before the write
+  std::string probe;                   // over p."..."
   std::vector<std::string> inputs;     // physical columns it reads, quoted
   std::vector<std::string> exclusive;  // of those, the ones only the writing release can set
 };
@@ -56,8 +56,8 @@ Result<std::string> Rewrite(const TableShape& t, const Expr& e, bool old_shape,
 
 // Types with no equality operator are compared as text.
 std::string Compare(const std::string& column, const std::string& type, bool changed) {
-  static const char* kNoEquality[] = {"json", "xml", "point", "line", "lseg", "path", "polygon",
-                                      "circle"};
+  static const char* kNoEquality[] = {"json", "xml",  "point",   "line",
+                                      "lseg", "path", "polygon", "circle"};
   std::string base = ToLower(type.substr(0, type.find('(')));
   const char* op = changed ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM";
   for (const char* t : kNoEquality) {
@@ -94,8 +94,8 @@ class Body {
   // expression when an input changed: always when the input is one only the other release can
   // write, else only when the column still held the expression's value (nobody had set it).
   std::string Follow(const Resolved& r, bool fill_null) const {
-    std::string derived = fmt::format("NEW.{} IS NOT DISTINCT FROM CAST(({}) AS {})", r.column,
-                                      r.over_old, r.type);
+    std::string derived =
+        fmt::format("NEW.{} IS NOT DISTINCT FROM CAST(({}) AS {})", r.column, r.over_old, r.type);
     std::string when;
     if (r.inputs.empty()) {
       when = "false";  // a constant: computed once, on INSERT
@@ -104,8 +104,8 @@ class Body {
     } else if (r.exclusive.empty()) {
       when = fmt::format("{} AND {}", AnyChanged(r.inputs), derived);
     } else {
-      when = fmt::format("{} AND ({} OR {})", AnyChanged(r.inputs), AnyChanged(r.exclusive),
-                         derived);
+      when =
+          fmt::format("{} AND ({} OR {})", AnyChanged(r.inputs), AnyChanged(r.exclusive), derived);
     }
     if (fill_null) when = fmt::format("NEW.{} IS NULL OR ({})", r.column, when);
     if (when == "false") return "";
@@ -140,9 +140,10 @@ std::string FunctionBody(const Body& body, const std::vector<Resolved>& ups,
   } else {
     std::vector<std::string> set;
     for (const auto& c : new_cols) set.push_back(fmt::format("NEW.{} IS NOT NULL", c));
-    out += fmt::format("    IF {} THEN  -- the new release wrote it\n{}    ELSE  -- the old release\n{}"
-                       "    END IF;\n",
-                       AnyOf(set), Assign(downs, "      "), Assign(ups, "      "));
+    out += fmt::format(
+        "    IF {} THEN  -- the new release wrote it\n{}    ELSE  -- the old release\n{}"
+        "    END IF;\n",
+        AnyOf(set), Assign(downs, "      "), Assign(ups, "      "));
   }
   out += "    RETURN NEW;\n  END IF;\n";
   for (const auto& d : downs) out += body.Follow(d, false);
@@ -170,10 +171,9 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
     if (!kept) old_only.push_back(QuoteIdent(o));
   }
   // The probes read a row with the new columns too, as the trigger will see it.
-  std::string source = added_nulls.empty()
-                           ? fmt::format("{} AS p", q)
-                           : fmt::format("(SELECT t.*, {} FROM {} AS t) AS p",
-                                         Join(added_nulls, ", "), q);
+  std::string source = added_nulls.empty() ? fmt::format("{} AS p", q)
+                                           : fmt::format("(SELECT t.*, {} FROM {} AS t) AS p",
+                                                         Join(added_nulls, ", "), q);
   std::vector<Resolved> ups, downs;
   auto resolve = [&](const Expr& e, bool old_shape, const std::string& column,
                      const std::string& type, const std::string& what,
@@ -194,9 +194,9 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
         r.exclusive.push_back(*physical);
       }
     }
-    out.probes.push_back({fmt::format("SELECT CAST(({}) AS {}) FROM {} LIMIT 0", r.probe, type,
-                                      source),
-                          e.at, what});
+    out.probes.push_back(
+        {fmt::format("SELECT CAST(({}) AS {}) FROM {} LIMIT 0", r.probe, type, source), e.at,
+         what});
     into.push_back(std::move(r));
     return Ok();
   };
@@ -212,7 +212,8 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
   }
   if (t.created) out.probes.clear();  // nothing to read before the table exists
 
-  std::string function = QuoteQualified(ctx.schema, ShortName("_tide_sync_" + tag + "_" + t.physical));
+  std::string function =
+      QuoteQualified(ctx.schema, ShortName("_tide_sync_" + tag + "_" + t.physical));
   std::map<std::string, std::string> types;
   for (const auto& c : t.facts.columns) {
     plan::ColumnDetail d = t.facts.Detail(c.name);
@@ -239,13 +240,14 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
   for (const auto& u : ups) when.push_back(fmt::format("NEW.{} IS NULL", u.column));
   std::string insert_trigger = QuoteIdent("_tide_sync_" + tag + "_insert");
   std::string update_trigger = QuoteIdent("_tide_sync_" + tag + "_update");
-  std::vector<std::string> create = {fmt::format(
-      "CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()", insert_trigger,
-      q, function)};
+  std::vector<std::string> create = {
+      fmt::format("CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+                  insert_trigger, q, function)};
   if (!when.empty()) {
-    create.push_back(fmt::format("CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW WHEN ({}) "
-                                 "EXECUTE FUNCTION {}()",
-                                 update_trigger, q, Join(when, " OR "), function));
+    create.push_back(
+        fmt::format("CREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW WHEN ({}) "
+                    "EXECUTE FUNCTION {}()",
+                    update_trigger, q, Join(when, " OR "), function));
   }
   SourceLocation at{ctx.file, 0, 0};
   plan::Step f = Plain(create_function, at, "the sync trigger's function (no table lock)");
@@ -265,8 +267,8 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
                           sql::Lock::kAccessExclusive, at, "the sync triggers go");
     drop.statement = -1;
     list->push_back({Stage::kSync, drop});
-    plan::Step drop_f = Plain(fmt::format("DROP FUNCTION IF EXISTS {}()", function), at,
-                              "with their function");
+    plan::Step drop_f =
+        Plain(fmt::format("DROP FUNCTION IF EXISTS {}()", function), at, "with their function");
     list->push_back({Stage::kSync, drop_f});
   }
   if (!ups.empty() && !t.created) {
@@ -293,11 +295,13 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
     s.lock = sql::Lock::kRowExclusive;
     s.transactional = false;
     s.estimated_rows = t.facts.rows;
-    std::string range = spec.key.empty() ? "ctid >= $1 AND ctid < $2"
-                                         : fmt::format("{0} > $1 AND {0} <= $2", Join(spec.key, ", "));
+    std::string range = spec.key.empty()
+                            ? "ctid >= $1 AND ctid < $2"
+                            : fmt::format("{0} > $1 AND {0} <= $2", Join(spec.key, ", "));
     s.sql = fmt::format("{} WHERE ({}) AND {}", spec.head, spec.guard, range);
-    s.why = "a no-op UPDATE of the rows not yet filled, in batches: the sync trigger computes "
-            "up for each, so the backfill and the old release's writes agree";
+    s.why =
+        "a no-op UPDATE of the rows not yet filled, in batches: the sync trigger computes "
+        "up for each, so the backfill and the old release's writes agree";
     s.backfill = std::move(spec);
     out.expand.push_back({Stage::kBackfill, std::move(s)});
   }

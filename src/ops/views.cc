@@ -13,8 +13,8 @@ namespace {
 bool PlainIdentifier(const std::string& name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '_')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_')) {
       return false;
     }
   }
@@ -66,8 +66,8 @@ ViewsPlan PlanViews(const OpContext& ctx, const std::string& views_schema) {
       select.push_back(c.physical == c.name ? QuoteIdent(c.name)
                                             : QuoteIdent(c.physical) + " AS " + QuoteIdent(c.name));
     }
-    std::string sql = fmt::format("CREATE VIEW {} AS SELECT {} FROM {}", view,
-                                  Join(select, ", "), ctx.Qualified(t));
+    std::string sql = fmt::format("CREATE VIEW {} AS SELECT {} FROM {}", view, Join(select, ", "),
+                                  ctx.Qualified(t));
     for (const auto& c : t.columns) {
       if (c.view_default.empty()) continue;
       sql += fmt::format(";\nALTER VIEW {} ALTER COLUMN {} SET DEFAULT {}", view,
@@ -76,9 +76,8 @@ ViewsPlan PlanViews(const OpContext& ctx, const std::string& views_schema) {
     plan::Step s = Plain(sql, at, fmt::format("the new release's {}", t.name));
     s.table = t.physical;
     out.expand.push_back({Stage::kViews, s});
-    out.expand.push_back(
-        {Stage::kViews, Plain(CopyGrants(ctx.Qualified(t), view, views_schema), at,
-                              "the roles that use the table may use its view")});
+    out.expand.push_back({Stage::kViews, Plain(CopyGrants(ctx.Qualified(t), view, views_schema), at,
+                                               "the roles that use the table may use its view")});
     views.push_back(view);
   }
   if (views.empty()) return out;
@@ -87,18 +86,18 @@ ViewsPlan PlanViews(const OpContext& ctx, const std::string& views_schema) {
                                           at, "the new release sets search_path to it")});
   // The contract locks the views before any base table: a new-release statement locks its view
   // first and then the table, so taking them the other way round would deadlock with it.
-  plan::Step lock = Plain(fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", Join(views, ", ")),
-                          at, "the views first, in the order the new release's statements take them");
+  plan::Step lock =
+      Plain(fmt::format("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", Join(views, ", ")), at,
+            "the views first, in the order the new release's statements take them");
   lock.lock = sql::Lock::kAccessExclusive;
   lock.lock_tables = views;
   out.contract.push_back({Stage::kSync, lock});
   for (auto* list : {&out.contract, &out.rollback}) {
-    plan::Step drop = Plain(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdent(views_schema)),
-                            at,
-                            list == &out.contract
-                                ? "the base tables have the new shape now: the same search_path "
-                                  "finds them"
-                                : "the new release's views go first");
+    plan::Step drop = Plain(
+        fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", QuoteIdent(views_schema)), at,
+        list == &out.contract ? "the base tables have the new shape now: the same search_path "
+                                "finds them"
+                              : "the new release's views go first");
     drop.lock = sql::Lock::kAccessExclusive;
     drop.lock_tables = views;
     list->push_back({Stage::kViews, drop});
