@@ -151,67 +151,78 @@ std::string FunctionBody(const Body& body, const std::vector<Resolved>& ups,
   return out + "  RETURN NEW;\n";
 }
 
-}  // namespace
+// What the trigger works with: the columns each side alone can write, and each expression
+// resolved to the physical columns.
+struct Resolution {
+  std::vector<std::string> new_cols;  // new-shape columns the old release cannot write
+  std::vector<std::string> old_only;  // old columns the new release cannot write
+  std::string probe_source;           // a row as the trigger sees it, for the probes
+  std::vector<Resolved> ups, downs;
+  std::vector<Probe> probes;
+};
 
-Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::string& tag) {
-  SyncPlan out;
-  if (t.sync.empty() || t.dropped) return out;
-  std::string q = ctx.Qualified(t);
-  // New-shape columns the old release cannot write, and old columns the new one cannot.
-  std::vector<std::string> new_cols, old_only, added_nulls;
-  for (const auto& c : t.columns) {
-    if (c.added || c.replaced) {
-      new_cols.push_back(QuoteIdent(c.physical));
-      added_nulls.push_back(fmt::format("NULL::{} AS {}", c.type, QuoteIdent(c.physical)));
+Status ResolveOne(const TableShape& t, const Expr& e, bool old_shape, const std::string& column,
+                  const std::string& type, const std::string& what, Resolution& res,
+                  std::vector<Resolved>& into) {
+  Resolved r;
+  r.column = QuoteIdent(column);
+  r.type = type;
+  TIDE_ASSIGN(r.over_new, Rewrite(t, e, old_shape, "NEW.", what));
+  TIDE_ASSIGN(r.over_old, Rewrite(t, e, old_shape, "OLD.", what));
+  TIDE_ASSIGN(r.probe, Rewrite(t, e, old_shape, "p.", what));
+  // Inputs only the writing release can set: old-only columns for up, new ones for down.
+  const std::vector<std::string>& only = old_shape ? res.old_only : res.new_cols;
+  for (const auto& name : e.columns) {
+    auto physical = old_shape ? OldShapeColumn(t, name, "") : NewShapeColumn(t, name, "");
+    if (!physical) continue;
+    r.inputs.push_back(*physical);
+    if (std::find(only.begin(), only.end(), *physical) != only.end()) {
+      r.exclusive.push_back(*physical);
     }
+  }
+  res.probes.push_back(
+      {fmt::format("SELECT CAST(({}) AS {}) FROM {} LIMIT 0", r.probe, type, res.probe_source),
+       e.at, what});
+  into.push_back(std::move(r));
+  return Ok();
+}
+
+Result<Resolution> Resolve(const OpContext& ctx, const TableShape& t) {
+  Resolution res;
+  std::vector<std::string> added_nulls;
+  for (const auto& c : t.columns) {
+    if (!c.added && !c.replaced) continue;
+    res.new_cols.push_back(QuoteIdent(c.physical));
+    added_nulls.push_back(fmt::format("NULL::{} AS {}", c.type, QuoteIdent(c.physical)));
   }
   for (const auto& o : t.old_columns) {
     bool kept = std::any_of(t.columns.begin(), t.columns.end(),
                             [&](const ShapeColumn& c) { return c.physical == o; });
-    if (!kept) old_only.push_back(QuoteIdent(o));
+    if (!kept) res.old_only.push_back(QuoteIdent(o));
   }
-  // The probes read a row with the new columns too, as the trigger will see it.
-  std::string source = added_nulls.empty() ? fmt::format("{} AS p", q)
-                                           : fmt::format("(SELECT t.*, {} FROM {} AS t) AS p",
-                                                         Join(added_nulls, ", "), q);
-  std::vector<Resolved> ups, downs;
-  auto resolve = [&](const Expr& e, bool old_shape, const std::string& column,
-                     const std::string& type, const std::string& what,
-                     std::vector<Resolved>& into) -> Status {
-    Resolved r;
-    r.column = QuoteIdent(column);
-    r.type = type;
-    TIDE_ASSIGN(r.over_new, Rewrite(t, e, old_shape, "NEW.", what));
-    TIDE_ASSIGN(r.over_old, Rewrite(t, e, old_shape, "OLD.", what));
-    TIDE_ASSIGN(r.probe, Rewrite(t, e, old_shape, "p.", what));
-    // Inputs only the writing release can set: old-only columns for up, new ones for down.
-    const std::vector<std::string>& only = old_shape ? old_only : new_cols;
-    for (const auto& name : e.columns) {
-      auto physical = old_shape ? OldShapeColumn(t, name, "") : NewShapeColumn(t, name, "");
-      if (!physical) continue;
-      r.inputs.push_back(*physical);
-      if (std::find(only.begin(), only.end(), *physical) != only.end()) {
-        r.exclusive.push_back(*physical);
-      }
-    }
-    out.probes.push_back(
-        {fmt::format("SELECT CAST(({}) AS {}) FROM {} LIMIT 0", r.probe, type, source), e.at,
-         what});
-    into.push_back(std::move(r));
-    return Ok();
-  };
+  std::string q = ctx.Qualified(t);
+  res.probe_source = added_nulls.empty() ? fmt::format("{} AS p", q)
+                                         : fmt::format("(SELECT t.*, {} FROM {} AS t) AS p",
+                                                       Join(added_nulls, ", "), q);
   for (const auto& pair : t.sync) {
     if (pair.up && !pair.new_column.empty()) {
-      TIDE_TRY(resolve(*pair.up, true, pair.new_column, pair.new_type,
-                       fmt::format("up of {}.{}", t.name, pair.new_column), ups));
+      TIDE_TRY(ResolveOne(t, *pair.up, true, pair.new_column, pair.new_type,
+                          fmt::format("up of {}.{}", t.name, pair.new_column), res, res.ups));
     }
     if (pair.down && !pair.old_column.empty()) {
-      TIDE_TRY(resolve(*pair.down, false, pair.old_column, pair.old_type,
-                       fmt::format("down of {}.{}", t.physical, pair.old_column), downs));
+      TIDE_TRY(ResolveOne(t, *pair.down, false, pair.old_column, pair.old_type,
+                          fmt::format("down of {}.{}", t.physical, pair.old_column), res,
+                          res.downs));
     }
   }
-  if (t.created) out.probes.clear();  // nothing to read before the table exists
+  if (t.created) res.probes.clear();  // nothing to read before the table exists
+  return res;
+}
 
+// The function, its two triggers (created before the backfill) and their removal.
+void TriggerSteps(const OpContext& ctx, const TableShape& t, const std::string& tag,
+                  const Resolution& res, SyncPlan& out) {
+  std::string q = ctx.Qualified(t);
   std::string function =
       QuoteQualified(ctx.schema, ShortName("_tide_sync_" + tag + "_" + t.physical));
   std::map<std::string, std::string> types;
@@ -225,11 +236,11 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
       "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $tide$\n"
       "-- tide: keeps the old and the new shape of {} in sync while both releases run\n"
       "BEGIN\n{}END\n$tide$",
-      function, t.name, FunctionBody(body, ups, downs, new_cols));
+      function, t.name, FunctionBody(body, res.ups, res.downs, res.new_cols));
   // An UPDATE that changes no input of any expression (and leaves no new column NULL) has
   // nothing to sync: the WHEN clause, evaluated without calling the function, skips it.
   std::vector<std::string> inputs, when;
-  for (const auto* list : {&ups, &downs}) {
+  for (const auto* list : {&res.ups, &res.downs}) {
     for (const auto& r : *list) {
       for (const auto& c : r.inputs) {
         if (std::find(inputs.begin(), inputs.end(), c) == inputs.end()) inputs.push_back(c);
@@ -237,7 +248,7 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
     }
   }
   for (const auto& c : inputs) when.push_back(Changed(c, body.TypeOf(c)));
-  for (const auto& u : ups) when.push_back(fmt::format("NEW.{} IS NULL", u.column));
+  for (const auto& u : res.ups) when.push_back(fmt::format("NEW.{} IS NULL", u.column));
   std::string insert_trigger = QuoteIdent("_tide_sync_" + tag + "_insert");
   std::string update_trigger = QuoteIdent("_tide_sync_" + tag + "_update");
   std::vector<std::string> create = {
@@ -267,43 +278,57 @@ Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::
                           sql::Lock::kAccessExclusive, at, "the sync triggers go");
     drop.statement = -1;
     list->push_back({Stage::kSync, drop});
-    plan::Step drop_f =
-        Plain(fmt::format("DROP FUNCTION IF EXISTS {}()", function), at, "with their function");
-    list->push_back({Stage::kSync, drop_f});
+    list->push_back({Stage::kSync, Plain(fmt::format("DROP FUNCTION IF EXISTS {}()", function), at,
+                                         "with their function")});
   }
-  if (!ups.empty() && !t.created) {
-    plan::BackfillSpec spec;
-    spec.table = q;
-    std::vector<std::string> filled, guard, names;
-    for (const auto& r : ups) {
-      filled.push_back(r.column);
-      guard.push_back(r.column + " IS NULL");
-    }
-    for (const auto& p : t.sync) {
-      if (p.up && !p.new_column.empty()) names.push_back(p.new_column);
-    }
-    spec.label = fmt::format("{}.{}", t.name, Join(names, ","));
-    for (const auto& k : t.facts.key) spec.key.push_back(QuoteIdent(k));
-    spec.key_types = t.facts.key_types;
-    spec.head = fmt::format("UPDATE {} SET {} = {}", q, filled[0], filled[0]);
-    spec.guard = Join(guard, " OR ");
-    spec.live_end = false;  // rows inserted after the trigger exists are filled by it
-    plan::Step s;
-    s.kind = plan::StepKind::kBackfill;
-    s.table = t.physical;
-    s.lock_tables = {q};
-    s.lock = sql::Lock::kRowExclusive;
-    s.transactional = false;
-    s.estimated_rows = t.facts.rows;
-    std::string range = spec.key.empty()
-                            ? "ctid >= $1 AND ctid < $2"
-                            : fmt::format("{0} > $1 AND {0} <= $2", Join(spec.key, ", "));
-    s.sql = fmt::format("{} WHERE ({}) AND {}", spec.head, spec.guard, range);
-    s.why =
-        "a no-op UPDATE of the rows not yet filled, in batches: the sync trigger computes "
-        "up for each, so the backfill and the old release's writes agree";
-    s.backfill = std::move(spec);
-    out.expand.push_back({Stage::kBackfill, std::move(s)});
+}
+
+// The backfill: a batched no-op UPDATE of the rows whose new columns are still NULL; the
+// trigger computes them. Rows inserted once the trigger exists are filled by it, so the walk
+// stops at the end the table had when it started.
+plan::Step BackfillStep(const OpContext& ctx, const TableShape& t, const Resolution& res) {
+  std::string q = ctx.Qualified(t);
+  plan::BackfillSpec spec;
+  spec.table = q;
+  std::vector<std::string> guard, names;
+  for (const auto& r : res.ups) guard.push_back(r.column + " IS NULL");
+  for (const auto& p : t.sync) {
+    if (p.up && !p.new_column.empty()) names.push_back(p.new_column);
+  }
+  spec.label = fmt::format("{}.{}", t.name, Join(names, ","));
+  for (const auto& k : t.facts.key) spec.key.push_back(QuoteIdent(k));
+  spec.key_types = t.facts.key_types;
+  spec.head = fmt::format("UPDATE {} SET {} = {}", q, res.ups[0].column, res.ups[0].column);
+  spec.guard = Join(guard, " OR ");
+  spec.live_end = false;
+  plan::Step s;
+  s.kind = plan::StepKind::kBackfill;
+  s.table = t.physical;
+  s.lock_tables = {q};
+  s.lock = sql::Lock::kRowExclusive;
+  s.transactional = false;
+  s.estimated_rows = t.facts.rows;
+  std::string range = spec.key.empty()
+                          ? "ctid >= $1 AND ctid < $2"
+                          : fmt::format("{0} > $1 AND {0} <= $2", Join(spec.key, ", "));
+  s.sql = fmt::format("{} WHERE ({}) AND {}", spec.head, spec.guard, range);
+  s.why =
+      "a no-op UPDATE of the rows not yet filled, in batches: the sync trigger computes up for "
+      "each, so the backfill and the old release's writes agree";
+  s.backfill = std::move(spec);
+  return s;
+}
+
+}  // namespace
+
+Result<SyncPlan> PlanSync(const OpContext& ctx, const TableShape& t, const std::string& tag) {
+  SyncPlan out;
+  if (t.sync.empty() || t.dropped) return out;
+  TIDE_ASSIGN(Resolution res, Resolve(ctx, t));
+  out.probes = res.probes;
+  TriggerSteps(ctx, t, tag, res, out);
+  if (!res.ups.empty() && !t.created) {
+    out.expand.push_back({Stage::kBackfill, BackfillStep(ctx, t, res)});
   }
   return out;
 }
