@@ -166,5 +166,37 @@ TEST_F(DbDeclarativeCliTest, KilledExpandResumesOrRollsBack) {
   }
 }
 
+TEST_F(DbDeclarativeCliTest, FailedContractIsResumedWhereItStopped) {
+  Customers(300);
+  dir_.Write("migrations/V2__email_replaces_contact_info.yaml",
+             "operations:\n"
+             "  - add_column: {table: customers, column: {name: email, type: text, nullable: "
+             "false}, up: \"lower(name)\"}\n"
+             "  - sql: {contract: \"ALTER TABLE customers ADD CONSTRAINT short_names CHECK "
+             "(length(name) < 3)\"}\n");
+  ASSERT_EQ(Tide({"expand"}).exit_code, 0);
+  // The expand is too young for the contract when a minimum age is asked for.
+  TideRun r = Tide({"contract", "--skip-gate", "test", "--min-expand-age", "1h"});
+  EXPECT_EQ(r.exit_code, 3) << r.all();
+  EXPECT_NE(r.err.find("min-expand-age"), std::string::npos) << r.err;
+  r = Tide({"contract", "--skip-gate", "test"});
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("run tide contract again"), std::string::npos) << r.err;
+  TideRun info = Tide({"info"});
+  EXPECT_NE(info.out.find("Contracting at step"), std::string::npos) << info.out;
+  // The history row of the expand stays as it was; rollback refuses a started contract.
+  EXPECT_EQ(Value("SELECT success FROM flyway_schema_history WHERE version = '2'"), "t");
+  r = Tide({"rollback"});
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.err.find("the contract of V2 has started"), std::string::npos) << r.err;
+  Sql("UPDATE customers SET name = 'ab'");
+  r = Tide({"contract", "--skip-gate", "test"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.out.find("resuming at step"), std::string::npos) << r.out;
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_constraint WHERE conname = 'short_names'"), "1");
+  info = Tide({"info"});
+  EXPECT_EQ(info.out.find("Contracting"), std::string::npos) << info.out;
+}
+
 }  // namespace
 }  // namespace tide::testing
