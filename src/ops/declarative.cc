@@ -55,9 +55,9 @@ struct Ranked {
 };
 
 int Rank(Stage stage, int list) {
-  static const int kExpand[] = {0, 1, 2, 3, 4, 5};    // as declared
-  static const int kContract[] = {2, 1, 5, 4, 0, 3};  // VALIDATE, trigger, structure, views
-  static const int kRollback[] = {5, 4, 3, 2, 1, 0};  // the expand, backwards
+  static const int kExpand[] = {1, 2, 3, 4, 5, 6, 0};    // as declared, kPrepare first
+  static const int kContract[] = {2, 1, 5, 4, 0, 3, 6};  // VALIDATE, trigger, structure, views
+  static const int kRollback[] = {5, 4, 3, 2, 1, 0, 6};  // the expand, backwards
   int i = static_cast<int>(stage);
   return list == 0 ? kExpand[i] : list == 1 ? kContract[i] : kRollback[i];
 }

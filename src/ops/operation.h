@@ -33,6 +33,7 @@ enum class Stage {
   kBackfill,     // expand: new columns filled in batches
   kConstraints,  // expand: NOT VALID. contract: VALIDATE (before kStructure)
   kIndexes,      // expand: concurrent builds
+  kPrepare,      // expand, first: what takes no table lock (the sync function)
 };
 
 struct StagedStep {

@@ -261,9 +261,12 @@ void TriggerSteps(const OpContext& ctx, const TableShape& t, const std::string& 
                     update_trigger, q, Join(when, " OR "), function));
   }
   SourceLocation at{ctx.file, 0, 0};
+  // The function first, on its own: the transaction that holds the table's ACCESS EXCLUSIVE
+  // lock then only adds the columns and the triggers.
   plan::Step f = Plain(create_function, at, "the sync trigger's function (no table lock)");
   f.table = t.physical;
-  out.expand.push_back({Stage::kSync, f});
+  f.own_transaction = true;
+  out.expand.push_back({Stage::kPrepare, f});
   for (const auto& sql : create) {
     plan::Step trg = Ddl(ctx, t, sql, sql::Lock::kShareRowExclusive, at,
                          "created before the backfill: every write from now on is kept in sync");

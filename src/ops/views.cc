@@ -81,9 +81,12 @@ ViewsPlan PlanViews(const OpContext& ctx, const std::string& views_schema) {
     views.push_back(view);
   }
   if (views.empty()) return out;
-  out.expand.insert(out.expand.begin(),
-                    {Stage::kViews, Plain(fmt::format("CREATE SCHEMA {}", QuoteIdent(views_schema)),
-                                          at, "the new release sets search_path to it")});
+  // In a transaction of their own, after the one that locks the tables: creating the views
+  // needs no ACCESS EXCLUSIVE lock, so the application does not wait for it.
+  plan::Step schema = Plain(fmt::format("CREATE SCHEMA {}", QuoteIdent(views_schema)), at,
+                            "the new release sets search_path to it");
+  schema.own_transaction = true;
+  out.expand.insert(out.expand.begin(), {Stage::kViews, schema});
   // The contract locks the views before any base table: a new-release statement locks its view
   // first and then the table, so taking them the other way round would deadlock with it.
   plan::Step lock =
