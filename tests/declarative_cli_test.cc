@@ -6,8 +6,10 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "harness.h"
+#include "rehearse/traffic.h"
 
 namespace tide::testing {
 namespace {
@@ -196,6 +198,49 @@ TEST_F(DbDeclarativeCliTest, FailedContractIsResumedWhereItStopped) {
   EXPECT_EQ(Value("SELECT count(*) FROM pg_constraint WHERE conname = 'short_names'"), "1");
   info = Tide({"info"});
   EXPECT_EQ(info.out.find("Contracting"), std::string::npos) << info.out;
+}
+
+// The example's own workloads: v1 as the seed wrote it, v3 through the views, no v2 at all.
+TEST_F(DbDeclarativeCliTest, ExampleRunsUnderTheV1AndV3WorkloadsWithoutAFailure) {
+  const int rows = 20000;
+  Customers(rows);
+  rehearse::VariableMap vars = {{"rows", std::to_string(rows)}};
+  auto v1 = rehearse::Workload::Load(Example() / "workload/app-v1.sql", vars);
+  auto v3 = rehearse::Workload::Load(Example() / "workload/app-v3.sql", vars);
+  ASSERT_TRUE(v1.ok() && v3.ok());
+  rehearse::TrafficOptions old_options;
+  old_options.url = url();
+  rehearse::Traffic old_traffic(old_options);
+  ASSERT_TRUE(old_traffic.AddRelease({"v1", "customer-api/1.0", *v1, 2, 0, 1}).ok());
+  rehearse::TrafficOptions new_options;
+  new_options.url = url() + " options='-csearch_path=public_v2,public'";
+  rehearse::Traffic new_traffic(new_options);
+  ASSERT_TRUE(new_traffic.AddRelease({"v3", "customer-api/2.0", *v3, 2, 0, 1}).ok());
+  ASSERT_TRUE(old_traffic.Start().ok());
+  TideRun r = Tide({"expand"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  ASSERT_TRUE(new_traffic.Start().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(old_traffic.StopRelease("v1").ok());
+  old_traffic.Stop();
+  r = Tide({"contract", "--app", "customer-api", "--version", "2.0"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  new_traffic.Stop();
+  for (const auto* results : {&old_traffic, &new_traffic}) {
+    rehearse::TrafficResults t = results->Results();
+    ASSERT_EQ(t.releases.size(), 1u);
+    EXPECT_GT(t.releases[0].total.requests, 0);
+    EXPECT_EQ(t.TotalFailures(), 0)
+        << t.releases[0].name << ": "
+        << (t.releases[0].errors.empty() ? "" : t.releases[0].errors[0].message);
+  }
+  // What v3 inserted and updated carries its email; v1's rows got theirs from up.
+  EXPECT_EQ(Value("SELECT count(*) FROM customers WHERE email IS NULL"), "0");
+  EXPECT_EQ(Value("SELECT count(*) > 0 FROM customers WHERE email LIKE 'v3.%'"), "t");
+  EXPECT_EQ(Value("SELECT count(*) > 0 FROM customers WHERE name LIKE 'Old Release %' AND email "
+                  "LIKE 'old.release.%@legacy.example.com'"),
+            "t");
 }
 
 }  // namespace
