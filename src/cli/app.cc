@@ -112,6 +112,8 @@ int Main(int argc, char** argv) {
   AddExpandCommand(app, ctx);
   AddContractCommand(app, ctx);
   AddVerifyCommand(app, ctx);
+  AddRollbackCommand(app, ctx);
+  AddSearchPathCommand(app, ctx);
   AddCiCommand(app, ctx);
   AddBaselineCommand(app, ctx);
   AddRepairCommand(app, ctx);

@@ -56,6 +56,8 @@ void AddExpandCommand(CLI::App& app, Context& ctx);
 void AddContractCommand(CLI::App& app, Context& ctx);
 void AddVerifyCommand(CLI::App& app, Context& ctx);
 void AddCiCommand(CLI::App& app, Context& ctx);
+void AddRollbackCommand(CLI::App& app, Context& ctx);
+void AddSearchPathCommand(CLI::App& app, Context& ctx);
 void AddGenerateCommand(CLI::App& app, Context& ctx);  // hidden: man page, completion
 void AddLintCommand(CLI::App& app, Context& ctx);
 

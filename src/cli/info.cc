@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "exec/state.h"
 #include "migrate/audit.h"
+#include "migrate/halves.h"
 #include "migrate/migrator.h"
 #include "migrate/phase.h"
 #include "pg/connection.h"
@@ -100,6 +101,8 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
   for (auto& st : states) {
     if (st.status != "done") progress[st.script] = std::move(st);
   }
+  // Declarative migrations between their halves: expanded, contract not done.
+  TIDE_ASSIGN(auto halves, migrate::OpenDeclarative(session.conn(), session.schema(), statuses));
   migrate::Placeholders placeholders = migrate::ConfiguredPlaceholders(*settings);
   nlohmann::json rows = nlohmann::json::array();
   std::vector<std::vector<std::string>> table;
@@ -132,6 +135,15 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
                           p.steps);
       row["progress"] = {{"status", p.status}, {"next_step", p.next_step + 1},
                          {"steps", p.steps}, {"error", p.error}, {"updated_at", p.updated_at}};
+    }
+    for (const auto& h : halves) {
+      if (h.file != s.file || !h.expand_done) continue;
+      state = h.contract_status.empty()
+                  ? "Expanded (contract pending)"
+                  : fmt::format("Contracting at step {}/{} (resumable)", h.contract_next_step + 1,
+                                h.contract_steps);
+      row["contract_pending"] = true;
+      row["tide_state"] = state;  // "state" stays Flyway's (Success)
     }
     rows.push_back(row);
     std::string on = s.applied ? s.applied->installed_on.substr(0, 19) : "";
@@ -200,7 +212,8 @@ void AddInfoCommand(CLI::App& app, Context& ctx) {
       "\nStates: Pending, Success, Failed, Missing (applied, file gone), Future (applied, newer "
       "than any file),\nOut of Order, Ignored (pending but older than the newest applied), "
       "Baseline, Below Baseline,\nAbove Target, Outdated (repeatable changed), Superseded, "
-      "Deleted.\n"
+      "Deleted;\nExpanded (contract pending): a declarative migration between tide expand and tide "
+      "contract.\n"
       "\nExamples:\n"
       "  tide info\n"
       "  tide info --sources                 which file each setting came from\n"

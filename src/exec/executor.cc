@@ -99,6 +99,7 @@ Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
 }
 
 Status Executor::Expect(const migrate::MigrationFile& file) {
+  if (file.format == migrate::ScriptFormat::kYaml) return Ok();  // plans read the live catalog
   TIDE_ASSIGN(auto script, ClassifyFile(file));
   for (const auto& t : script.created_tables) created_.push_back(t);
   earlier_.push_back(std::make_unique<sql::ClassifiedScript>(std::move(script)));
@@ -107,6 +108,10 @@ Status Executor::Expect(const migrate::MigrationFile& file) {
 }
 
 Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
+  if (file.format == migrate::ScriptFormat::kYaml) {
+    TIDE_ASSIGN(auto declarative, PlanDeclarative(file));
+    return declarative.expand;
+  }
   TIDE_ASSIGN(auto script, ClassifyFile(file));
   plan::PgCatalog catalog(session_.conn(), settings_.backfill.small_table_rows);
   plan::Planner planner(catalog, {settings_.backfill.small_table_rows});
@@ -118,7 +123,8 @@ Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
 }
 
 Status Executor::Apply(const migrate::MigrationFile& file) {
-  if (options_.plain) return ApplyPlain(file);
+  half_ = Half::kWhole;
+  if (options_.plain && file.format == migrate::ScriptFormat::kSql) return ApplyPlain(file);
   pg::Connection& conn = session_.conn();
   TIDE_TRY(state_.CreateIfMissing(conn));
   TIDE_ASSIGN(auto existing, state_.Load(conn, file.script));
@@ -145,6 +151,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
     FaultPoint("executor.applied");
     return Ok();
   }
+  if (file.format == migrate::ScriptFormat::kYaml) return ApplyDeclarativeExpand(file);
   TIDE_ASSIGN(plan::Plan planned, Plan(file));
   if (!planned.refusals.empty()) {
     const auto& r = planned.refusals.front();
@@ -270,6 +277,7 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
 }
 
 Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elapsed_ms) {
+  if (half_ != Half::kWhole) return RecordHalf(file);
   pg::Connection& conn = session_.conn();
   // A resumed run replaces the failed row its first attempt left.
   TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1 AND NOT success",
@@ -470,9 +478,8 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
   const int n = static_cast<int>(plan.steps.size());
   if (conn.IsBroken()) {
     return std::move(error).Context(fmt::format(
-        "{} stopped at step {} of {} when the connection was lost; run tide migrate again to "
-        "resume it",
-        file.Label(), resume_at + 1, n));
+        "{} stopped at step {} of {} when the connection was lost; run {} again to resume it",
+        file.Label(), resume_at + 1, n, AgainCommand()));
   }
   if (!anything_committed) {
     (void)state_.Delete(conn, file.script);
@@ -486,7 +493,8 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
       fmt::format("SELECT 1 FROM {} WHERE script = $1 AND NOT success",
                   session_.history().Qualified()),
       {file.script});
-  if (failed_row.ok() && !failed_row->has_value()) {
+  // (A contract or rollback half keeps the file's history row as it is.)
+  if (half_ == Half::kWhole && failed_row.ok() && !failed_row->has_value()) {
     migrate::AppliedMigration row;
     row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
     row.description = file.description;
@@ -499,8 +507,8 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
   }
   return std::move(error).Context(fmt::format(
       "{} stopped at step {} of {}: the steps before step {} are applied and recorded; fix the "
-      "cause and run tide migrate again to resume there",
-      file.Label(), step + 1, n, resume_at + 1));
+      "cause and run {} again to resume there",
+      file.Label(), step + 1, n, resume_at + 1, AgainCommand()));
 }
 
 Result<bool> CanResume(pg::Connection& conn, const migrate::HistoryTable& history,

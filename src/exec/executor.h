@@ -20,6 +20,7 @@
 #include "exec/state.h"
 #include "migrate/discovery.h"
 #include "migrate/session.h"
+#include "ops/declarative.h"
 #include "plan/planner.h"
 
 namespace tide::exec {
@@ -72,9 +73,27 @@ class Executor {
   // resumable state, and the error says which.
   Status Apply(const migrate::MigrationFile& file);
 
+  // A declarative (.yaml) file runs in halves (ops/declarative.h). Apply() runs its expand, as
+  // planned now, stores the contract and rollback lists with it, and records its history row.
+  // ApplyContract() runs the stored contract list (the state row "<script>#contract" tracks
+  // it); ApplyRollback() the stored rollback list, then deletes the file's history row and
+  // state, so the file is pending again. Both resume a half-applied run.
+  Status ApplyContract(const migrate::MigrationFile& file);
+  Status ApplyRollback(const migrate::MigrationFile& file);
+  // The declarative plan of file against the catalog as it is now; each up and down expression
+  // is type-checked against the real table first (an input error at its line).
+  Result<ops::DeclarativePlan> PlanDeclarative(const migrate::MigrationFile& file);
+
   const std::vector<StepReport>& last_steps() const { return last_steps_; }
 
  private:
+  enum class Half { kWhole, kContract, kRollback };  // what Apply* runs now
+  Status ApplyDeclarativeExpand(const migrate::MigrationFile& file);
+  Status ApplyHalf(const migrate::MigrationFile& file, Half half);
+  // RecordSuccess of a contract or rollback half, in the open transaction.
+  Status RecordHalf(const migrate::MigrationFile& unit);
+  // "tide migrate", "tide contract" or "tide rollback": what resumes the current run.
+  const char* AgainCommand() const;
   Status ApplyPlain(const migrate::MigrationFile& file);
   Status RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, int start,
                  nlohmann::json outputs, nlohmann::json checkpoint, bool resumed);
@@ -111,6 +130,7 @@ class Executor {
   std::vector<StepReport> last_steps_;
   std::chrono::steady_clock::time_point started_;
   int failed_step_ = 0;
+  Half half_ = Half::kWhole;
 };
 
 // Whether a failed history row of file belongs to a half-applied run that tide can resume.

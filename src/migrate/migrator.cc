@@ -8,6 +8,8 @@
 #include "migrate/callbacks.h"
 #include "migrate/placeholders.h"
 #include "migrate/audit.h"
+#include "migrate/halves.h"
+#include "ops/declarative.h"
 #include "migrate/run_lock.h"
 #include "exec/state.h"
 #include "plan/catalog.h"
@@ -64,6 +66,12 @@ Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
       TIDE_ASSIGN(p.plan, plan::Plan::FromJson(existing->plan));
       p.resuming = true;
       p.next_step = existing->next_step;
+    } else if (file->format == ScriptFormat::kYaml && !out.empty()) {
+      // Its tables may not be there yet: checked on its own now, against the catalog when it
+      // runs.
+      TIDE_TRY(ops::LoadMigration(file->SqlText(), file->path.string()));
+      p.plan.notes.push_back({-1, 0, "declarative",
+                              "planned when it runs, after the migrations before it in this run"});
     } else {
       TIDE_ASSIGN(p.plan, planner.Plan(*file));
     }
@@ -111,9 +119,8 @@ std::vector<const MigrationFile*> FilesToRun(const std::vector<MigrationStatus>&
 // Applies files in order with Flyway's callbacks around them: afterVersioned and
 // beforeRepeatables where the repeatables begin (afterVersioned at the end when none do).
 Status ApplyAll(Session& session, const config::Settings& settings, const MigrateOptions& options,
-                const std::vector<MigrationStatus>& statuses,
-                const std::vector<MigrationFile>& to_run, CallbackRunner& callbacks,
-                exec::Reporter& reporter, MigrateResult& result) {
+                const std::vector<MigrationStatus>& statuses, const std::vector<Scheduled>& to_run,
+                CallbackRunner& callbacks, exec::Reporter& reporter, MigrateResult& result) {
   exec::FileHooks hooks = callbacks.Hooks();
   exec::ExecutorOptions exec_options;
   exec_options.plain = options.mode == ExecutionMode::kPlain;
@@ -121,20 +128,21 @@ Status ApplyAll(Session& session, const config::Settings& settings, const Migrat
   exec::Executor executor(session, settings, exec_options, reporter);
   TIDE_TRY(RememberApplied(executor, statuses));
   bool previous_versioned = true;
-  for (const auto& file : to_run) {
+  for (const auto& item : to_run) {
+    const MigrationFile& file = *item.file;
     if (previous_versioned && file.kind == MigrationKind::kRepeatable) {
       TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterVersioned));
       TIDE_TRY(callbacks.Fire(CallbackEvent::kBeforeRepeatables));
       previous_versioned = false;
     }
-    reporter.Info(fmt::format("Migrating {} ({})", file.Label(), file.script));
+    reporter.Info(fmt::format("Migrating {} ({})", item.Label(), file.script));
     auto started = std::chrono::steady_clock::now();
-    TIDE_TRY(executor.Apply(file));
+    TIDE_TRY(item.half == Half::kContract ? executor.ApplyContract(file) : executor.Apply(file));
     int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count();
     reporter.Info(fmt::format("  done in {}", FormatDuration(std::chrono::milliseconds(ms))));
-    result.applied.push_back({file.Label(), file.script, file.VersionText(), file.description, ms,
+    result.applied.push_back({item.Label(), file.script, file.VersionText(), file.description, ms,
                               executor.last_steps()});
     TIDE_TRY(executor.RememberEarlier(file));
   }
@@ -254,26 +262,31 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
   TIDE_ASSIGN(std::vector<MigrationFile> pending, ResolveAll(FilesToRun(statuses), placeholders));
   std::vector<const MigrationFile*> pending_ptrs;
   for (const auto& f : pending) pending_ptrs.push_back(&f);
-  TIDE_ASSIGN(Schedule schedule, MakeSchedule(pending_ptrs, options.phase));
+  TIDE_ASSIGN(auto open, OpenDeclarative(conn, session.schema(), statuses));
+  TIDE_ASSIGN(Schedule schedule,
+              MakeSchedule(pending_ptrs, options.phase, ContractPending(open)));
   result.stopped_before = schedule.stopped_before;
   if (schedule.has_contract()) {
     if (options.phase == PhaseFilter::kAll) TIDE_TRY(RunGate(session, options, result, reporter));
     TIDE_TRY(CheckSameRun(session, options, schedule));
     TIDE_TRY(CheckExpandAge(schedule, discovery.migrations, rows, options.min_expand_age, conn));
   }
-  std::vector<MigrationFile> to_run;
-  for (const auto& s : schedule.run) to_run.push_back(*s.file);
+  const std::vector<Scheduled>& to_run = schedule.run;
   TIDE_ASSIGN(CallbackRunner callbacks, CallbackRunner::Load(settings, placeholders, conn,
                                                              reporter));
   if (options.dry_run) {
-    for (const auto& f : to_run) result.would_apply.push_back(f.Label());
+    for (const auto& s : to_run) result.would_apply.push_back(s.Label());
     result.schema_version = NewestVersion(rows);
     return result;
   }
-  if (options.mode != ExecutionMode::kPlain && !to_run.empty()) {
-    std::vector<const MigrationFile*> resolved;
-    for (const auto& f : to_run) resolved.push_back(&f);
-    TIDE_TRY(PlanAhead(session, settings, statuses, resolved, reporter));
+  // Every file that runs is planned first (a contract half runs the plan stored with its
+  // expand: nothing to plan).
+  std::vector<const MigrationFile*> to_plan;
+  for (const auto& s : to_run) {
+    if (s.half != Half::kContract) to_plan.push_back(s.file);
+  }
+  if (options.mode != ExecutionMode::kPlain && !to_plan.empty()) {
+    TIDE_TRY(PlanAhead(session, settings, statuses, to_plan, reporter));
   }
   AuditLog audit(session.schema());
   TIDE_ASSIGN(int64_t run_id, audit.Begin(conn, options.command, PhaseFilterName(options.phase),
@@ -344,12 +357,22 @@ Result<std::vector<PlannedMigration>> PlanOffline(const config::Settings& settin
   Placeholders placeholders = ConfiguredPlaceholders(settings);
   auto kept = std::make_shared<std::vector<MigrationFile>>();
   for (const auto& file : discovery.migrations) {
-    if (file.format != ScriptFormat::kSql) continue;
     kept->push_back(file);
     TIDE_TRY(ResolveSql(kept->back(), placeholders));
   }
   std::vector<PlannedMigration> out;
   for (const auto& file : *kept) {
+    if (file.format == ScriptFormat::kYaml) {
+      // Checked on its own (fields, expressions); its steps depend on the catalog.
+      TIDE_TRY(ops::LoadMigration(file.SqlText(), file.path.string()));
+      PlannedMigration p;
+      p.file = &file;
+      p.keep_alive = kept;
+      p.plan.notes.push_back({-1, 0, "declarative",
+                              "a declarative migration is planned against the database"});
+      out.push_back(std::move(p));
+      continue;
+    }
     TIDE_ASSIGN(auto script, sql::ClassifyScript(file.SqlText(), file.path.string()));
     PlannedMigration p;
     p.file = &file;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "migrate/phase.h"
 
@@ -33,13 +35,36 @@ const Scheduled* Schedule::ContractAfterExpand() const {
   return nullptr;
 }
 
+std::string Scheduled::Label() const {
+  return half == Half::kWhole ? file->Label()
+                              : fmt::format("{} ({})", file->Label(),
+                                            half == Half::kExpand ? "expand" : "contract");
+}
+
 Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending,
-                              PhaseFilter filter) {
+                              PhaseFilter filter,
+                              const std::vector<const MigrationFile*>& contract_pending) {
   std::vector<Scheduled> all;
   for (const auto* f : pending) {
+    if (f->format == ScriptFormat::kYaml) {
+      all.push_back({f, sql::Phase::kExpand, Half::kExpand});
+      all.push_back({f, sql::Phase::kContract, Half::kContract});
+      continue;
+    }
     TIDE_ASSIGN(PhaseInfo info, PhaseOf(*f));
     all.push_back({f, info.phase});
   }
+  for (const auto* f : contract_pending) all.push_back({f, sql::Phase::kContract, Half::kContract});
+  // Versioned entries by version (an expand half before its contract half); repeatables after.
+  std::stable_sort(all.begin(), all.end(), [](const Scheduled& a, const Scheduled& b) {
+    bool av = a.file->kind == MigrationKind::kVersioned;
+    bool bv = b.file->kind == MigrationKind::kVersioned;
+    if (av != bv) return av;
+    if (!av) return false;
+    if (*a.file->version < *b.file->version) return true;
+    if (*b.file->version < *a.file->version) return false;
+    return a.half < b.half;
+  });
   Schedule out;
   size_t versioned_taken = 0, versioned_total = 0;
   for (const auto& s : all) versioned_total += s.file->kind == MigrationKind::kVersioned;
@@ -50,7 +75,9 @@ Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending,
                 (filter == PhaseFilter::kExpand && !s.contract()) ||
                 (filter == PhaseFilter::kContract && s.contract());
     if (!take) {
-      out.stopped_before = fmt::format("{} ({})", s.file->Label(), ScheduleName(s.phase));
+      out.stopped_before = s.half == Half::kWhole
+                               ? fmt::format("{} ({})", s.file->Label(), ScheduleName(s.phase))
+                               : s.Label();
       stopped = true;
       break;
     }
@@ -85,9 +112,11 @@ Status CheckExpandAge(const Schedule& schedule, const std::vector<MigrationFile>
                       std::chrono::milliseconds min_age, pg::Connection& conn) {
   if (min_age.count() <= 0 || !schedule.has_contract()) return Ok();
   const MigrationFile* first_contract = nullptr;
+  bool own_expand = false;  // a declarative contract half: its own expand is the one to age
   for (const auto& s : schedule.run) {
     if (s.contract()) {
       first_contract = s.file;
+      own_expand = s.half == Half::kContract;
       break;
     }
   }
@@ -97,7 +126,9 @@ Status CheckExpandAge(const Schedule& schedule, const std::vector<MigrationFile>
   for (const auto& row : history) {
     if (!row.success || !row.version || row.type != kTypeSql) continue;
     auto v = Version::Parse(*row.version);
-    if (!v.ok() || !(*v < *first_contract->version)) continue;
+    if (!v.ok()) continue;
+    bool same = own_expand && *v == *first_contract->version;
+    if (!same && !(*v < *first_contract->version)) continue;
     const MigrationFile* file = nullptr;
     for (const auto& f : files) {
       if (f.version && *f.version == *v) file = &f;

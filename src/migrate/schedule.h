@@ -20,10 +20,17 @@ namespace tide::migrate {
 enum class PhaseFilter { kAll, kExpand, kContract };
 const char* PhaseFilterName(PhaseFilter filter);
 
+// A SQL file runs whole. A declarative file runs as two halves: its expand with the expands,
+// its contract with the contracts (the same run only when `migrate` runs both phases).
+enum class Half { kWhole, kExpand, kContract };
+
 struct Scheduled {
   const MigrationFile* file = nullptr;
   sql::Phase phase = sql::Phase::kNeutral;
+  Half half = Half::kWhole;
   bool contract() const { return phase == sql::Phase::kContract; }
+  // "V2 customers", "V2 customers (contract)"
+  std::string Label() const;
 };
 
 struct Schedule {
@@ -35,9 +42,12 @@ struct Schedule {
 };
 
 // pending: what migrate would run, in order. Every pending file's phase is checked, selected
-// or not: a mixed file is refused before anything runs.
+// or not: a mixed file is refused before anything runs. contract_pending: declarative files
+// whose expand is applied and whose contract is not; their contract halves take their place in
+// version order.
 Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending,
-                              PhaseFilter filter);
+                              PhaseFilter filter,
+                              const std::vector<const MigrationFile*>& contract_pending = {});
 
 // Client sessions connected to this database other than tide's own: their presence means an
 // application may be running. Each as "pid 123 (customer-api/1.0, from 10.0.0.5)".

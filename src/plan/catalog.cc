@@ -9,11 +9,63 @@
 
 namespace tide::plan {
 
+namespace {
+
+// Types, defaults and what depends on each column: the indexes, constraints (also other tables'
+// foreign keys) and views that a DROP COLUMN would break.
+Status LoadDetails(pg::Connection& conn, const std::string& oid, TableFacts& facts) {
+  TIDE_ASSIGN(auto cols, conn.Query(
+                             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+                             "coalesce(pg_get_expr(d.adbin, d.adrelid), ''), "
+                             "a.attidentity <> '' OR a.attgenerated <> '' "
+                             "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = "
+                             "a.attrelid AND d.adnum = a.attnum "
+                             "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
+                             {oid}));
+  for (int i = 0; i < cols.rows(); ++i) {
+    ColumnDetail& d = facts.details[cols.Get(i, 0)];
+    d.type_sql = cols.Get(i, 1);
+    d.default_expr = cols.Get(i, 2);
+    d.identity = cols.GetBool(i, 3);
+  }
+  TIDE_ASSIGN(auto uses, conn.Query(
+                             "SELECT a.attname, 'index ' || i.relname FROM pg_depend d "
+                             "JOIN pg_class i ON i.oid = d.objid AND i.relkind IN ('i', 'I') "
+                             "JOIN pg_attribute a ON a.attrelid = d.refobjid "
+                             "AND a.attnum = d.refobjsubid "
+                             "WHERE d.classid = 'pg_class'::regclass AND d.refobjid = $1::oid "
+                             "UNION ALL SELECT a.attname, 'constraint ' || c.conname "
+                             "FROM pg_constraint c JOIN pg_attribute a ON "
+                             "(a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)) OR "
+                             "(a.attrelid = c.confrelid AND a.attnum = ANY(c.confkey)) "
+                             "WHERE (c.conrelid = $1::oid OR c.confrelid = $1::oid) "
+                             "AND a.attrelid = $1::oid "
+                             "UNION ALL SELECT DISTINCT a.attname, 'view ' || v.relname "
+                             "FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid "
+                             "JOIN pg_class v ON v.oid = r.ev_class "
+                             "JOIN pg_attribute a ON a.attrelid = d.refobjid "
+                             "AND a.attnum = d.refobjsubid "
+                             "WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = $1::oid "
+                             "AND v.oid <> $1::oid ORDER BY 1, 2",
+                             {oid}));
+  for (int i = 0; i < uses.rows(); ++i) {
+    facts.details[uses.Get(i, 0)].used_by.push_back(uses.Get(i, 1));
+  }
+  return Ok();
+}
+
+}  // namespace
+
 const ColumnFacts* TableFacts::Column(const std::string& name) const {
   for (const auto& c : columns) {
     if (c.name == name) return &c;
   }
   return nullptr;
+}
+
+ColumnDetail TableFacts::Detail(const std::string& name) const {
+  auto it = details.find(name);
+  return it == details.end() ? ColumnDetail{} : it->second;
 }
 
 Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
@@ -74,6 +126,7 @@ Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
                              sql::TypeFromCatalog(cols.Get(i, 1), static_cast<int>(cols.GetInt(i, 2))),
                              cols.GetBool(i, 3)});
   }
+  TIDE_TRY(LoadDetails(conn_, oid, facts));
   // The batching key: the primary key, else a valid unique index over NOT NULL columns only.
   TIDE_ASSIGN(auto keys, conn_.Query(
                              "SELECT i.indexrelid, a.attname, format_type(a.atttypid, a.atttypmod), "

@@ -22,6 +22,15 @@ struct ColumnFacts {
   bool not_null = false;
 };
 
+// What declarative operations (src/ops) need beyond a column's type: whether a duplicate of it
+// can replace it at contract time.
+struct ColumnDetail {
+  std::string type_sql;      // format_type(): "character varying(255)"
+  std::string default_expr;  // pg_get_expr() of its default; "" when none
+  bool identity = false;     // GENERATED ... AS IDENTITY, or a generated column
+  std::vector<std::string> used_by;  // "index x", "constraint y", "view z" over this column
+};
+
 struct TableFacts {
   bool exists = false;
   bool known = true;             // false: offline, nothing is known but the name
@@ -33,8 +42,11 @@ struct TableFacts {
   std::vector<std::string> key;        // primary key, else a unique not-null key (unquoted)
   std::vector<std::string> key_types;  // format_type of each key column
   std::vector<ColumnFacts> columns;
+  std::map<std::string, ColumnDetail> details;  // by column name (PgCatalog and tests fill it)
 
   const ColumnFacts* Column(const std::string& name) const;
+  // The column's details; an empty one when none are known.
+  ColumnDetail Detail(const std::string& name) const;
 };
 
 class Catalog {
