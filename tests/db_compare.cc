@@ -15,7 +15,8 @@ std::string SchemaDump(const std::string& url) {
   }
   auto r = RunCommand({*bindir + "/pg_dump", "--schema-only", "--no-owner", "--no-privileges",
                        "--exclude-table=*.flyway_schema_history",
-                       "--exclude-table=*.tide_migration_state", "-d", url});
+                       "--exclude-table=*.tide_migration_state", "--exclude-table=*.tide_run_log",
+                       "-d", url});
   if (!r.ok() || !r->ok()) {
     ADD_FAILURE() << "pg_dump: " << (r.ok() ? r->output : r.error().ToString());
     return "";
@@ -60,7 +61,7 @@ Fingerprint TakeFingerprint(const std::string& url, const std::string& history) 
       "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON "
       "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN "
       "('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND c.relname "
-      "NOT IN ('flyway_schema_history', 'tide_migration_state') ORDER BY 1");
+      "NOT IN ('flyway_schema_history', 'tide_migration_state', 'tide_run_log') ORDER BY 1");
   if (!tables.ok()) {
     ADD_FAILURE() << tables.error().ToString();
     return f;
@@ -86,12 +87,14 @@ Fingerprint TakeFingerprint(const std::string& url, const std::string& history) 
                      "SELECT 'invalid index', indexrelid::regclass::text FROM pg_index "
                      "WHERE NOT indisvalid OR NOT indisready "
                      "UNION ALL SELECT 'constraint', conname FROM pg_constraint "
-                     "WHERE conname LIKE 'tide\\_%' AND conname <> 'tide_migration_state_pkey' "
+                     "WHERE conname LIKE 'tide\\_%' AND conname NOT IN ('tide_migration_state_pkey', "
+                     "'tide_run_log_pkey') "
                      "UNION ALL SELECT 'trigger', tgname FROM pg_trigger WHERE NOT tgisinternal "
                      "UNION ALL SELECT 'function', proname FROM pg_proc "
                      "WHERE proname LIKE 'tide\\_%' "
                      "UNION ALL SELECT 'relation', relname FROM pg_class WHERE relname LIKE "
                      "'tide\\_%' AND relname NOT LIKE 'tide\\_migration\\_state%' "
+                     "AND relname NOT LIKE 'tide\\_run\\_log%' "
                      "ORDER BY 1, 2");
   auto state = conn->QueryValue("SELECT to_regclass('tide_migration_state')::text");
   if (state.ok() && state->has_value()) {

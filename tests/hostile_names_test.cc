@@ -35,13 +35,14 @@ const char* kExpand =
     "ALTER TABLE \"Order Items\" ADD COLUMN \"new \"\"col\"\"\" text;\n"
     "UPDATE \"Order Items\" SET \"new \"\"col\"\"\" = \"a\"\"b\" || ';' || \"ünïcødé\";\n"
     "CREATE INDEX \"idx \"\"q\"\"; name\" ON \"Order Items\" (\"x;DROP TABLE y\");\n"
-    "CREATE INDEX ON \"Order Items\" (\"ünïcødé\", \"new \"\"col\"\"\");\n"
+    "CREATE INDEX ON \"Order Items\" (\"ünïcødé\", \"new \"\"col\"\"\");\n";
+
+// Constraints tighten what the old release may write: contract statements.
+const char* kContract =
     "ALTER TABLE \"Order Items\" ADD CONSTRAINT \"chk; DROP TABLE x\" "
     "CHECK (\"x;DROP TABLE y\" >= 0);\n"
     "ALTER TABLE \"Order Items\" ADD FOREIGN KEY (\"Spaced Col\") REFERENCES \"select\" (\"id\");\n"
-    "ALTER TABLE \"Order Items\" ADD CONSTRAINT \"uniq ünï\" UNIQUE (\"a\"\"b\");\n";
-
-const char* kContract =
+    "ALTER TABLE \"Order Items\" ADD CONSTRAINT \"uniq ünï\" UNIQUE (\"a\"\"b\");\n"
     "ALTER TABLE \"Order Items\" ALTER COLUMN \"ünïcødé\" SET NOT NULL;\n"
     "ALTER TABLE \"Order Items\" ALTER COLUMN \"new \"\"col\"\"\" SET NOT NULL;\n"
     "DELETE FROM \"select\" WHERE \"from\" IS NULL AND \"id\" NOT IN "

@@ -50,6 +50,9 @@ void AddRollbackCommand(CLI::App& app, Context& ctx) {
       "triggers go,\nthen what the expand added. The old release's tables are left as they were, "
       "with every row\neither release wrote. The history row goes too: the file is pending "
       "again. Stop the new\nrelease first: its views disappear.\n"
+      "\nWith nothing open (the newest applied migration is SQL, or was contracted) it says so "
+      "and\nexits 0, so rerunning an interrupted rollback is safe. A started contract cannot "
+      "be\nrolled back (exit 1): finish it with tide contract.\n"
       "\nExamples:\n"
       "  tide rollback --dry-run\n"
       "  tide rollback");

@@ -3,6 +3,7 @@
 // go through RunPlan, so lock discipline, batching, progress and resume are the executor's own.
 #include <fmt/format.h>
 
+#include "base/fault.h"
 #include "base/strings.h"
 #include "exec/declarative_state.h"
 #include "exec/executor.h"
@@ -76,6 +77,7 @@ Status Executor::ApplyDeclarativeExpand(const migrate::MigrationFile& file) {
   state.plan = planned.expand.ToJson();
   state.plan["declarative"] = planned.HalvesToJson();
   TIDE_TRY(state_.Start(session_.conn(), state));
+  FaultPoint("state.started");
   TIDE_TRY(RunPlan(file, planned.expand, 0, json::object(), json(), false));
   if (!planned.views_schema.empty()) {
     reporter_.Info(fmt::format("  the new release sets: search_path = {}", planned.search_path));
@@ -134,19 +136,26 @@ Status Executor::ApplyHalf(const migrate::MigrationFile& file, Half half) {
   state.steps = static_cast<int>(steps.steps.size());
   state.plan = steps.ToJson();
   TIDE_TRY(state_.Start(conn, state));
+  FaultPoint("state.started");
   return RunPlan(unit, steps, 0, json::object(), json(), false);
 }
 
 Status Executor::RecordHalf(const migrate::MigrationFile& unit) {
   pg::Connection& conn = session_.conn();
-  if (half_ == Half::kContract) return state_.Finish(conn, unit.script);
+  if (half_ == Half::kContract) {
+    TIDE_TRY(state_.Finish(conn, unit.script));
+    FaultPoint("state.finished");
+    return Ok();
+  }
   // A rollback leaves no trace of the expand: the file is pending again, as before it ran.
   std::string script = unit.script.substr(0, unit.script.size() - RollbackKey("").size());
   TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1", session_.history().Qualified()),
                     {script}));
   TIDE_TRY(state_.Delete(conn, ContractKey(script)));
   TIDE_TRY(state_.Delete(conn, script));
-  return state_.Delete(conn, unit.script);
+  TIDE_TRY(state_.Delete(conn, unit.script));
+  FaultPoint("state.finished");
+  return Ok();
 }
 
 }  // namespace tide::exec

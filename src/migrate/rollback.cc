@@ -15,9 +15,12 @@ namespace tide::migrate {
 namespace {
 
 // The declarative migrations to undo, newest first: those at the top of the history whose
-// contract has not started. Refuses when the newest applied migration is not one of them.
+// contract has not started. None, with `nothing` saying why, when the newest applied migration
+// is not declarative or was contracted: nothing is open, which is what a rollback wants (a rerun
+// after a rollback that finished lands here). Refuses when the newest one's contract started.
 Result<std::vector<const MigrationFile*>> Candidates(const std::vector<MigrationStatus>& statuses,
-                                                     const std::vector<HalfState>& open) {
+                                                     const std::vector<HalfState>& open,
+                                                     std::string& nothing) {
   std::vector<const MigrationFile*> out;
   for (auto it = statuses.rbegin(); it != statuses.rend(); ++it) {
     const MigrationStatus& s = *it;
@@ -28,11 +31,13 @@ Result<std::vector<const MigrationFile*>> Candidates(const std::vector<Migration
       continue;
     }
     std::string why;
+    bool started = false;
     if (h == open.end()) {
       why = s.file && s.file->format == ScriptFormat::kYaml
                 ? fmt::format("V{} was contracted already", s.VersionText())
                 : fmt::format("V{} ({}) is not a declarative migration", s.VersionText(), s.script);
     } else if (!h->contract_status.empty()) {
+      started = true;
       why = fmt::format("the contract of V{} has started (step {} of {})", s.VersionText(),
                         h->contract_next_step + 1, h->contract_steps);
     }
@@ -41,9 +46,11 @@ Result<std::vector<const MigrationFile*>> Candidates(const std::vector<Migration
       continue;
     }
     if (!out.empty()) break;  // undo the ones above it
-    return Error::Failed(fmt::format("nothing to roll back: {}, and it is the newest applied "
-                                     "migration",
-                                     why))
+    if (!started) {
+      nothing = why;
+      break;
+    }
+    return Error::Failed(fmt::format("cannot roll back: {}", why))
         .WithHint(
             "tide rollback undoes the expand of declarative (.yaml) migrations that have "
             "not been contracted, newest first; a started contract is finished with tide "
@@ -68,9 +75,10 @@ Result<RollbackResult> Rollback(Session& session, const config::Settings& settin
   TIDE_ASSIGN(auto rows, session.history().Load(conn));
   auto statuses = ComputeStatus(discovery.migrations, rows, {});
   TIDE_ASSIGN(auto open, OpenDeclarative(conn, session.schema(), statuses));
-  TIDE_ASSIGN(auto undo, Candidates(statuses, open));
+  std::string nothing = "no migration is applied";
+  TIDE_ASSIGN(auto undo, Candidates(statuses, open, nothing));
   if (undo.empty()) {
-    reporter.Info("Nothing to roll back: no migration is applied.");
+    reporter.Info(fmt::format("Nothing to roll back: {}.", nothing));
     return result;
   }
   if (options.dry_run) {

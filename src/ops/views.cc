@@ -82,10 +82,11 @@ ViewsPlan PlanViews(const OpContext& ctx, const std::string& views_schema) {
   }
   if (views.empty()) return out;
   // In a transaction of their own, after the one that locks the tables: creating the views
-  // needs no ACCESS EXCLUSIVE lock, so the application does not wait for it.
+  // needs no ACCESS EXCLUSIVE lock, so the application does not wait for it. The schema and
+  // its views commit together: a new release that finds the schema finds every view in it.
   plan::Step schema = Plain(fmt::format("CREATE SCHEMA {}", QuoteIdent(views_schema)), at,
                             "the new release sets search_path to it");
-  schema.own_transaction = true;
+  schema.new_transaction = true;
   out.expand.insert(out.expand.begin(), {Stage::kViews, schema});
   // The contract locks the views before any base table: a new-release statement locks its view
   // first and then the table, so taking them the other way round would deadlock with it.

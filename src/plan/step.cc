@@ -43,7 +43,7 @@ void AssignGroups(Plan& plan) {
     bool shareable = s.transactional && !s.own_transaction &&
                      (s.kind == StepKind::kSql || s.kind == StepKind::kSession ||
                       s.kind == StepKind::kAddConstraintNotValid);
-    if (shareable && open) {
+    if (shareable && open && !s.new_transaction) {
       s.group = group;
     } else {
       s.group = ++group;

@@ -48,6 +48,7 @@ struct Step {
   sql::Lock lock = sql::Lock::kNone;
   bool transactional = true;   // may share a transaction with neighbouring steps
   bool own_transaction = false;  // transactional, but never grouped (long scans, ADD VALUE)
+  bool new_transaction = false;  // opens a transaction that the steps after it may share
   int statement = -1;          // index of the source statement; -1 for steps tide adds
   int line = 0;
   int column = 0;              // of the source statement's first character
