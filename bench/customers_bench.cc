@@ -197,7 +197,7 @@ void Bench::Migrate(Case& c, const std::string& db, const std::string& workload,
   rehearse::TrafficOptions to;
   to.url = Db(db);
   rehearse::Traffic traffic(to);
-  Must(traffic.AddRelease({workload, "customer-api/bench", *script, o_.clients}), "traffic");
+  Must(traffic.AddRelease({workload, "customer-api/bench", *script, o_.clients, 0, 1, ""}), "traffic");
   std::optional<pg::Connection> reader;
   std::thread release;
   if (idle_reader) {

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "cli/app.h"
+#include "ops/views.h"
 #include "pg/cluster.h"
 #include "pg/connection.h"
 #include "rehearse/traffic.h"
@@ -82,7 +83,7 @@ Result<double> Rate(const std::string& url, const std::string& script, const Opt
   rehearse::TrafficOptions options;
   options.url = url;
   rehearse::Traffic traffic(options);
-  TIDE_TRY(traffic.AddRelease({"bench", "tide-bench", workload, o.clients, 0, 1}));
+  TIDE_TRY(traffic.AddRelease({"bench", "tide-bench", workload, o.clients, 0, 1, ""}));
   TIDE_TRY(traffic.Start());
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
   traffic.Stop();
@@ -202,12 +203,13 @@ Status Cycle(const pg::LocalCluster& cluster, const fs::path& example, const Opt
   rehearse::TrafficOptions old_options;
   old_options.url = url;
   rehearse::Traffic old_traffic(old_options);
-  TIDE_TRY(old_traffic.AddRelease({"v1", "customer-api/1.0", v1, o.clients, 0, 1}));
+  TIDE_TRY(old_traffic.AddRelease({"v1", "customer-api/1.0", v1, o.clients, 0, 1, ""}));
   rehearse::TrafficOptions new_options;
-  new_options.url = WithSearchPath(url);
+  new_options.url = url;
   new_options.first_phase = "v1 and v3";
   rehearse::Traffic new_traffic(new_options);
-  TIDE_TRY(new_traffic.AddRelease({"v3", "customer-api/2.0", v3, o.clients, 0, 1}));
+  TIDE_TRY(new_traffic.AddRelease(
+      {"v3", "customer-api/2.0", v3, o.clients, 0, 1, ops::NewReleaseSearchPath("public", "2")}));
   std::string locations = (example / "migrations").string();
   auto started = std::chrono::steady_clock::now();
   auto since = [&] {

@@ -31,7 +31,7 @@ double TideRate(const std::string& url, int clients, int seconds, rehearse::Late
   rehearse::TrafficOptions options;
   options.url = url;
   rehearse::Traffic traffic(options);
-  rehearse::ReleaseSpec spec{"bench", "tide-bench", *workload, clients, 0, 1};
+  rehearse::ReleaseSpec spec{"bench", "tide-bench", *workload, clients, 0, 1, ""};
   if (Status s = traffic.AddRelease(spec); !s.ok()) {
     fmt::print(stderr, "{}\n", s.error().ToString());
     return -1;

@@ -1,69 +1,56 @@
-// libFuzzer target: YAML migration documents.
+// libFuzzer target: declarative migration files (V<version>__<description>.yaml), through the
+// loader tide runs (ops::LoadMigration: YAML, operations, fields, expressions parsed with
+// libpg_query) and, when a file loads, the planner against a catalog of two tables, with the
+// stored halves written and read back as the executor does between expand and contract.
+// Whatever the bytes, the answer is a plan or an input error, never a crash, hang or leak.
 //
-// PLACEHOLDER until declarative migrations land in src/ops/: no YAML is parsed by tide yet, so
-// this target loads the document with yaml-cpp (the library tide links for it) and checks the
-// shape DESIGN.md section 7 gives a declarative file: a map with an `operations` list, each item
-// a one-key map naming a known operation whose value is a map of scalars and lists. When src/ops/
-// exists, replace ValidateShape with its loader; the seed corpus stays valid.
-//
-// Found by this target: yaml-cpp 0.7.0 (Debian 12) never returns from YAML::LoadAll on some
-// malformed streams ("%\nch]\n...\n," in the corpus; upstream jbeder/yaml-cpp#1040, fixed by
-// #1319 in later releases). A migration file is one document: load it with YAML::Load, which
-// throws on the same input, never with LoadAll.
-#include <yaml-cpp/yaml.h>
-
+// Found with the first version of this target: yaml-cpp 0.7.0 (Debian 12) never returns from
+// YAML::LoadAll on some malformed streams ("%\nch]\n...\n," in the corpus; upstream
+// jbeder/yaml-cpp#1040). A migration file is one document: the loader uses YAML::Load, which
+// throws on the same input.
 #include <cstddef>
 #include <cstdint>
-#include <set>
 #include <string>
+
+#include "ops/declarative.h"
+#include "plan/catalog.h"
 
 namespace {
 
-bool ValidateValue(const YAML::Node& node, int depth) {
-  if (depth > 16) return false;
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      (void)node.as<std::string>();
-      return true;
-    case YAML::NodeType::Sequence:
-      for (const auto& item : node) {
-        if (!ValidateValue(item, depth + 1)) return false;
-      }
-      return true;
-    case YAML::NodeType::Map:
-      for (const auto& kv : node) {
-        if (!kv.first.IsScalar() || !ValidateValue(kv.second, depth + 1)) return false;
-      }
-      return true;
-    default:
-      return node.IsNull();
-  }
-}
-
-bool ValidateShape(const YAML::Node& root) {
-  static const std::set<std::string> kOperations = {
-      "add_column",   "rename_column",   "change_type", "set_not_null", "drop_column",
-      "create_index", "add_foreign_key", "add_check",   "add_unique",   "create_table",
-      "drop_table",   "rename_table",    "sql"};
-  if (!root.IsMap() || !root["operations"] || !root["operations"].IsSequence()) return false;
-  for (const auto& op : root["operations"]) {
-    if (!op.IsMap() || op.size() != 1) return false;
-    auto kv = *op.begin();
-    if (!kv.first.IsScalar() || !kOperations.count(kv.first.as<std::string>())) return false;
-    if (!kv.second.IsMap() || !ValidateValue(kv.second, 0)) return false;
-    if (kv.first.as<std::string>() != "sql" && !kv.second["table"]) return false;
-  }
-  return true;
+tide::plan::FakeCatalog MakeCatalog() {
+  tide::plan::FakeCatalog c;
+  tide::plan::TableFacts customers;
+  customers.rows = 2'000'000;
+  customers.key = {"id"};
+  customers.key_types = {"bigint"};
+  customers.columns = {{"id", {"int8", {}, false}, true},
+                       {"name", {"text", {}, false}, true},
+                       {"contact_info", {"varchar", {255}, false}, false}};
+  customers.details["contact_info"].type_sql = "character varying(255)";
+  c.tables["customers"] = customers;
+  tide::plan::TableFacts orders;
+  orders.rows = 10'000;
+  orders.key = {"id"};
+  orders.key_types = {"bigint"};
+  orders.columns = {{"id", {"int8", {}, false}, true},
+                    {"customer_id", {"int8", {}, false}, false},
+                    {"quantity", {"int4", {}, false}, true},
+                    {"note", {"text", {}, false}, false}};
+  orders.details["quantity"].type_sql = "integer";
+  c.tables["orders"] = orders;
+  return c;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  try {
-    (void)ValidateShape(YAML::Load(text));
-  } catch (const YAML::Exception&) {
-    // A malformed document is an input error, which is what a loader must say; not a crash.
-  }
+  auto migration = tide::ops::LoadMigration(text, "V2__fuzz.yaml");
+  if (!migration.ok()) return 0;
+  tide::plan::FakeCatalog catalog = MakeCatalog();
+  auto planned = tide::ops::PlanMigration(*migration, catalog, {"public", "2"});
+  if (!planned.ok()) return 0;
+  auto halves = tide::ops::DeclarativePlan::HalvesFromJson(planned->HalvesToJson());
+  if (!halves.ok()) __builtin_trap();  // what tide stores it must read back
   return 0;
 }

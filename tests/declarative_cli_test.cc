@@ -215,11 +215,12 @@ TEST_F(DbDeclarativeCliTest, ExampleRunsUnderTheV1AndV3WorkloadsWithoutAFailure)
   rehearse::TrafficOptions old_options;
   old_options.url = url();
   rehearse::Traffic old_traffic(old_options);
-  ASSERT_TRUE(old_traffic.AddRelease({"v1", "customer-api/1.0", *v1, 2, 0, 1}).ok());
+  ASSERT_TRUE(old_traffic.AddRelease({"v1", "customer-api/1.0", *v1, 2, 0, 1, ""}).ok());
   rehearse::TrafficOptions new_options;
-  new_options.url = url() + " options='-csearch_path=public_v2,public'";
+  new_options.url = url();
   rehearse::Traffic new_traffic(new_options);
-  ASSERT_TRUE(new_traffic.AddRelease({"v3", "customer-api/2.0", *v3, 2, 0, 1}).ok());
+  ASSERT_TRUE(
+      new_traffic.AddRelease({"v3", "customer-api/2.0", *v3, 2, 0, 1, "public_v2, public"}).ok());
   ASSERT_TRUE(old_traffic.Start().ok());
   TideRun r = Tide({"expand"});
   ASSERT_EQ(r.exit_code, 0) << r.all();

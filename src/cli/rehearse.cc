@@ -139,12 +139,18 @@ void AddRehearseCommand(CLI::App& app, Context& ctx) {
       "share rising to all,\n(v3 likewise), the gate, tide contract under the last release. "
       "Prints failed requests and\nlatency per phase and release; exit 1 when users would have "
       "noticed (a failed request, or\na wait beyond the lock timeout).\n"
-      "\nExample:\n"
+      "\nWith a declarative (.yaml) migration in the cycle no dual-write release is needed: "
+      "the releases\nafter the first connect with its views schema's search_path (what tide "
+      "search-path prints).\n"
+      "\nExamples:\n"
       "  tide rehearse --locations examples/customers/migrations \\\n"
       "    --workload v1=examples/customers/workload/app-v1.sql \\\n"
       "    --workload v2=examples/customers/workload/app-v2.sql \\\n"
       "    --workload v3=examples/customers/workload/app-v3.sql \\\n"
-      "    --rows 500000 --compare-plain --report rehearsal.html");
+      "    --rows 500000 --compare-plain --report rehearsal.html\n"
+      "  tide rehearse --locations examples/customers-declarative/migrations \\\n"
+      "    --workload v1=examples/customers-declarative/workload/app-v1.sql \\\n"
+      "    --workload v3=examples/customers-declarative/workload/app-v3.sql");
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return Run(ctx, *flags, ""); }; });
 }
 

@@ -36,6 +36,10 @@ Client::~Client() {
 Status Client::Connect() {
   auto conn = pg::Connection::Open(config_.url, config_.application_name);
   if (!conn.ok()) return std::move(conn).error();
+  if (!config_.search_path.empty()) {
+    TIDE_TRY(conn->Run("SELECT pg_catalog.set_config('search_path', $1, false)",
+                       {config_.search_path}));
+  }
   std::lock_guard lock(mu_);
   conn_ = std::move(conn).value();
   return Ok();

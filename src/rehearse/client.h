@@ -36,6 +36,7 @@ struct ClientConfig {
   uint64_t random_seed = 0;
   uint64_t default_seed = 0;
   double rate = 0;  // requests per second; 0: back to back
+  std::string search_path;  // set on the connection when not empty
 };
 
 class Client {

@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "migrate/migrator.h"
 #include "migrate/phase.h"
+#include "ops/views.h"
 #include "pg/cluster.h"
 #include "rehearse/seed_data.h"
 #include "rehearse/traffic.h"
@@ -43,12 +44,15 @@ class PrefixReporter : public exec::Reporter {
 struct Cycle {
   std::string baseline_target;  // "" when nothing comes before the cycle
   std::string label;
+  // When the cycle holds declarative migrations, the search_path of the releases after the
+  // first: the views schema of the newest one, then the base schema.
+  std::string new_search_path;
 };
 
 // The cycle rehearsed: the contract migration furthest along, the expands since the contract
 // before it (the very first migration, which builds the schema, stays in the baseline).
-Result<Cycle> FindCycle(const migrate::Discovery& discovery,
-                        const std::optional<std::string>& from) {
+Result<Cycle> FindCycle(const migrate::Discovery& discovery, const std::optional<std::string>& from,
+                        const std::string& schema) {
   std::vector<const migrate::MigrationFile*> versioned;
   for (const auto& f : discovery.migrations) {
     if (f.kind == migrate::MigrationKind::kVersioned) versioned.push_back(&f);
@@ -86,6 +90,12 @@ Result<Cycle> FindCycle(const migrate::Discovery& discovery,
     }
   }
   if (first > 0) cycle.baseline_target = versioned[first - 1]->VersionText();
+  for (size_t i = first; i < versioned.size(); ++i) {
+    if (versioned[i]->format == migrate::ScriptFormat::kYaml) {
+      cycle.new_search_path =
+          ops::NewReleaseSearchPath(schema.empty() ? "public" : schema, versioned[i]->VersionText());
+    }
+  }
   cycle.label = fmt::format("{} .. V{}", versioned[first]->Label(),
                             versioned.back()->VersionText());
   return cycle;
@@ -99,8 +109,12 @@ Status Sleep(std::chrono::milliseconds d) {
 class Runner {
  public:
   Runner(const RehearsalOptions& options, exec::Reporter& reporter, const std::string& db_url,
-         std::string mode)
-      : options_(options), reporter_(reporter), db_url_(db_url), mode_(std::move(mode)) {}
+         std::string mode, std::string new_search_path)
+      : options_(options),
+        reporter_(reporter),
+        db_url_(db_url),
+        mode_(std::move(mode)),
+        new_search_path_(std::move(new_search_path)) {}
 
   Result<RehearsalRun> Run(const std::vector<std::shared_ptr<const Workload>>& workloads);
 
@@ -117,6 +131,7 @@ class Runner {
   exec::Reporter& reporter_;
   std::string db_url_;
   std::string mode_;
+  std::string new_search_path_;
   std::unique_ptr<Traffic> traffic_;
   Clock::time_point zero_;
   std::vector<MigrationStep> steps_;
@@ -190,7 +205,8 @@ Result<RehearsalRun> Runner::Run(const std::vector<std::shared_ptr<const Workloa
   traffic_ = std::make_unique<Traffic>(to);
   for (size_t i = 0; i < workloads.size(); ++i) {
     TIDE_TRY(traffic_->AddRelease({options_.releases[i].name, AppName(i), workloads[i],
-                                   options_.clients, 0, i == 0 ? 1.0 : 0.0}));
+                                   options_.clients, 0, i == 0 ? 1.0 : 0.0,
+                                   i == 0 ? "" : new_search_path_}));
   }
   TIDE_TRY(traffic_->Start());
   zero_ = Clock::now() - std::chrono::duration_cast<Clock::duration>(
@@ -341,7 +357,7 @@ Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& repo
     workloads.push_back(std::move(w));
   }
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(options.settings, reporter));
-  TIDE_ASSIGN(Cycle cycle, FindCycle(discovery, options.from));
+  TIDE_ASSIGN(Cycle cycle, FindCycle(discovery, options.from, options.settings.schema));
   Rehearsal out;
   out.cycle = cycle.label;
   out.baseline = cycle.baseline_target.empty() ? "nothing" : "V" + cycle.baseline_target;
@@ -359,7 +375,7 @@ Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& repo
     TIDE_TRY(admin.Run(fmt::format("CREATE DATABASE {} TEMPLATE {}", db, kSeedDb)));
     TIDE_ASSIGN(std::string url, server->Database(db));
     reporter.Info(fmt::format("Run: {}", mode == "tide" ? "tide" : "plain (as Flyway runs it)"));
-    Runner runner(options, reporter, url, mode);
+    Runner runner(options, reporter, url, mode, cycle.new_search_path);
     TIDE_ASSIGN(auto run, runner.Run(workloads));
     std::string subtitle = fmt::format(
         "{} on {} rows; {} clients per release ({}); lock timeout {}", out.cycle,

@@ -106,6 +106,7 @@ Status Traffic::StartClients(Release& release) {
     config.random_seed = seed_;
     config.default_seed = seed_ * 0x9e3779b97f4a7c15ULL + 1;
     config.rate = release.spec.rate_per_client;
+    config.search_path = release.spec.search_path;
     auto client = std::make_unique<Client>(collector_->context, std::move(config));
     client->SetActive(i < active);
     if (i < active) {

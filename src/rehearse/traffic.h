@@ -23,8 +23,8 @@
 //   TrafficOptions options;
 //   options.url = url;
 //   Traffic traffic(options);
-//   TIDE_TRY(traffic.AddRelease({"v1", "customer-api/1.0", v1, /*clients=*/4}));
-//   TIDE_TRY(traffic.AddRelease({"v2", "customer-api/2.0", v2, 4, 0, /*weight=*/0}));
+//   TIDE_TRY(traffic.AddRelease({"v1", "customer-api/1.0", v1, /*clients=*/4, 0, 1, ""}));
+//   TIDE_TRY(traffic.AddRelease({"v2", "customer-api/2.0", v2, 4, 0, /*weight=*/0, ""}));
 //   TIDE_TRY(traffic.Start());                        // phase "baseline"
 //   traffic.MarkPhase("expand");          ... run the expand ...
 //   traffic.MarkPhase("rolling deploy");  TIDE_TRY(traffic.SetWeights({{"v1", .5}, {"v2", .5}}));
@@ -72,6 +72,9 @@ struct ReleaseSpec {
   // start (a stall then delays every request due, as users would feel it). 0: back to back.
   double rate_per_client = 0;
   double weight = 1;  // share of the clients running, 0..1
+  // The release's search_path ("" keeps the server's): a new release sees a declarative
+  // migration's new shape through the views schema tide creates (tide search-path).
+  std::string search_path;
 };
 
 class Client;
