@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
+#include <utility>
 
 namespace tide {
 
@@ -154,18 +156,32 @@ std::string_view LineAt(std::string_view text, int line) {
   return text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
 }
 
-Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+namespace {
+
+// "2.5 MB" -> {2.5, "mb"}: a non-negative number and its unit, lower case; nullopt when the text
+// does not start with a number.
+std::optional<std::pair<double, std::string>> NumberAndUnit(std::string_view text) {
   std::string_view t = Trim(text);
   size_t i = 0;
   while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
   std::string number(t.substr(0, i));
-  std::string unit = ToLower(Trim(t.substr(i)));
   double value = 0;
   auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
   if (number.empty() || ec != std::errc() || ptr != number.data() + number.size()) {
+    return std::nullopt;
+  }
+  return std::make_pair(value, ToLower(Trim(t.substr(i))));
+}
+
+}  // namespace
+
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  auto parsed = NumberAndUnit(text);
+  if (!parsed) {
     return Error::Input(fmt::format("'{}' is not a duration", text))
         .WithHint("write a number with a unit: 500ms, 2s, 5m, 1h");
   }
+  const auto& [value, unit] = *parsed;
   double ms;
   if (unit.empty() || unit == "ms") {
     ms = value;
@@ -183,17 +199,12 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
 }
 
 Result<int64_t> ParseBytes(std::string_view text) {
-  std::string_view t = Trim(text);
-  size_t i = 0;
-  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
-  std::string number(t.substr(0, i));
-  std::string unit = ToLower(Trim(t.substr(i)));
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || ec != std::errc() || ptr != number.data() + number.size()) {
+  auto parsed = NumberAndUnit(text);
+  if (!parsed) {
     return Error::Input(fmt::format("'{}' is not a size", text))
         .WithHint("write a number with a unit: 64MB, 1GB, 512kB");
   }
+  const auto& [value, unit] = *parsed;
   double scale = 1;
   if (unit == "kb" || unit == "k") {
     scale = 1024;

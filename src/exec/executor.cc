@@ -283,12 +283,7 @@ Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elaps
   TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1 AND NOT success",
                                 session_.history().Qualified()),
                     {file.script}));
-  migrate::AppliedMigration row;
-  row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
-  row.description = file.description;
-  row.script = file.script;
-  row.checksum = file.checksum;
-  row.installed_by = settings_.installed_by;
+  migrate::AppliedMigration row = HistoryRow(file);
   row.execution_time = static_cast<int>(elapsed_ms);
   FaultPoint("history.before_append");
   TIDE_TRY(session_.history().Append(conn, row));
@@ -296,6 +291,16 @@ Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elaps
   TIDE_TRY(state_.Finish(conn, file.script));
   FaultPoint("state.finished");
   return Ok();
+}
+
+migrate::AppliedMigration Executor::HistoryRow(const migrate::MigrationFile& file) const {
+  migrate::AppliedMigration row;
+  row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
+  row.description = file.description;
+  row.script = file.script;
+  row.checksum = file.checksum;
+  row.installed_by = settings_.installed_by;
+  return row;
 }
 
 Status Executor::BeforeEach() {
@@ -495,12 +500,7 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
       {file.script});
   // (A contract or rollback half keeps the file's history row as it is.)
   if (half_ == Half::kWhole && failed_row.ok() && !failed_row->has_value()) {
-    migrate::AppliedMigration row;
-    row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
-    row.description = file.description;
-    row.script = file.script;
-    row.checksum = file.checksum;
-    row.installed_by = settings_.installed_by;
+    migrate::AppliedMigration row = HistoryRow(file);
     row.success = false;
     row.execution_time = static_cast<int>(MsSince(started_));
     (void)session_.history().Append(conn, row);

@@ -110,6 +110,8 @@ class Executor {
   Status RunStepInTransaction(plan::Plan& plan, int index, nlohmann::json& outputs);
   // History row, state done, failed rows of earlier attempts removed: in the open transaction.
   Status RecordSuccess(const migrate::MigrationFile& file, int64_t elapsed_ms);
+  // The file's history row as this run writes it (success and time still to set).
+  migrate::AppliedMigration HistoryRow(const migrate::MigrationFile& file) const;
   Status BeforeEach();
   Status AfterEach();
   // step: the step that failed; resume_at: the first step of its group, where a rerun starts.

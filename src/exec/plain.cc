@@ -23,12 +23,7 @@ Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
                                 std::chrono::steady_clock::now() - started)
                                 .count());
   };
-  migrate::AppliedMigration row;
-  row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
-  row.description = file.description;
-  row.script = file.script;
-  row.checksum = file.checksum;
-  row.installed_by = settings_.installed_by;
+  migrate::AppliedMigration row = HistoryRow(file);
 
   if (transactional) TIDE_TRY(conn.Exec("BEGIN"));
   if (hooks && hooks->before_each) {
