@@ -4,6 +4,8 @@
 //   build/info_bench [--migrations 1000] [--repeat 10]
 
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,11 +47,10 @@ double Time(const std::vector<std::string>& argv, int repeat) {
 
 int main(int argc, char** argv) {
   int count = 1000, repeat = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--migrations") count = std::stoi(argv[i + 1]);
-    if (a == "--repeat") repeat = std::stoi(argv[i + 1]);
-  }
+  CLI::App app("tide info, validate and lint on a project of many migrations: median wall time");
+  app.add_option("--migrations", count, "migration files")->check(CLI::Range(1, 100000));
+  app.add_option("--repeat", repeat, "runs of each command")->check(CLI::Range(1, 1000));
+  CLI11_PARSE(app, argc, argv);
   char tmpl[] = "/tmp/tide-info-bench-XXXXXX";
   fs::path dir = mkdtemp(tmpl);
   fs::permissions(dir, fs::perms::others_exec, fs::perm_options::add);

@@ -7,6 +7,8 @@
 //
 //   build/lint_bench [--files N] [--repeat N] [--keep DIR]
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -227,11 +229,11 @@ int main(int argc, char** argv) {
   int files = 600;
   int repeat = 5;
   std::string keep;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--files") == 0) files = std::atoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--repeat") == 0) repeat = std::max(1, std::atoi(argv[i + 1]));
-    if (std::strcmp(argv[i], "--keep") == 0) keep = argv[i + 1];
-  }
+  CLI::App app("tide lint's throughput on a generated corpus (and squawk's, when installed)");
+  app.add_option("--files", files, "migration files to generate")->check(CLI::Range(1, 100000));
+  app.add_option("--repeat", repeat, "runs; the median is shown")->check(CLI::Range(1, 1000));
+  app.add_option("--keep", keep, "write the corpus to this folder and keep it");
+  CLI11_PARSE(app, argc, argv);
   Generator gen(42);
   std::vector<CorpusFile> corpus;
   size_t bytes = 0;

@@ -2,9 +2,11 @@
 // Traffic and with pgbench (same server, same clients, same duration) and prints both rates.
 // Figures are printed, not asserted: the machine is shared.
 //
-//   build/traffic_vs_pgbench [seconds=5] [clients=2]
+//   build/traffic_vs_pgbench [--seconds 5] [--clients 2]
 
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include <chrono>
@@ -69,8 +71,12 @@ double PgbenchRate(const pg::LocalCluster& cluster, const fs::path& dir, int cli
 }  // namespace
 
 int main(int argc, char** argv) {
-  int seconds = argc > 1 ? std::atoi(argv[1]) : 5;
-  int clients = argc > 2 ? std::atoi(argv[2]) : 2;
+  int seconds = 5;
+  int clients = 2;
+  CLI::App app("The rehearsal's load driver against pgbench: same script, same server");
+  app.add_option("--seconds", seconds, "length of each run")->check(CLI::Range(1, 600));
+  app.add_option("--clients", clients, "connections")->check(CLI::Range(1, 64));
+  CLI11_PARSE(app, argc, argv);
   char tmpl[] = "/tmp/tide-bench-XXXXXX";
   fs::path dir = mkdtemp(tmpl);
   fs::permissions(dir, fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
