@@ -66,8 +66,19 @@ const BadInput kCases[] = {
      TEXT("executeInTransaction=false\nbogus=1\n"), "V2__x.sql.conf:2"},
     {"ScriptConfBadValue", "migrations/V2__x.sql.conf", TEXT("executeInTransaction=maybe\n"),
      "V2__x.sql.conf:1"},
-    {"Yaml", "migrations/V2__declarative.yaml",
-     TEXT("operations:\n  - add_column: {table: customers\n"), "V2__declarative.yaml"},
+    {"YamlSyntax", "migrations/V2__declarative.yaml",
+     TEXT("operations:\n  - add_column: {table: customers\n"), "V2__declarative.yaml:3"},
+    {"YamlUnknownOperation", "migrations/V2__declarative.yaml",
+     TEXT("operations:\n  - add_colum: {table: customers}\n"), "V2__declarative.yaml:2:5"},
+    {"YamlUnknownField", "migrations/V2__declarative.yaml",
+     TEXT("operations:\n  - drop_column: {table: customers, column: contact_info, bogus: 1}\n"),
+     "V2__declarative.yaml:2"},
+    {"YamlExpressionDoesNotParse", "migrations/V2__declarative.yaml",
+     TEXT("operations:\n  - add_column:\n      table: customers\n      column: {name: e, type: "
+          "text}\n      up: \"lower(name\"\n"),
+     "V2__declarative.yaml:5"},
+    {"YamlUnknownTable", "migrations/V2__declarative.yaml",
+     TEXT("operations:\n  - drop_column: {table: nope, column: x}\n"), "V2__declarative.yaml:2"},
 };
 
 void cycle_write(const CustomersCycle& cycle, const std::string& relative,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "exec/executor.h"
@@ -14,6 +15,7 @@
 #include "exec/state.h"
 #include "plan/catalog.h"
 #include "plan/planner.h"
+#include "sql/classify.h"
 #include "base/strings.h"
 
 namespace tide::migrate {
@@ -49,6 +51,31 @@ Status RememberApplied(exec::Executor& executor, const std::vector<MigrationStat
   return Ok();
 }
 
+// Whether a migration planned before yaml in this run may create or change what yaml needs:
+// a declarative one (it may create or rename tables), or SQL acting on a table yaml names.
+bool EarlierMayProvide(const std::vector<PlannedMigration>& earlier, const MigrationFile& yaml) {
+  std::string text = ToLower(yaml.SqlText());
+  auto names = [&](const std::string& table) {
+    std::string t = ToLower(table);
+    for (size_t at = text.find(t); at != std::string::npos; at = text.find(t, at + 1)) {
+      auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+      bool starts = at == 0 || !word(text[at - 1]);
+      bool ends = at + t.size() >= text.size() || !word(text[at + t.size()]);
+      if (starts && ends) return true;
+    }
+    return false;
+  };
+  for (const auto& p : earlier) {
+    if (p.file->format == ScriptFormat::kYaml) return true;
+    auto script = sql::ClassifyScript(p.file->SqlText(), p.file->path.string());
+    if (!script.ok()) return true;
+    for (const auto& c : script->classified) {
+      if (!c.table.empty() && names(c.table.name)) return true;
+    }
+  }
+  return false;
+}
+
 Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
                                                 const config::Settings& settings,
                                                 const std::vector<MigrationStatus>& statuses,
@@ -67,11 +94,19 @@ Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
       p.resuming = true;
       p.next_step = existing->next_step;
     } else if (file->format == ScriptFormat::kYaml && !out.empty()) {
-      // Its tables may not be there yet: checked on its own now, against the catalog when it
-      // runs.
+      // Checked against the catalog as it is now; when that fails and a migration before it in
+      // this run may make the difference (it acts on a table this file names), checked on its
+      // own now and against the catalog when it runs.
       TIDE_TRY(ops::LoadMigration(file->SqlText(), file->path.string()));
-      p.plan.notes.push_back({-1, 0, "declarative",
-                              "planned when it runs, after the migrations before it in this run"});
+      auto now = planner.Plan(*file);
+      if (now.ok()) {
+        p.plan = std::move(now).value();
+      } else if (now.error().kind() == ErrorKind::kInput && EarlierMayProvide(out, *file)) {
+        p.plan.notes.push_back(
+            {-1, 0, "declarative", "planned when it runs, after the migrations before it in this run"});
+      } else {
+        return std::move(now).error();
+      }
     } else {
       TIDE_ASSIGN(p.plan, planner.Plan(*file));
     }
