@@ -57,8 +57,6 @@ TEST(CliRehearseTest, SeedCycleIsZeroDowntimeAndThePlainRunIsNot) {
 }
 
 // The declarative example: v1 as the seed wrote it and v3, which knows only email, and no v2.
-// v3 runs before the contract only because the rehearsal gives it the views schema's
-// search_path; without it every v3 write of email would fail until the contract.
 TEST(CliRehearseTest, DeclarativeExampleNeedsNoDualWriteRelease) {
   TempDir dir;
   fs::path ex = fs::path(TIDE_SOURCE_DIR) / "examples/customers-declarative";
@@ -79,6 +77,34 @@ TEST(CliRehearseTest, DeclarativeExampleNeedsNoDualWriteRelease) {
     if (phase["phase"] == "deploy v3") before_contract = phase["requests"].get<int64_t>();
   }
   EXPECT_GT(before_contract, 100) << v3.dump();
+}
+
+// A renamed table exists under its new name only as a view until the contract: the new release's
+// requests succeed before it only because the rehearsal connects them with the views schema's
+// search_path.
+TEST(CliRehearseTest, NewReleaseSeesTheDeclarativeShapeThroughItsViews) {
+  TempDir dir;
+  dir.Write("migrations/V1__orders.sql",
+            "CREATE TABLE orders (id bigserial PRIMARY KEY, note text);\n");
+  dir.Write("migrations/V2__rename.yaml",
+            "operations:\n  - rename_table: {from: orders, to: purchases}\n");
+  dir.Write("v1.sql", "\\set id random(1, :rows)\nUPDATE orders SET note = 'v1' WHERE id = :id;\n");
+  dir.Write("v2.sql",
+            "\\set id random(1, :rows)\nUPDATE purchases SET note = 'v2' WHERE id = :id;\n"
+            "SELECT note FROM purchases WHERE id = :id;\n");
+  TideRun r = RunTide({"--json", "--locations", "migrations", "rehearse", "--workload",
+                       "v1=v1.sql", "--workload", "v2=v2.sql", "--rows", "2000", "--clients", "1",
+                       "--baseline", "1s", "--rollout", "1s", "--settle", "1s"},
+                      dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err.substr(r.err.size() > 4000 ? r.err.size() - 4000 : 0);
+  auto doc = nlohmann::json::parse(r.out);
+  const auto& v2 = doc["runs"][0]["releases"][1];
+  EXPECT_EQ(v2["total"]["failures"], 0) << v2.dump();
+  int64_t before_contract = 0;
+  for (const auto& phase : v2["phases"]) {
+    if (phase["phase"] == "deploy v2") before_contract = phase["requests"].get<int64_t>();
+  }
+  EXPECT_GT(before_contract, 100) << v2.dump();
 }
 
 TEST(CliRehearseTest, ContractWhileTheOldReleaseRunsIsReportedAsDowntime) {

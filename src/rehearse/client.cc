@@ -33,13 +33,20 @@ Client::~Client() {
   Join();
 }
 
-Status Client::Connect() {
-  auto conn = pg::Connection::Open(config_.url, config_.application_name);
-  if (!conn.ok()) return std::move(conn).error();
+// A session as the release opens it: its application_name and, when it has one, its
+// search_path.
+Result<pg::Connection> Client::Open() const {
+  TIDE_ASSIGN(auto conn, pg::Connection::Open(config_.url, config_.application_name));
   if (!config_.search_path.empty()) {
-    TIDE_TRY(conn->Run("SELECT pg_catalog.set_config('search_path', $1, false)",
-                       {config_.search_path}));
+    TIDE_TRY(conn.Run("SELECT pg_catalog.set_config('search_path', $1, false)",
+                      {config_.search_path}));
   }
+  return conn;
+}
+
+Status Client::Connect() {
+  auto conn = Open();
+  if (!conn.ok()) return std::move(conn).error();
   std::lock_guard lock(mu_);
   conn_ = std::move(conn).value();
   return Ok();
@@ -104,7 +111,7 @@ bool Client::EnsureConnected() {
     if (conn_ && !conn_->IsBroken()) return true;
   }
   Clock::time_point start = Clock::now();
-  auto conn = pg::Connection::Open(config_.url, config_.application_name);
+  auto conn = Open();
   if (conn.ok()) {
     std::lock_guard lock(mu_);
     conn_ = std::move(conn).value();

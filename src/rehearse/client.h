@@ -74,6 +74,7 @@ class Client {
   void Record(std::chrono::steady_clock::time_point start,
               std::chrono::steady_clock::time_point end, const Error* error, int phase);
   void AfterFailure();
+  Result<pg::Connection> Open() const;
   bool EnsureConnected();
   void Disconnect();
 
