@@ -6,7 +6,6 @@
 
 #include <cctype>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "base/strings.h"
@@ -76,18 +75,30 @@ std::string UpperSnake(std::string_view camel) {
   return out;
 }
 
-// ${VAR} in flyway.conf, as ConfigUtils.expandEnvironmentVariables does: unset means empty.
-std::string ExpandEnv(const std::string& text, Getenv getenv) {
-  static const std::regex kVar(R"(\$\{([A-Za-z0-9_]+)\})");
+// Replaces each ${<prefix>NAME} (NAME of letters, digits and '_') with getenv(NAME), empty when
+// unset; anything else is kept as written.
+std::string ExpandVariables(const std::string& text, std::string_view prefix, Getenv getenv) {
+  auto name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
   std::string out;
-  auto begin = std::sregex_iterator(text.begin(), text.end(), kVar);
   size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    out += text.substr(last, it->position() - last);
-    out += getenv((*it)[1].str().c_str()).value_or("");
-    last = it->position() + it->length();
+  for (size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 1)) {
+    size_t begin = at + 2;
+    if (text.compare(begin, prefix.size(), prefix) != 0) continue;
+    begin += prefix.size();
+    size_t end = begin;
+    while (end < text.size() && name_char(text[end])) ++end;
+    if (end == begin || end >= text.size() || text[end] != '}') continue;
+    out += text.substr(last, at - last);
+    out += getenv(text.substr(begin, end - begin).c_str()).value_or("");
+    last = end + 1;
+    at = end;
   }
   return out + text.substr(last);
+}
+
+// ${VAR} in flyway.conf, as ConfigUtils.expandEnvironmentVariables does: unset means empty.
+std::string ExpandEnv(const std::string& text, Getenv getenv) {
+  return ExpandVariables(text, "", getenv);
 }
 
 bool IsPropertyLine(std::string_view line) {
@@ -174,16 +185,7 @@ namespace {
 
 // "${env.NAME}" in flyway.toml values, Flyway's environment-variable resolver.
 std::string ExpandTomlEnv(const std::string& text, Getenv getenv) {
-  static const std::regex kVar(R"(\$\{env\.([A-Za-z0-9_]+)\})");
-  std::string out;
-  size_t last = 0;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kVar); it != std::sregex_iterator();
-       ++it) {
-    out += text.substr(last, it->position() - last);
-    out += getenv((*it)[1].str().c_str()).value_or("");
-    last = it->position() + it->length();
-  }
-  return out + text.substr(last);
+  return ExpandVariables(text, "env.", getenv);
 }
 
 // A TOML value in the text form flyway.conf would have: lists joined with commas.

@@ -50,6 +50,7 @@ TEST_F(FlywayConfTest, PropertiesAsFlywayReadsThem) {
                      "flyway.placeholders.dir=C:\\temp\\\n"
                      "\n"
                      "flyway.placeholders.empty=\n"
+                     "flyway.placeholders.kept=${not-a-name} ${} ${DB_HOST ${DB_HOST}}\n"
                      "other.key=1\n");
   std::vector<std::string> warnings;
   auto props = ReadFlywayConf(f, &FakeEnv, warnings);
@@ -60,6 +61,7 @@ TEST_F(FlywayConfTest, PropertiesAsFlywayReadsThem) {
   EXPECT_EQ((*props)["installedBy"].value, "ci");
   EXPECT_EQ((*props)["placeholders.dir"].value, "C:\\temp\\");
   EXPECT_EQ((*props)["placeholders.empty"].value, "");
+  EXPECT_EQ((*props)["placeholders.kept"].value, "${not-a-name} ${} ${DB_HOST db.internal}");
   EXPECT_EQ((*props)["locations"].layer, Layer::kFlywayConf);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("other.key"), std::string::npos);
