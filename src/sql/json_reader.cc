@@ -22,8 +22,7 @@ class Reader {
   }
 
  private:
-  // Deeper than any tree PostgreSQL's own parser accepts; keeps the recursion bounded.
-  static constexpr int kMaxDepth = 10'000;
+  static constexpr int kMaxDepth = kMaxJsonDepth;
 
   void Blanks() {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\t' || *p_ == '\r')) ++p_;

@@ -36,6 +36,13 @@ TEST(JsonReaderTest, RejectsMalformedText) {
   }
 }
 
+TEST(JsonReaderTest, StopsAtItsDepthLimit) {
+  auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  EXPECT_TRUE(ReadJson(nested(kMaxJsonDepth)).has_value());
+  EXPECT_FALSE(ReadJson(nested(kMaxJsonDepth + 2)).has_value());
+  EXPECT_FALSE(ReadJson(nested(1'000'000)).has_value());  // no stack overflow
+}
+
 TEST(JsonReaderTest, MatchesNlohmannOnParseTrees) {
   const char* sql =
       "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n numeric(10,2) "

@@ -63,7 +63,13 @@ Result<std::vector<Statement>> ParseScript(std::string_view script, const std::s
   }
   std::optional<nlohmann::json> read = ReadJson(parsed.parse_tree);
   pg_query_free_parse_result(parsed);
-  if (!read) return Error::Internal("libpg_query returned JSON tide cannot read");
+  if (!read) {
+    return Error::Input(fmt::format("a statement nests more than {} levels deep",
+                                    kMaxJsonDepth / 3))
+        .At({file_name, 0, 0})
+        .WithHint("split the expression (a chain of thousands of operators), e.g. into a "
+                  "function or several statements");
+  }
   nlohmann::json& tree = *read;
 
   std::vector<Statement> statements;
@@ -101,6 +107,9 @@ Result<std::vector<Statement>> ParseScript(std::string_view script, const std::s
 }
 
 Result<nlohmann::json> ParseExpression(std::string_view expression) {
+  if (FirstInvalidUtf8(expression) != std::string_view::npos) {
+    return Error::Input(fmt::format("'{}' is not valid UTF-8 text", expression));
+  }
   std::string sql = "SELECT " + std::string(expression);
   PgQueryParseResult parsed = pg_query_parse(sql.c_str());
   if (parsed.error) {
@@ -108,18 +117,26 @@ Result<nlohmann::json> ParseExpression(std::string_view expression) {
     pg_query_free_parse_result(parsed);
     return Error::Input(fmt::format("'{}' is not an SQL expression: {}", expression, message));
   }
-  nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+  std::optional<nlohmann::json> read = ReadJson(parsed.parse_tree);
   pg_query_free_parse_result(parsed);
-  const auto& stmts = tree["stmts"];
-  if (stmts.size() != 1) {
-    return Error::Input(fmt::format("'{}' must be a single expression", expression));
+  if (!read) {
+    return Error::Input(fmt::format("'{}' nests more than {} levels deep", expression,
+                                    kMaxJsonDepth / 3));
   }
-  const auto& select = stmts[0]["stmt"]["SelectStmt"];
-  const auto& targets = select.value("targetList", nlohmann::json::array());
-  if (targets.size() != 1 || select.contains("fromClause") || select.contains("whereClause")) {
-    return Error::Input(fmt::format("'{}' must be a single expression", expression));
+  nlohmann::json& tree = *read;
+  auto single = Error::Input(fmt::format("'{}' must be a single expression", expression));
+  const nlohmann::json* stmts = tree.contains("stmts") ? &tree["stmts"] : nullptr;
+  if (!stmts || !stmts->is_array() || stmts->size() != 1) return single;
+  const nlohmann::json::json_pointer select_at("/0/stmt/SelectStmt");
+  if (!stmts->contains(select_at)) return single;
+  const nlohmann::json& select = stmts->at(select_at);
+  const nlohmann::json::json_pointer val_at("/targetList/0/ResTarget/val");
+  if (!select.contains("targetList") || select["targetList"].size() != 1 ||
+      !select.contains(val_at) || select.contains("fromClause") ||
+      select.contains("whereClause")) {
+    return single;
   }
-  return targets[0]["ResTarget"]["val"];
+  return select.at(val_at);
 }
 
 Result<std::vector<Token>> Scan(std::string_view text) {

@@ -53,6 +53,26 @@ TEST(ParserTest, ExpressionParses) {
   EXPECT_TRUE(e->contains("A_Expr"));
   EXPECT_FALSE(ParseExpression("1 FROM t").ok());
   EXPECT_FALSE(ParseExpression("(").ok());
+  EXPECT_FALSE(ParseExpression("1 UNION SELECT 2").ok());
+  // Bytes that are not UTF-8 make libpg_query's JSON unreadable: an input error, not a throw.
+  auto bad = ParseExpression("coalesce(\xa4" "email, 'x')");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind(), ErrorKind::kInput);
+}
+
+// Thousands of chained operators (found by the classifier fuzzer) end in an input error naming
+// the file, not in a stack overflow.
+TEST(ParserTest, DeeplyNestedStatementIsAnInputError) {
+  std::string sql = "UPDATE t SET a = 1";
+  for (int i = 0; i < 5000; ++i) sql += " + a";
+  auto parsed = ParseScript(sql + ";\n", "V3__deep.sql");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().kind(), ErrorKind::kInput);
+  EXPECT_NE(parsed.error().ToString().find("V3__deep.sql"), std::string::npos);
+  EXPECT_NE(parsed.error().ToString().find("levels deep"), std::string::npos);
+  std::string modest = "UPDATE t SET a = 1";
+  for (int i = 0; i < 300; ++i) modest += " + a";
+  EXPECT_TRUE(ParseScript(modest + ";\n", "V3__ok.sql").ok());
 }
 
 TEST(ParserTest, ScanFindsKeywordTokens) {
