@@ -144,6 +144,7 @@ class Bench {
   }
   void Seed();
   double BulkRate();
+  double BackfillRate();  // tide's V1.1 backfill with no traffic, rows/s
   // Runs `tide migrate args` on db while release traffic runs; idle: a reader holds the table.
   void Migrate(Case& c, const std::string& db, const std::string& workload,
                std::vector<std::string> args, bool idle_reader);
@@ -189,6 +190,33 @@ double Bench::BulkRate() {
   return static_cast<double>(o_.rows) / s;
 }
 
+// Parses `tide --json migrate` output: the fastest backfill step's rows/s, 0 when none ran.
+double BackfillRowsPerSecond(const std::string& out) {
+  auto doc = nlohmann::json::parse(out, nullptr, false);
+  double rate = 0;
+  if (!doc.is_discarded() && doc.contains("applied")) {
+    for (const auto& a : doc["applied"]) {
+      for (const auto& s : a["steps"]) {
+        if (s["kind"] == "backfill" && s["rows"].get<int64_t>() > 0) {
+          rate = std::max(rate, s["rows_per_second"].get<double>());
+        }
+      }
+    }
+  }
+  return rate;
+}
+
+double Bench::BackfillRate() {
+  Copy("seed", "backfill");
+  Admin("CHECKPOINT");
+  ChildRun run = RunTideChild({"--url", Db("backfill"), "--locations", migrations_.string(),
+                               "--json", "migrate", "--target", "1.1"},
+                              dir_);
+  Must(run.exit_code == 0 ? Ok() : Status(Error::Failed(run.err)), "tide backfill");
+  Admin("DROP DATABASE backfill WITH (FORCE)");
+  return BackfillRowsPerSecond(run.out);
+}
+
 void Bench::Migrate(Case& c, const std::string& db, const std::string& workload,
                     std::vector<std::string> args, bool idle_reader) {
   auto script = rehearse::Workload::Load(workloads_ / workload,
@@ -232,18 +260,7 @@ void Bench::Migrate(Case& c, const std::string& db, const std::string& workload,
                                       ? 0
                                       : run.err.rfind("error:"));
   }
-  auto doc = nlohmann::json::parse(run.out, nullptr, false);
-  double rate = 0;
-  if (!doc.is_discarded() && doc.contains("applied")) {
-    for (const auto& a : doc["applied"]) {
-      for (const auto& s : a["steps"]) {
-        if (s["kind"] == "backfill" && s["rows"].get<int64_t>() > 0) {
-          rate = std::max(rate, s["rows_per_second"].get<double>());
-        }
-      }
-    }
-  }
-  c.rows_per_s.push_back(rate);
+  c.rows_per_s.push_back(BackfillRowsPerSecond(run.out));
 }
 
 void Bench::Print(const Case& c) {
@@ -300,9 +317,16 @@ void Bench::Run() {
   Seed();
   std::vector<double> bulk;
   for (int i = 0; i < o_.repeat; ++i) bulk.push_back(BulkRate());
-  fmt::print("one bulk UPDATE (no traffic): {} rows/s (median of {})\n\n",
+  fmt::print("one bulk UPDATE (no traffic): {} rows/s (median of {})\n",
              FormatCount(static_cast<int64_t>(Median(bulk))), bulk.size());
   doc_["bulk_update_rows_per_s_median"] = Median(bulk);
+  std::vector<double> backfill;
+  for (int i = 0; i < o_.repeat; ++i) backfill.push_back(BackfillRate());
+  fmt::print("tide's batched backfill of V1.1 (no traffic): {} rows/s, {:.0f}% of the bulk "
+             "UPDATE (medians of {})\n\n",
+             FormatCount(static_cast<int64_t>(Median(backfill))),
+             100 * Median(backfill) / Median(bulk), backfill.size());
+  doc_["tide_backfill_rows_per_s_median"] = Median(backfill);
   fmt::print("{:<38} {:>9} {:>9} {:>9} {:>10} {:>9} {:>9} {:>8}\n", "case (app traffic)",
              "failed", "p50 ms", "p99 ms", "max ms", "mig s", "rows/s", "tide MB");
   std::map<std::string, Case> cases;
