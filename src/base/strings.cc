@@ -274,4 +274,13 @@ int32_t JavaStringHash(std::string_view utf8) {
   return static_cast<int32_t>(h);
 }
 
+size_t ByteOfCharacter(std::string_view text, int position) {
+  size_t byte = 0;
+  for (int chars = 1; chars < position && byte < text.size(); ++chars) {
+    unsigned char c = static_cast<unsigned char>(text[byte]);
+    byte += c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+  }
+  return std::min(byte, text.size());
+}
+
 }  // namespace tide

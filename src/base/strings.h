@@ -52,6 +52,10 @@ std::string_view LineAt(std::string_view text, int line);
 // PostgreSQL's text holds neither.
 size_t FirstInvalidUtf8(std::string_view text, bool nul_is_invalid = true);
 
+// The byte offset in UTF-8 text of the character at a 1-based position, as the server counts
+// an error's position (characters, not bytes); text.size() when the text is shorter.
+size_t ByteOfCharacter(std::string_view text, int position);
+
 // "500ms", "1.5s", "2m", "1h", or a bare number of milliseconds.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
 // "64MB", "1.5GB", "512kB", or a bare number of bytes (1 kB = 1024 bytes, as PostgreSQL counts).

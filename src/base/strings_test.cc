@@ -23,6 +23,14 @@ TEST(StringsTest, PositionOfCountsLfCrlfAndCr) {
   EXPECT_EQ(LineAt(text, 4), "e");
 }
 
+TEST(StringsTest, ByteOfCharacterCountsCharactersAsTheServerDoes) {
+  EXPECT_EQ(ByteOfCharacter("abc", 1), 0u);
+  EXPECT_EQ(ByteOfCharacter("abc", 3), 2u);
+  EXPECT_EQ(ByteOfCharacter("\xc3\xbc\xe2\x82\xac\xf0\x9f\x98\x80x", 4), 9u);  // ü € 😀 x
+  EXPECT_EQ(ByteOfCharacter("ab", 10), 2u);
+  EXPECT_EQ(ByteOfCharacter("", 1), 0u);
+}
+
 TEST(StringsTest, PositionCursorAgreesWithPositionOfInAnyOrder) {
   std::string text = "a\nbc\r\nd\re\n\nfg";
   PositionCursor cursor(text);

@@ -59,12 +59,7 @@ Error Locate(Error error, const plan::Step& step, const migrate::MigrationFile& 
   int line = step.line;
   int column = step.column;
   if (error.position() > 0 && step.why.empty()) {
-    size_t byte = 0;
-    for (int chars = 1; chars < error.position() && byte < step.sql.size(); ++chars) {
-      unsigned char c = static_cast<unsigned char>(step.sql[byte]);
-      byte += c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
-    }
-    LineColumn inside = PositionOf(step.sql, byte);
+    LineColumn inside = PositionOf(step.sql, ByteOfCharacter(step.sql, error.position()));
     line += inside.line - 1;
     column = inside.line == 1 ? column + inside.column - 1 : inside.column;
   }
