@@ -78,8 +78,8 @@ Executor::Executor(migrate::Session& session, const config::Settings& settings,
 
 Result<sql::ClassifiedScript> Executor::ClassifyFile(const migrate::MigrationFile& file) {
   if (file.format != migrate::ScriptFormat::kSql) {
-    return Error::Input(fmt::format("{}: declarative migrations are not supported yet",
-                                    file.script));
+    return Error::Internal(
+        fmt::format("{} is declarative: it has no SQL to classify", file.script));
   }
   return sql::ClassifyScript(file.SqlText(), file.path.string());
 }
@@ -127,20 +127,19 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   last_steps_.clear();
   if (existing && existing->status != "done") {
     if (existing->checksum != file.checksum) {
-      return Error::Input(fmt::format(
-                              "{} was half-applied (step {} of {}) from a different version of "
-                              "the file: tide cannot resume it",
-                              file.Label(), existing->next_step, existing->steps))
+      return Error::Input(
+                 fmt::format("{} was half-applied (step {} of {}) from a different version of "
+                             "the file: tide cannot resume it",
+                             file.Label(), existing->next_step, existing->steps))
           .At({file.path.string(), 0, 0})
-          .WithHint("restore the file as it was when the run started, run tide migrate to "
-                    "finish it, and put the change in a new migration");
+          .WithHint(
+              "restore the file as it was when the run started, run tide migrate to "
+              "finish it, and put the change in a new migration");
     }
     TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
-    reporter_.Info(fmt::format("  resuming at step {} of {}{}", existing->next_step + 1,
-                               stored.steps.size(),
-                               existing->error.empty() ? "" : " (it stopped: " +
-                                                                  existing->error.substr(0, 200) +
-                                                                  ")"));
+    reporter_.Info(fmt::format(
+        "  resuming at step {} of {}{}", existing->next_step + 1, stored.steps.size(),
+        existing->error.empty() ? "" : " (it stopped: " + existing->error.substr(0, 200) + ")"));
     TIDE_TRY(
         RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
     FaultPoint("executor.applied");
@@ -314,9 +313,10 @@ Result<std::string> Executor::ConstraintName(const plan::Plan& plan, int index,
   if (!s.object_name.empty()) return QuoteIdent(s.object_name);
   std::string key = fmt::format("constraint:{}", s.constraint_from_step);
   if (!outputs.contains(key)) {
-    return Error::Internal(fmt::format("step {} needs the name of the constraint added by step "
-                                       "{}, which was not recorded",
-                                       index + 1, s.constraint_from_step + 1));
+    return Error::Internal(
+        fmt::format("step {} needs the name of the constraint added by step "
+                    "{}, which was not recorded",
+                    index + 1, s.constraint_from_step + 1));
   }
   return QuoteIdent(outputs[key].get<std::string>());
 }
@@ -334,12 +334,13 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
   }
   if (s.kind == StepKind::kAddConstraintNotValid && s.object_name.empty()) {
     // PostgreSQL names an unnamed constraint itself; learn the name by looking before and after.
-    std::string list = "SELECT coalesce(array_agg(conname ORDER BY conname), '{}')::text[]::text "
-                       "FROM pg_constraint WHERE conrelid = to_regclass($1)";
+    std::string list =
+        "SELECT coalesce(array_agg(conname ORDER BY conname), '{}')::text[]::text "
+        "FROM pg_constraint WHERE conrelid = to_regclass($1)";
     TIDE_ASSIGN(auto before, conn.QueryValue(list, {s.lock_tables.at(0)}));
     TIDE_TRY(conn.Run(s.sql));
-    TIDE_ASSIGN(auto added, conn.QueryValue(
-                                "SELECT conname FROM pg_constraint WHERE conrelid = "
+    TIDE_ASSIGN(auto added,
+                conn.QueryValue("SELECT conname FROM pg_constraint WHERE conrelid = "
                                 "to_regclass($1) AND NOT (conname = ANY($2::text[])) LIMIT 1",
                                 {s.lock_tables.at(0), before.value_or("{}")}));
     if (!added) return Error::Internal("could not find the constraint tide just added");
@@ -349,8 +350,8 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
   return conn.Run(s.sql);
 }
 
-Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first,
-                          int end, json& outputs, const json& checkpoint) {
+Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
+                          json& outputs, const json& checkpoint) {
   pg::Connection& conn = session_.conn();
   const int n = static_cast<int>(plan.steps.size());
   const plan::Step& head = plan.steps[first];
@@ -439,10 +440,19 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
   int64_t ms = MsSince(started);
   for (int k = first; k < end; ++k) {
     const plan::Step& s = plan.steps[k];
-    StepReport report{k + 1, plan::StepKindName(s.kind), Short(s.sql), sql::LockName(s.lock),
-                      k == first ? ms : 0, retry.stats().attempts, retry.stats().lock_timeouts,
-                      retry.stats().waited.count(), k == first ? rows : -1, rate, started,
-                      st.ok(), st.ok() ? "" : st.error().message()};
+    StepReport report{k + 1,
+                      plan::StepKindName(s.kind),
+                      Short(s.sql),
+                      sql::LockName(s.lock),
+                      k == first ? ms : 0,
+                      retry.stats().attempts,
+                      retry.stats().lock_timeouts,
+                      retry.stats().waited.count(),
+                      k == first ? rows : -1,
+                      rate,
+                      started,
+                      st.ok(),
+                      st.ok() ? "" : st.error().message()};
     if (!st.ok() && k == first) last_steps_.push_back(report);
     if (st.ok()) {
       std::string extra;
@@ -489,10 +499,10 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
   }
   (void)state_.Fail(conn, file.script, error.ToString());
   // Flyway's view of a half-applied migration: a failed row (Flyway then refuses to run on).
-  auto failed_row = conn.QueryValue(
-      fmt::format("SELECT 1 FROM {} WHERE script = $1 AND NOT success",
-                  session_.history().Qualified()),
-      {file.script});
+  auto failed_row =
+      conn.QueryValue(fmt::format("SELECT 1 FROM {} WHERE script = $1 AND NOT success",
+                                  session_.history().Qualified()),
+                      {file.script});
   // (A contract or rollback half keeps the file's history row as it is.)
   if (half_ == Half::kWhole && failed_row.ok() && !failed_row->has_value()) {
     migrate::AppliedMigration row = HistoryRow(file);
@@ -510,8 +520,7 @@ Result<bool> CanResume(pg::Connection& conn, const migrate::HistoryTable& histor
                        const migrate::MigrationFile& file) {
   StateTable state(history.schema());
   TIDE_ASSIGN(auto existing, state.Load(conn, file.script));
-  return existing.has_value() && existing->status != "done" &&
-         existing->checksum == file.checksum;
+  return existing.has_value() && existing->status != "done" && existing->checksum == file.checksum;
 }
 
 }  // namespace tide::exec

@@ -52,14 +52,7 @@ Result<StepLists> AddCheck::Plan(OpContext& ctx) const {
   add.kind = plan::StepKind::kAddConstraintNotValid;
   add.object_name = name;
   out.expand.push_back({Stage::kConstraints, add});
-  plan::Step validate =
-      Ddl(ctx, *t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q, QuoteIdent(name)),
-          sql::Lock::kShareUpdateExclusive, at, "VALIDATE scans while reads and writes go on");
-  validate.kind = plan::StepKind::kValidateConstraint;
-  validate.object_name = name;
-  validate.own_transaction = true;
-  validate.estimated_rows = t->facts.rows;
-  out.contract.push_back({Stage::kConstraints, validate});
+  out.contract.push_back({Stage::kConstraints, ValidateStep(ctx, *t, name, at)});
   out.rollback.push_back(
       {Stage::kConstraints,
        Ddl(ctx, *t, fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", q, QuoteIdent(name)),

@@ -51,14 +51,7 @@ Result<StepLists> AddForeignKey::Plan(OpContext& ctx) const {
   add.object_name = name;
   if (r->physical != t->physical) add.lock_tables.push_back(ctx.Qualified(*r));
   out.expand.push_back({Stage::kConstraints, add});
-  plan::Step validate =
-      Ddl(ctx, *t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q, QuoteIdent(name)),
-          sql::Lock::kShareUpdateExclusive, at, "VALIDATE scans while reads and writes go on");
-  validate.kind = plan::StepKind::kValidateConstraint;
-  validate.object_name = name;
-  validate.own_transaction = true;
-  validate.estimated_rows = t->facts.rows;
-  out.contract.push_back({Stage::kConstraints, validate});
+  out.contract.push_back({Stage::kConstraints, ValidateStep(ctx, *t, name, at)});
   plan::Step drop =
       Ddl(ctx, *t, fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", q, QuoteIdent(name)),
           sql::Lock::kAccessExclusive, at, "the foreign key goes");

@@ -48,6 +48,19 @@ Status CheckReplaceable(const TableShape& t, const ShapeColumn& c, const SourceL
   return Ok();
 }
 
+plan::Step ValidateStep(const OpContext& ctx, const TableShape& t, const std::string& name,
+                        const SourceLocation& at) {
+  plan::Step validate =
+      Ddl(ctx, t,
+          fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", ctx.Qualified(t), QuoteIdent(name)),
+          sql::Lock::kShareUpdateExclusive, at, "VALIDATE scans while reads and writes go on");
+  validate.kind = plan::StepKind::kValidateConstraint;
+  validate.object_name = name;
+  validate.own_transaction = true;
+  validate.estimated_rows = t.facts.rows;
+  return validate;
+}
+
 void NotNullSteps(const OpContext& ctx, const TableShape& t, const std::string& physical,
                   const SourceLocation& at, bool contract_only, StepLists& out) {
   std::string check = plan::TemporaryCheckName(t.physical, physical);
@@ -61,13 +74,7 @@ void NotNullSteps(const OpContext& ctx, const TableShape& t, const std::string& 
                        "writes, then SET NOT NULL needs no scan");
   add.kind = plan::StepKind::kAddConstraintNotValid;
   add.object_name = check;
-  plan::Step validate =
-      Ddl(ctx, t, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", q, QuoteIdent(check)),
-          sql::Lock::kShareUpdateExclusive, at, "VALIDATE scans while reads and writes go on");
-  validate.kind = plan::StepKind::kValidateConstraint;
-  validate.object_name = check;
-  validate.own_transaction = true;
-  validate.estimated_rows = t.facts.rows;
+  plan::Step validate = ValidateStep(ctx, t, check, at);
   if (contract_only) {
     out.contract.push_back({Stage::kConstraints, add});
   } else {

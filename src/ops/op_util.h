@@ -29,6 +29,11 @@ struct Replacement {
 void ReplaceColumn(OpContext& ctx, TableShape& t, ShapeColumn& c, const Replacement& r,
                    const SourceLocation& at, StepLists& out);
 
+// VALIDATE CONSTRAINT name on t, in a transaction of its own: it scans the table while reads and
+// writes go on.
+plan::Step ValidateStep(const OpContext& ctx, const TableShape& t, const std::string& name,
+                        const SourceLocation& at);
+
 // tide's temporary CHECK (col IS NOT NULL): added NOT VALID in the expand (or, contract_only, in
 // the contract), validated in the contract, then SET NOT NULL without a scan and the check
 // dropped.
