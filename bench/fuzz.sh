@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-1000000}
-targets=(fuzz_discovery fuzz_config fuzz_classifier fuzz_yaml)
+targets=(fuzz_discovery fuzz_config fuzz_classifier fuzz_yaml fuzz_splitter)
 build=${TIDE_FUZZ_BUILD_DIR:-build-fuzz}
 
 # clang and its sanitizer/libFuzzer runtimes, from Debian, installed when missing (as root).

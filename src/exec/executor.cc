@@ -45,6 +45,31 @@ bool RunsInTransaction(const plan::Step& s) {
           s.kind == StepKind::kAddConstraintNotValid || s.kind == StepKind::kValidateConstraint);
 }
 
+// A statement as written that needs nothing of tide but its transaction and lock timeout: a run
+// of these goes to the server in one round trip (a file of seed data is mostly these). Only
+// statements that take no lock stronger than ROW EXCLUSIVE (so no step tide watches for lock
+// waits is hidden inside a batch), and never COPY (its data would be read from tide).
+bool Batchable(const plan::Step& s) {
+  if (s.kind != StepKind::kSql || !s.why.empty() || s.statement < 0 || !s.transactional ||
+      s.own_transaction || static_cast<int>(s.lock) > static_cast<int>(sql::Lock::kRowExclusive)) {
+    return false;
+  }
+  std::string_view head = Trim(std::string_view(s.sql).substr(0, 8));
+  return ToLower(head.substr(0, 4)) != "copy";
+}
+
+// The end of the batch that starts at step `first` (at most `end`): up to about 1 MB of SQL.
+int BatchEnd(const plan::Plan& plan, int first, int end) {
+  constexpr size_t kBatchBytes = 1 << 20;
+  size_t bytes = 0;
+  int k = first;
+  while (k < end && Batchable(plan.steps[k]) && bytes < kBatchBytes) {
+    bytes += plan.steps[k].sql.size();
+    ++k;
+  }
+  return k;
+}
+
 LockPolicy PolicyOf(const config::Settings& settings) {
   LockPolicy p;
   p.lock_timeout = settings.lock_timeout;
@@ -88,8 +113,8 @@ Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
   if (file.format != migrate::ScriptFormat::kSql) return Ok();
   auto script = ClassifyFile(file);
   if (!script.ok()) return Ok();  // an old file tide cannot parse has nothing to teach
-  earlier_.push_back(std::make_unique<sql::ClassifiedScript>(std::move(script).value()));
-  earlier_names_.push_back(file.script);
+  auto updates = plan::PriorUpdatesOf(*script, file.script);
+  prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
   return Ok();
 }
 
@@ -97,8 +122,8 @@ Status Executor::Expect(const migrate::MigrationFile& file) {
   if (file.format == migrate::ScriptFormat::kYaml) return Ok();  // plans read the live catalog
   TIDE_ASSIGN(auto script, ClassifyFile(file));
   for (const auto& t : script.created_tables) created_.push_back(t);
-  earlier_.push_back(std::make_unique<sql::ClassifiedScript>(std::move(script)));
-  earlier_names_.push_back(file.script);
+  auto updates = plan::PriorUpdatesOf(script, file.script);
+  prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
   return Ok();
 }
 
@@ -108,11 +133,13 @@ Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
     return declarative.expand;
   }
   TIDE_ASSIGN(auto script, ClassifyFile(file));
+  return PlanClassified(script);
+}
+
+Result<plan::Plan> Executor::PlanClassified(const sql::ClassifiedScript& script) {
   plan::PgCatalog catalog(session_.conn(), settings_.backfill.small_table_rows);
   plan::Planner planner(catalog, {settings_.backfill.small_table_rows});
-  for (size_t i = 0; i < earlier_.size(); ++i) {
-    planner.RememberPriorUpdates(*earlier_[i], earlier_names_[i]);
-  }
+  planner.RememberPriorUpdates(prior_updates_);
   for (const auto& t : created_) planner.AddCreatedTable(t);
   return planner.PlanScript(script);
 }
@@ -146,7 +173,8 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
     return Ok();
   }
   if (file.format == migrate::ScriptFormat::kYaml) return ApplyDeclarativeExpand(file);
-  TIDE_ASSIGN(plan::Plan planned, Plan(file));
+  TIDE_ASSIGN(auto script, ClassifyFile(file));
+  TIDE_ASSIGN(plan::Plan planned, PlanClassified(script));
   if (!planned.refusals.empty()) {
     const auto& r = planned.refusals.front();
     std::string text = fmt::format("tide will not run {} as written: {}", file.Label(), r.message);
@@ -160,7 +188,6 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
                               "line before it. Nothing was run.",
                               r.recipe, r.rule));
   }
-  TIDE_ASSIGN(auto script, ClassifyFile(file));
   MigrationState state;
   state.script = file.script;
   state.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
@@ -376,13 +403,29 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
                      json local = outputs;
                      FaultPoint("group.begin");
                      if (first == 0) TIDE_TRY(BeforeEach());
-                     for (int k = first; k < end; ++k) {
+                     for (int k = first; k < end;) {
+                       // A batch of two or more: one round trip; its steps count as one here.
+                       int batch_end = BatchEnd(plan, k, end);
+                       if (batch_end - k >= 2) {
+                         std::vector<std::string_view> batch;
+                         for (int b = k; b < batch_end; ++b) batch.push_back(plan.steps[b].sql);
+                         size_t failed = 0;
+                         Status ran = conn.RunBatch(batch, &failed);
+                         if (!ran.ok()) {
+                           failed_step_ = k + static_cast<int>(failed);
+                           return Locate(ran.error(), plan.steps[failed_step_], file);
+                         }
+                         FaultPoint("group.after_step");
+                         k = batch_end;
+                         continue;
+                       }
                        Status ran = RunStepInTransaction(plan, k, local);
                        if (!ran.ok()) {
                          failed_step_ = k;
                          return Locate(ran.error(), plan.steps[k], file);
                        }
                        FaultPoint("group.after_step");
+                       ++k;
                      }
                      TIDE_TRY(state_.Advance(conn, file.script, end, local));
                      if (last_group) {

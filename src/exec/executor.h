@@ -120,14 +120,17 @@ class Executor {
   Result<std::string> ConstraintName(const plan::Plan& plan, int index,
                                      const nlohmann::json& outputs);
   Result<sql::ClassifiedScript> ClassifyFile(const migrate::MigrationFile& file);
+  // Plan() of a file classified already.
+  Result<plan::Plan> PlanClassified(const sql::ClassifiedScript& script);
 
   migrate::Session& session_;
   const config::Settings& settings_;
   ExecutorOptions options_;
   Reporter& reporter_;
   StateTable state_;
-  std::vector<std::unique_ptr<sql::ClassifiedScript>> earlier_;
-  std::vector<std::string> earlier_names_;
+  // What later plans need of the files before them (never the whole classified files: one may
+  // be a file of seed data).
+  std::vector<plan::PriorUpdate> prior_updates_;
   std::vector<sql::TableName> created_;
   std::vector<StepReport> last_steps_;
   std::chrono::steady_clock::time_point started_;

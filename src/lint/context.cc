@@ -4,10 +4,6 @@ namespace tide::lint {
 
 namespace {
 
-bool SameTable(const sql::TableName& a, const sql::TableName& b) {
-  return a.name == b.name && (a.schema.empty() || b.schema.empty() || a.schema == b.schema);
-}
-
 // line/column after reading text[0, n) from `at` (the rules of PositionOf).
 void Advance(std::string_view text, size_t n, int& line, int& column) {
   for (size_t i = 0; i < n && i < text.size(); ++i) {
@@ -29,6 +25,8 @@ void Advance(std::string_view text, size_t n, int& line, int& column) {
 FileContext::FileContext(std::string file, const sql::ClassifiedScript& script,
                          const plan::Plan& plan, const History& history, const LintOptions& options)
     : file_(std::move(file)), script_(script), plan_(plan), history_(history), options_(options) {
+  for (const auto& n : plan.notes) notes_[n.statement].push_back(&n);
+  for (const auto& r : plan.refusals) refusals_[r.statement].push_back(&r);
   int segment = 0;
   bool in_block = false;
   for (const auto& c : script.classified) {
@@ -36,7 +34,7 @@ FileContext::FileContext(std::string file, const sql::ClassifiedScript& script,
     explicit_block_.push_back(in_block);
     by_action_[c.action].push_back(c.index);
     if (c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) {
-      created_.emplace_back(c.index, c.table);
+      created_.Add(c.table, c.index);
     }
     for (const auto& cmd : c.commands) {
       if (c.transactional && sql::BlocksWrites(cmd.lock) && !cmd.table.empty() &&
@@ -66,11 +64,7 @@ std::optional<sql::Phase> FileContext::StatedPhase() const {
 }
 
 bool FileContext::IsNewTable(const sql::TableName& table, size_t before) const {
-  for (const auto& [index, created] : created_) {
-    if (index >= before) break;
-    if (SameTable(created, table)) return true;
-  }
-  return false;
+  return created_.Contains(table, before);
 }
 
 const std::vector<size_t>& FileContext::StatementsDoing(sql::Action action) const {
@@ -81,18 +75,21 @@ const std::vector<size_t>& FileContext::StatementsDoing(sql::Action action) cons
 
 const plan::Note* FileContext::Note(size_t statement,
                                     std::initializer_list<std::string_view> rules) const {
-  for (const auto& n : plan_.notes) {
-    if (n.statement != static_cast<int>(statement)) continue;
+  auto it = notes_.find(static_cast<int>(statement));
+  if (it == notes_.end()) return nullptr;
+  for (const plan::Note* n : it->second) {
     for (auto r : rules) {
-      if (n.rule == r) return &n;
+      if (n->rule == r) return n;
     }
   }
   return nullptr;
 }
 
 const plan::Refusal* FileContext::Refusal(size_t statement, std::string_view rule) const {
-  for (const auto& r : plan_.refusals) {
-    if (r.statement == static_cast<int>(statement) && r.rule == rule) return &r;
+  auto it = refusals_.find(static_cast<int>(statement));
+  if (it == refusals_.end()) return nullptr;
+  for (const plan::Refusal* r : it->second) {
+    if (r->rule == rule) return r;
   }
   return nullptr;
 }

@@ -11,6 +11,7 @@
 #include <deque>
 #include <initializer_list>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,9 +103,12 @@ class FileContext {
   const LintOptions& options_;
   std::vector<int> segments_;
   std::vector<bool> explicit_block_;
-  std::vector<std::pair<size_t, sql::TableName>> created_;  // CREATE TABLE: index, table
+  sql::TableIndex created_;  // CREATE TABLE [AS], by statement index
   std::map<sql::Action, std::vector<size_t>> by_action_;
   std::vector<size_t> write_locking_;
+  // The plan's notes and refusals by statement: a file can hold one per statement.
+  std::unordered_map<int, std::vector<const plan::Note*>> notes_;
+  std::unordered_map<int, std::vector<const plan::Refusal*>> refusals_;
 };
 
 // Where rules put findings; the linter reads them when the file is done.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <regex>
 
@@ -154,6 +155,49 @@ Status Connection::Run(std::string_view sql, const std::vector<Param>& params) {
     TIDE_TRY(Query(sql, params));
   }
   return Ok();
+}
+
+Status Connection::RunBatch(const std::vector<std::string_view>& statements, size_t* failed) {
+  *failed = 0;
+  if (statements.empty()) return Ok();
+  // A line break before each ';': a statement may end in a -- comment.
+  constexpr std::string_view kSeparator = "\n;\n";
+  std::string text;
+  std::vector<int> starts;  // characters before each statement, as the server counts them
+  size_t bytes = 0;
+  for (auto s : statements) bytes += s.size() + kSeparator.size();
+  text.reserve(bytes);
+  int characters = 0;
+  for (auto s : statements) {
+    starts.push_back(characters);
+    text.append(s);
+    text.append(kSeparator);
+    for (char c : s) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    characters += static_cast<int>(kSeparator.size());
+  }
+  if (!PQsendQuery(conn(), text.c_str())) return ErrorFromResult(nullptr, conn());
+  std::optional<Error> error;
+  size_t done = 0;
+  while (PGresult* raw = PQgetResult(conn())) {
+    PgResult result(raw);
+    ExecStatusType status = PQresultStatus(raw);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      ++done;
+    } else if (status == PGRES_COPY_IN) {
+      PQputCopyEnd(conn(), "tide does not send COPY data in a batch");
+    } else if (status == PGRES_COPY_OUT) {
+      char* row = nullptr;
+      while (PQgetCopyData(conn(), &row, 0) > 0) PQfreemem(row);
+    } else if (status != PGRES_EMPTY_QUERY && !error) {
+      error = ErrorFromResult(raw, conn());
+    }
+  }
+  if (!error) return Ok();
+  *failed = std::min(done, statements.size() - 1);
+  if (error->position() > 0) {
+    error = std::move(*error).WithPosition(std::max(0, error->position() - starts[*failed]));
+  }
+  return std::move(*error);
 }
 
 Result<std::optional<std::string>> Connection::QueryValue(std::string_view sql,

@@ -54,6 +54,11 @@ class Connection {
   // One statement with $1.. parameters, all passed as text.
   Result<PgResult> Query(std::string_view sql, const std::vector<Param>& params = {});
   Status Run(std::string_view sql, const std::vector<Param>& params = {});
+  // Statements joined into one simple-protocol message: one round trip for them all, as the
+  // server runs a line of psql input holding several. On failure, *failed is the index of the
+  // statement the server stopped at (the results before it count those that ran), and the
+  // error's position counts from that statement. Not for COPY.
+  Status RunBatch(const std::vector<std::string_view>& statements, size_t* failed);
   // The first column of the first row, or nullopt when there is no row or it is NULL.
   Result<std::optional<std::string>> QueryValue(std::string_view sql,
                                                 const std::vector<Param>& params = {});

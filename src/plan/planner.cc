@@ -63,17 +63,23 @@ Step BackfillStep(const sql::Classified& c, const TableFacts& facts, BackfillSpe
   return s;
 }
 
-void Planner::RememberPriorUpdates(const sql::ClassifiedScript& script,
-                                   const std::string& script_name) {
+std::vector<PriorUpdate> PriorUpdatesOf(const sql::ClassifiedScript& script,
+                                        const std::string& script_name) {
+  std::vector<PriorUpdate> out;
   for (const auto& c : script.classified) {
     if (c.action != sql::Action::kUpdate || !c.dml) continue;
     const auto& d = *c.dml;
     if (!d.equality_columns.empty() || d.has_with || d.has_returning || d.where_current_of) {
       continue;
     }
-    prior_updates_.push_back(
-        {c.table, d.set_columns, c.statement->text, d.alias, script_name});
+    out.push_back({c.table, d.set_columns, c.statement->text, d.alias, script_name});
   }
+  return out;
+}
+
+void Planner::RememberPriorUpdates(const sql::ClassifiedScript& script,
+                                   const std::string& script_name) {
+  RememberPriorUpdates(PriorUpdatesOf(script, script_name));
 }
 
 Result<TableFacts> Planner::Facts(const FileContext& ctx, const sql::TableName& table,
@@ -89,13 +95,7 @@ Result<TableFacts> Planner::Facts(const FileContext& ctx, const sql::TableName& 
   for (const auto& t : created_in_run_) {
     if (SameTable(t, table)) return fresh();
   }
-  for (const auto& c : ctx.script.classified) {
-    if (c.index >= before) break;
-    if ((c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) &&
-        SameTable(c.table, table)) {
-      return fresh();
-    }
-  }
+  if (ctx.created.Contains(table, before)) return fresh();
   return catalog_.Table(table);
 }
 
@@ -120,7 +120,12 @@ void Planner::RefuseOrAllow(FileContext& ctx, const sql::Classified& c, const st
 
 Result<Plan> Planner::PlanScript(const sql::ClassifiedScript& script) {
   Plan plan;
-  FileContext ctx{script};
+  FileContext ctx{script, {}};
+  for (const auto& c : script.classified) {
+    if (c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) {
+      ctx.created.Add(c.table, c.index);
+    }
+  }
   for (const auto& c : script.classified) {
     TIDE_TRY(PlanStatement(ctx, c, plan));
   }

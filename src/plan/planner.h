@@ -28,12 +28,20 @@ struct PriorUpdate {
   std::string script;
 };
 
+// The whole-table UPDATEs of a migration, as RememberPriorUpdates records them: what a caller
+// keeps of an earlier file instead of the whole classified file.
+std::vector<PriorUpdate> PriorUpdatesOf(const sql::ClassifiedScript& script,
+                                        const std::string& script_name);
+
 class Planner {
  public:
   Planner(Catalog& catalog, PlannerOptions options) : catalog_(catalog), options_(options) {}
 
   // Records the whole-table UPDATEs of an earlier migration.
   void RememberPriorUpdates(const sql::ClassifiedScript& script, const std::string& script_name);
+  void RememberPriorUpdates(const std::vector<PriorUpdate>& updates) {
+    prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
+  }
   // A table that an earlier file of the same run creates: new and empty when this file runs.
   void AddCreatedTable(const sql::TableName& table) { created_in_run_.push_back(table); }
 
@@ -42,6 +50,7 @@ class Planner {
  private:
   struct FileContext {
     const sql::ClassifiedScript& script;
+    sql::TableIndex created;  // CREATE TABLE [AS] of the file, by position
   };
   Status PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& plan);
   Status PlanAlterTable(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,

@@ -24,6 +24,20 @@ std::string TableName::Quoted() const { return QuoteQualified(schema, name); }
 
 std::string TableName::Display() const { return schema.empty() ? name : schema + "." + name; }
 
+void TableIndex::Add(const TableName& table, size_t position) {
+  by_name_[table.name].emplace_back(position, table);
+}
+
+bool TableIndex::Contains(const TableName& table, size_t before) const {
+  auto it = by_name_.find(table.name);
+  if (it == by_name_.end()) return false;
+  for (const auto& [position, t] : it->second) {
+    if (position >= before) break;
+    if (t.schema.empty() || table.schema.empty() || t.schema == table.schema) return true;
+  }
+  return false;
+}
+
 const char* ActionName(Action action) {
   switch (action) {
     case Action::kCreateTable: return "create table";
@@ -232,16 +246,11 @@ void ClassifyCreateTable(const Json& t, Classified& out) {
   }
 }
 
-bool OnTablesCreated(const Classified& c, const std::vector<TableName>& created) {
+bool OnTablesCreated(const Classified& c, const TableIndex& created) {
   bool any = false;
   for (const auto& cmd : c.commands) {
     if (cmd.table.empty()) continue;
-    bool found = false;
-    for (const auto& t : created) {
-      found = found || (t.name == cmd.table.name && (t.schema.empty() || cmd.table.schema.empty() ||
-                                                     t.schema == cmd.table.schema));
-    }
-    if (!found) return false;
+    if (!created.Contains(cmd.table)) return false;
     any = true;
   }
   return any;
@@ -387,23 +396,41 @@ Classified Classify(const Statement& st) {
   return out;
 }
 
+namespace {
+
+bool IsDataStatement(const std::string& node_type) {
+  return node_type == "InsertStmt" || node_type == "UpdateStmt" || node_type == "DeleteStmt" ||
+         node_type == "MergeStmt" || node_type == "CopyStmt";
+}
+
+}  // namespace
+
 Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::string& file_name) {
   ClassifiedScript out;
-  TIDE_ASSIGN(out.statements, ParseScript(script, file_name));
-  out.directives = ParseDirectives(script, out.statements);
+  TableIndex created;
   bool expand = false, contract = false;
-  for (size_t i = 0; i < out.statements.size(); ++i) {
-    Classified c = Classify(out.statements[i]);
-    c.index = i;
-    c.on_new_table = OnTablesCreated(c, out.created_tables);
+  TIDE_TRY(ForEachStatement(script, file_name, [&](Statement&& st) -> Status {
+    out.statements.push_back(std::move(st));
+    Statement& kept = out.statements.back();
+    Classified c = Classify(kept);
+    // Nothing after Classify reads a data statement's tree (the lint rules read those of DDL):
+    // it goes, so that the trees of a file of seed data are never all in memory at once.
+    if (IsDataStatement(kept.node_type)) kept.tree = nlohmann::json();
+    c.index = out.statements.size() - 1;
+    c.on_new_table = OnTablesCreated(c, created);
     // A statement with both kinds of clause has phase contract, and expands too.
     expand = expand || c.phase == Phase::kExpand || c.mixed_phase;
     contract = contract || (c.phase == Phase::kContract && !c.on_new_table);
     if (c.action == Action::kCreateTable || c.action == Action::kCreateTableAs) {
       out.created_tables.push_back(c.table);
+      created.Add(c.table, c.index);
     }
     out.classified.push_back(std::move(c));
-  }
+    return Ok();
+  }));
+  // The statements stopped moving: point each classification at its own.
+  for (auto& c : out.classified) c.statement = &out.statements[c.index];
+  out.directives = ParseDirectives(script, out.statements);
   out.phase = contract ? Phase::kContract : expand ? Phase::kExpand : Phase::kNeutral;
   out.mixed_phase = expand && contract;
   return out;

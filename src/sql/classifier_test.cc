@@ -210,7 +210,8 @@ TEST(ClassifierTest, OneClauseSplitWithoutTheScannerAgreesWithIt) {
     auto parsed = ParseScript(std::string("SELECT 1;\n") + sql, "t.sql");
     ASSERT_TRUE(parsed.ok()) << sql;
     const Statement& st = (*parsed)[1];
-    int64_t location = st.tree["relation"]["location"].get<int64_t>() - st.offset;
+    int64_t location = st.tree["relation"]["location"].get<int64_t>() -
+                       static_cast<int64_t>(st.offset - st.tree_base);
     auto fast = SplitOneClauseAlterTable(st.text, static_cast<size_t>(location));
     auto scanned = SplitAlterTable(st.text);
     ASSERT_TRUE(fast.has_value()) << sql;

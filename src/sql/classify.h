@@ -6,7 +6,9 @@
 // what lint calls safe is what the executor does.
 
 #include <optional>
+#include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sql/directives.h"
@@ -31,6 +33,18 @@ struct TableName {
   bool operator==(const TableName& other) const {
     return schema == other.schema && name == other.name;
   }
+};
+
+// Tables by name, each with the position of the statement that made it: "was this table made
+// before statement i" in constant time (a file of seed data asks it for every row).
+class TableIndex {
+ public:
+  void Add(const TableName& table, size_t position);
+  // A table of that name made before position `before`; an empty schema matches any.
+  bool Contains(const TableName& table, size_t before = SIZE_MAX) const;
+
+ private:
+  std::unordered_map<std::string, std::vector<std::pair<size_t, TableName>>> by_name_;
 };
 
 enum class Action {
@@ -175,6 +189,8 @@ struct ClassifiedScript {
   ClassifiedScript(const ClassifiedScript&) = delete;
   ClassifiedScript& operator=(const ClassifiedScript&) = delete;
 
+  // The trees of data statements (INSERT, UPDATE, DELETE, MERGE, COPY) are dropped once
+  // classified: Classified holds what is needed of them.
   std::vector<Statement> statements;
   std::vector<Classified> classified;  // parallel to statements
   Directives directives;

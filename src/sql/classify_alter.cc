@@ -135,8 +135,9 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
   out.alter_head.clear();
   const Json& relation = tree::Object(t, "relation");
   if (cmds.size() == 1 && relation.contains("location")) {
-    // Locations count from the start of the script; most ALTER TABLEs have one clause.
-    int64_t location = relation["location"].get<int64_t>() - static_cast<int64_t>(st.offset);
+    // Locations count from tree_base; most ALTER TABLEs have one clause.
+    int64_t location =
+        relation["location"].get<int64_t>() - static_cast<int64_t>(st.offset - st.tree_base);
     if (location > 0) split = SplitOneClauseAlterTable(st.text, static_cast<size_t>(location));
   }
   if (!split) {

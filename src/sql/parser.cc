@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "sql/json_reader.h"
+#include "sql/splitter.h"
 
 namespace tide::sql {
 
@@ -38,71 +39,132 @@ size_t SkipTrivia(std::string_view s, size_t i, size_t end) {
   return i;
 }
 
+class PieceParser {
+ public:
+  PieceParser(std::string_view script, const std::string& file_name, const StatementSink& each,
+              size_t piece_bytes)
+      : script_(script),
+        file_name_(file_name),
+        each_(each),
+        piece_bytes_(std::max<size_t>(piece_bytes, 1)),
+        cursor_(script) {}
+
+  Status Run() {
+    ScriptScan scan = ScanScript(script_);
+    blanked_ = std::move(scan.blanked);
+    size_t begin = 0;
+    auto next_end = scan.ends.begin();
+    while (begin < script_.size()) {
+      while (next_end != scan.ends.end() && *next_end - begin < piece_bytes_) ++next_end;
+      size_t end = next_end == scan.ends.end() ? script_.size() : *next_end;
+      auto parsed = Parse(begin, end);
+      if (!parsed.ok() && syntax_error_ && end < script_.size()) {
+        // A cut inside a statement (the scan's BEGIN ... END rule is psql's heuristic), or an
+        // error in the SQL: the rest of the file in one piece tells which, and where.
+        end = script_.size();
+        parsed = Parse(begin, end);
+      }
+      if (!parsed.ok()) return std::move(parsed).error();
+      TIDE_TRY(Emit(*parsed, begin, end));
+      begin = end;
+    }
+    return Ok();
+  }
+
+ private:
+  Result<nlohmann::json> Parse(size_t begin, size_t end) {
+    std::string piece = blanked_.substr(begin, end - begin);
+    PgQueryParseResult parsed = pg_query_parse(piece.c_str());
+    syntax_error_ = parsed.error != nullptr;
+    if (parsed.error) {
+      std::string message = parsed.error->message ? parsed.error->message : "syntax error";
+      int cursor = parsed.error->cursorpos;  // in characters, from 1
+      pg_query_free_parse_result(parsed);
+      LineColumn where = PositionOf(script_, begin + ByteOfCharacter(piece, cursor));
+      return Error::Input(message)
+          .At({file_name_, cursor > 0 ? where.line : 0, cursor > 0 ? where.column : 0})
+          .WithHint("fix the SQL; nothing was run");
+    }
+    std::optional<nlohmann::json> read = ReadJson(parsed.parse_tree);
+    pg_query_free_parse_result(parsed);
+    if (!read) {
+      return Error::Input(
+                 fmt::format("a statement nests more than {} levels deep", kMaxJsonDepth / 3))
+          .At({file_name_, 0, 0})
+          .WithHint(
+              "split the expression (a chain of thousands of operators), e.g. into a "
+              "function or several statements");
+    }
+    return std::move(*read);
+  }
+
+  // The statements of the piece [begin, end) of the script, in order, to each_.
+  Status Emit(nlohmann::json& tree, size_t begin, size_t end) {
+    auto stmts = tree.find("stmts");
+    if (stmts == tree.end() || !stmts->is_array()) return Ok();
+    for (auto& raw : *stmts) {
+      size_t location = begin + raw.value("stmt_location", size_t{0});
+      size_t length = raw.contains("stmt_len") ? raw["stmt_len"].get<size_t>() : end - location;
+      size_t stop = std::min(end, location + length);
+      size_t first = SkipTrivia(script_, location, stop);
+      // Trailing blanks (and a trailing comment at the end of the file) are not the statement's.
+      while (stop > first && std::isspace(static_cast<unsigned char>(script_[stop - 1]))) --stop;
+      Statement st;
+      st.text = std::string(script_.substr(first, stop - first));
+      st.offset = first;
+      st.tree_base = begin;
+      LineColumn start = cursor_.At(first);
+      st.line = start.line;
+      st.column = start.column;
+      LineColumn last = cursor_.At(stop > first ? stop - 1 : first);
+      st.end_line = last.line;
+      st.end_column = last.column;
+      auto node = raw.find("stmt");
+      if (node != raw.end() && node->is_object() && !node->empty()) {
+        st.node_type = node->begin().key();
+        // Moved, not copied: the piece's tree is not needed once split into statements.
+        st.tree = std::move(node->begin().value());
+      }
+      TIDE_TRY(each_(std::move(st)));
+    }
+    return Ok();
+  }
+
+  std::string_view script_;
+  const std::string& file_name_;
+  const StatementSink& each_;
+  size_t piece_bytes_;
+  bool syntax_error_ = false;  // what the last Parse failed on
+  PositionCursor cursor_;
+  std::string blanked_;
+};
+
+// libpg_query reads a C string (a NUL would end the script early) and emits JSON that must be
+// UTF-8: anything else is refused here, where the file and line are known.
+Status CheckText(std::string_view script, const std::string& file_name) {
+  size_t bad = FirstInvalidUtf8(script);
+  if (bad == std::string_view::npos) return Ok();
+  LineColumn where = PositionOf(script, bad);
+  return Error::Input(script[bad] == '\0' ? "a NUL byte in SQL text"
+                                          : "bytes that are not UTF-8 in SQL text")
+      .At({file_name, where.line, where.column})
+      .WithHint("save the file as UTF-8 text; nothing was run");
+}
+
 }  // namespace
 
-Result<std::vector<Statement>> ParseScript(std::string_view script, const std::string& file_name) {
-  // libpg_query reads a C string (a NUL would end the script early) and emits JSON that must be
-  // UTF-8: anything else is refused here, where the file and line are known.
-  if (size_t bad = FirstInvalidUtf8(script); bad != std::string_view::npos) {
-    LineColumn where = PositionOf(script, bad);
-    return Error::Input(script[bad] == '\0' ? "a NUL byte in SQL text"
-                                            : "bytes that are not UTF-8 in SQL text")
-        .At({file_name, where.line, where.column})
-        .WithHint("save the file as UTF-8 text; nothing was run");
-  }
-  std::string input(script);
-  PgQueryParseResult parsed = pg_query_parse(input.c_str());
-  if (parsed.error) {
-    std::string message = parsed.error->message ? parsed.error->message : "syntax error";
-    int cursor = parsed.error->cursorpos;
-    pg_query_free_parse_result(parsed);
-    LineColumn where = PositionOf(input, cursor > 0 ? static_cast<size_t>(cursor - 1) : 0);
-    return Error::Input(message)
-        .At({file_name, cursor > 0 ? where.line : 0, cursor > 0 ? where.column : 0})
-        .WithHint("fix the SQL; nothing was run");
-  }
-  std::optional<nlohmann::json> read = ReadJson(parsed.parse_tree);
-  pg_query_free_parse_result(parsed);
-  if (!read) {
-    return Error::Input(fmt::format("a statement nests more than {} levels deep",
-                                    kMaxJsonDepth / 3))
-        .At({file_name, 0, 0})
-        .WithHint("split the expression (a chain of thousands of operators), e.g. into a "
-                  "function or several statements");
-  }
-  nlohmann::json& tree = *read;
+Status ForEachStatement(std::string_view script, const std::string& file_name,
+                        const StatementSink& each, size_t piece_bytes) {
+  TIDE_TRY(CheckText(script, file_name));
+  return PieceParser(script, file_name, each, piece_bytes).Run();
+}
 
+Result<std::vector<Statement>> ParseScript(std::string_view script, const std::string& file_name) {
   std::vector<Statement> statements;
-  auto stmts = tree.find("stmts");
-  if (stmts == tree.end() || !stmts->is_array()) return statements;
-  statements.reserve(stmts->size());
-  PositionCursor cursor(input);
-  for (auto& raw : *stmts) {
-    size_t location = raw.value("stmt_location", 0);
-    size_t length = raw.contains("stmt_len") ? raw["stmt_len"].get<size_t>()
-                                             : input.size() - location;
-    size_t end = std::min(input.size(), location + length);
-    size_t begin = SkipTrivia(input, location, end);
-    // Trailing blanks (and a trailing comment at the end of the file) are not the statement's.
-    size_t stop = end;
-    while (stop > begin && std::isspace(static_cast<unsigned char>(input[stop - 1]))) --stop;
-    Statement st;
-    st.text = input.substr(begin, stop - begin);
-    st.offset = begin;
-    LineColumn start = cursor.At(begin);
-    st.line = start.line;
-    st.column = start.column;
-    LineColumn last = cursor.At(stop > begin ? stop - 1 : begin);
-    st.end_line = last.line;
-    st.end_column = last.column;
-    auto node = raw.find("stmt");
-    if (node != raw.end() && node->is_object() && !node->empty()) {
-      st.node_type = node->begin().key();
-      // Moved, not copied: the tree is not needed once split into statements.
-      st.tree = std::move(node->begin().value());
-    }
+  TIDE_TRY(ForEachStatement(script, file_name, [&](Statement&& st) -> Status {
     statements.push_back(std::move(st));
-  }
+    return Ok();
+  }));
   return statements;
 }
 

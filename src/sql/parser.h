@@ -3,6 +3,7 @@
 // statements, each with its exact text, where it starts in the file, and its parse tree as JSON
 // (the shapes are in REFERENCE.md: {"AlterTableStmt": {...}}).
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -21,10 +22,22 @@ struct Statement {
   int end_column = 1;     // column of the last character
   std::string node_type;  // "AlterTableStmt", "UpdateStmt", ...
   nlohmann::json tree;    // the node's fields: tree == parse["stmts"][i]["stmt"][node_type]
+  // The offset in the script that the tree's "location" fields count from (the script is
+  // parsed in pieces): a location's offset in the script is tree_base + location.
+  size_t tree_base = 0;
 };
 
 // Splits and parses a whole script. A syntax error names file, line and column.
 Result<std::vector<Statement>> ParseScript(std::string_view script, const std::string& file_name);
+// The same, one statement at a time, in order, in time and memory linear in the script's size:
+// each receives the statement and its tree to keep or drop; an error it returns stops the walk.
+// Statements before a syntax error may have been handed over already. libpg_query parses the
+// script in pieces of about piece_bytes, cut where statements end (sql/splitter.h): big enough
+// that its cost per call vanishes, small enough that a piece's JSON and trees stay a few MB.
+inline constexpr size_t kParsePieceBytes = 256 * 1024;
+using StatementSink = std::function<Status(Statement&&)>;
+Status ForEachStatement(std::string_view script, const std::string& file_name,
+                        const StatementSink& each, size_t piece_bytes = kParsePieceBytes);
 
 // Parses one SQL expression (a backfill's `up`, a check) by wrapping it in SELECT; returns the
 // expression's node.

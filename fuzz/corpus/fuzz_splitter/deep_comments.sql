@@ -1,0 +1,3 @@
+SELECT 1;
+/*/*/*/* deep ; */*/*/*/
+INSERT INTO t VALUES (1, '東京;');
