@@ -6,7 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 
+#include "base/json_text.h"
+#include "base/strings.h"
 #include "cli/context.h"
 #include "tide_version.h"
 
@@ -46,7 +50,8 @@ std::string VersionText() {
 }
 
 void PrintError(const Error& error, bool json) {
-  std::fprintf(stderr, "error: %s\n", error.ToString().c_str());
+  // Messages quote statements and file names: their control bytes must not reach the terminal.
+  std::fprintf(stderr, "error: %s\n", EscapeForTerminal(error.ToString()).c_str());
   if (json) {
     nlohmann::json doc = {{"ok", false},
                           {"error",
@@ -59,14 +64,35 @@ void PrintError(const Error& error, bool json) {
       doc["error"]["line"] = error.location()->line;
       doc["error"]["column"] = error.location()->column;
     }
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", DumpJson(doc, 2).c_str());
   }
 }
 
-}  // namespace
+// An exception that escapes tide's Result handling is a bug in tide: say so, in the error format
+// of every other failure, and exit 1 instead of aborting (134) with the library's message.
+Error InternalError(const char* what) {
+  return Error::Internal(fmt::format("unexpected failure: {}", what))
+      .WithHint(
+          "this is a bug in tide; please report it with the command and 'tide --version'. "
+          "What already ran is in the history table: 'tide info' shows it");
+}
 
-int Main(int argc, char** argv) {
-  Context ctx;
+// Exceptions in other threads (rehearsal traffic, progress) cannot reach Main's catch: the
+// runtime calls std::terminate. Report those the same way and exit with the same code.
+[[noreturn]] void OnTerminate() {
+  const char* what = "an exception outside the main thread";
+  try {
+    if (auto e = std::current_exception()) std::rethrow_exception(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", InternalError(e.what()).ToString().c_str());
+    std::_Exit(1);
+  } catch (...) {
+  }
+  std::fprintf(stderr, "error: %s\n", InternalError(what).ToString().c_str());
+  std::_Exit(1);
+}
+
+int Run(Context& ctx, int argc, char** argv) {
   CLI::App app(kDescription, "tide");
   app.footer(kFooter);
   app.require_subcommand(1);
@@ -141,6 +167,24 @@ int Main(int argc, char** argv) {
     return status.error().ExitCode();
   }
   return ctx.exit_code;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::set_terminate(OnTerminate);
+  Context ctx;
+  try {
+    return Run(ctx, argc, argv);
+  } catch (const std::exception& e) {
+    Error error = InternalError(e.what());
+    PrintError(error, ctx.json);
+    return error.ExitCode();
+  } catch (...) {
+    Error error = InternalError("an exception of unknown type");
+    PrintError(error, ctx.json);
+    return error.ExitCode();
+  }
 }
 
 }  // namespace tide::cli

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/json_text.h"
+#include "base/strings.h"
 namespace tide::cli {
 
 Result<const config::Settings*> Context::Settings() {
@@ -21,14 +23,16 @@ exec::Reporter& Context::reporter() {
 
 void Context::Print(const std::string& text) {
   if (json) return;
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
+  // Tables and plans show file names and statements: their control bytes are shown, not sent.
+  std::string shown = EscapeForTerminal(text);
+  std::fwrite(shown.data(), 1, shown.size(), stdout);
+  if (!shown.empty() && shown.back() != '\n') std::fputc('\n', stdout);
   std::fflush(stdout);
 }
 
 void Context::PrintJson(const nlohmann::json& doc) {
   if (!json) return;
-  std::string text = doc.dump(2);
+  std::string text = DumpJson(doc, 2);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);

@@ -1,6 +1,7 @@
 // tide info: every migration with its state, as Flyway's info shows it.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "cli/context.h"
@@ -11,6 +12,7 @@
 #include "migrate/halves.h"
 #include "migrate/migrator.h"
 #include "migrate/phase.h"
+#include "migrate/run_lock.h"
 #include "pg/connection.h"
 
 namespace tide::cli {
@@ -172,13 +174,28 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
   TIDE_ASSIGN(auto runs, migrate::AuditLog(session.schema()).Recent(session.conn(), 5));
   nlohmann::json audit = nlohmann::json::array();
   std::vector<std::vector<std::string>> run_rows;
-  for (const auto& r : runs) {
-    audit.push_back({{"id", r.id}, {"command", r.command}, {"phase", r.phase},
-                     {"db_user", r.db_user}, {"os_user", r.os_user}, {"host", r.host},
-                     {"tide_version", r.tide_version}, {"started_at", r.started_at},
-                     {"finished_at", r.finished_at}, {"outcome", r.outcome},
-                     {"applied", r.applied}, {"gate", r.gate},
-                     {"skip_gate_reason", r.skip_gate_reason}});
+  // A 'running' entry while no session holds the migration lock is a run that was killed or lost
+  // its connection: the next run marks it so; say it now.
+  bool lock_held = true;
+  if (std::any_of(runs.begin(), runs.end(), [](const auto& r) { return r.outcome == "running"; })) {
+    TIDE_ASSIGN(lock_held, migrate::RunLock::Held(session.conn(), session.history().LockKey()));
+  }
+  for (auto& r : runs) {
+    if (r.outcome == "running" && !lock_held) r.outcome = "interrupted";
+    audit.push_back({{"id", r.id},
+                     {"command", r.command},
+                     {"phase", r.phase},
+                     {"db_user", r.db_user},
+                     {"os_user", r.os_user},
+                     {"host", r.host},
+                     {"tide_version", r.tide_version},
+                     {"started_at", r.started_at},
+                     {"finished_at", r.finished_at},
+                     {"outcome", r.outcome},
+                     {"applied", r.applied},
+                     {"gate", r.gate},
+                     {"skip_gate_reason", r.skip_gate_reason},
+                     {"error", r.error}});
     std::string what = r.applied.empty() ? "-" : Join(r.applied, ", ");
     if (!r.skip_gate_reason.empty()) what += " (gate skipped: " + r.skip_gate_reason + ")";
     run_rows.push_back({r.started_at, r.command, fmt::format("{}@{}", r.os_user, r.host),

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/json_text.h"
+#include "base/strings.h"
 #include "cli/context.h"
 #include "lint/report.h"
 #include "migrate/discovery.h"
@@ -36,7 +38,9 @@ void AddFolder(const fs::path& dir, std::vector<Sequence>& out, lint::LintRun& r
     run.input_errors.push_back(discovery.error().ToString());
     return;
   }
-  for (const auto& w : discovery->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  for (const auto& w : discovery->warnings) {
+    std::fprintf(stderr, "warning: %s\n", EscapeForTerminal(w).c_str());
+  }
   Sequence files;
   for (const auto& m : discovery->migrations) {
     if (m.format != migrate::ScriptFormat::kSql) continue;  // declarative: tide plans those
@@ -112,7 +116,7 @@ void ListRules(const std::string& format) {
                        {"summary", info.summary},
                        {"recipe", info.recipe}});
     }
-    Write(rules.dump(2) + "\n");
+    Write(DumpJson(rules, 2) + "\n");
     return;
   }
   std::vector<std::vector<std::string>> rows;
@@ -151,9 +155,9 @@ Status RunLint(Context& ctx, LintFlags flags) {
     for (const auto& file : sequence) run.files.push_back(linter.Lint(file));
   }
   if (flags.format == "json") {
-    Write(lint::JsonReport(run).dump(2) + "\n");
+    Write(DumpJson(lint::JsonReport(run), 2) + "\n");
   } else if (flags.format == "sarif") {
-    Write(lint::SarifReport(run).dump(2) + "\n");
+    Write(DumpJson(lint::SarifReport(run), 2) + "\n");
   } else {
     Write(lint::TextReport(run, UseColor(flags.color), ctx.quiet));
   }

@@ -16,21 +16,6 @@ struct PlanFlags {
   bool out_of_order = false;
 };
 
-std::string OneLine(const std::string& sql, size_t max) {
-  std::string out;
-  bool space = false;
-  for (char c : sql) {
-    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out.size() > max ? out.substr(0, max - 3) + "..." : out;
-}
-
 std::string Describe(const migrate::PlannedMigration& p) {
   const auto& plan = p.plan;
   std::string out = fmt::format("{} ({}): {} step{} in {} transaction{}{}\n", p.file->Label(),
@@ -45,7 +30,7 @@ std::string Describe(const migrate::PlannedMigration& p) {
     std::string how = s.kind == plan::StepKind::kBackfill ? "batched"
                       : !s.transactional                  ? "no transaction"
                                                           : fmt::format("tx {}", s.group + 1);
-    rows.push_back({std::to_string(i + 1), OneLine(s.sql, 70),
+    rows.push_back({std::to_string(i + 1), Abbreviate(OneLine(s.sql), 70),
                     s.lock == sql::Lock::kNone ? "-" : sql::LockName(s.lock), how,
                     s.estimated_rows >= 0 ? FormatCount(s.estimated_rows) : ""});
   }

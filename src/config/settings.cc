@@ -345,7 +345,14 @@ Result<Settings> Load(const Flags& flags, Getenv getenv, EnvNames env_names) {
     s.locations = {kMavenMigrations};
     s.sources["locations"] = "default (Maven layout, classpath:db/migration)";
   }
-  if (!s.url.empty()) TIDE_TRY(pg::ValidateConninfo(s.url));
+  if (!s.url.empty()) {
+    Status valid = pg::ValidateConninfo(s.url);
+    if (!valid.ok()) return valid.error().WithContext("url (" + s.sources["url"] + ")");
+  }
+  for (const auto& standby : s.gate.standby_urls) {
+    Status valid = pg::ValidateConninfo(standby);
+    if (!valid.ok()) return valid.error().WithContext("[gate] standby_urls");
+  }
   if (s.lock_timeout.count() <= 0) {
     return Error::Usage("lock_timeout must be above 0")
         .WithHint("without a lock timeout a waiting ALTER stalls every query on the table");

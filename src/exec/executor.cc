@@ -23,20 +23,7 @@ int64_t MsSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
-std::string Short(const std::string& sql) {
-  std::string one;
-  bool space = false;
-  for (char c : sql) {
-    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-      space = !one.empty();
-      continue;
-    }
-    if (space) one += ' ';
-    space = false;
-    one += c;
-  }
-  return one.size() > 100 ? one.substr(0, 97) + "..." : one;
-}
+std::string Short(const std::string& sql) { return Abbreviate(OneLine(sql), 100); }
 
 // Steps that run inside a transaction of tide's (grouped or alone), with their bookkeeping.
 bool RunsInTransaction(const plan::Step& s) {
@@ -139,7 +126,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
     TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
     reporter_.Info(fmt::format(
         "  resuming at step {} of {}{}", existing->next_step + 1, stored.steps.size(),
-        existing->error.empty() ? "" : " (it stopped: " + existing->error.substr(0, 200) + ")"));
+        existing->error.empty() ? "" : " (it stopped: " + Abbreviate(existing->error, 200) + ")"));
     TIDE_TRY(
         RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
     FaultPoint("executor.applied");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/json_text.h"
 #include "base/strings.h"
 
 namespace tide::exec {
@@ -96,7 +97,7 @@ Status StateTable::Start(pg::Connection& conn, const MigrationState& s) const {
                   "checkpoint = NULL, error = NULL, started_at = now(), updated_at = now()",
                   Qualified()),
       {s.script, s.version, s.description, std::to_string(s.checksum), s.phase,
-       std::to_string(s.steps), s.plan.dump()});
+       std::to_string(s.steps), DumpJson(s.plan)});
 }
 
 Status StateTable::Advance(pg::Connection& conn, const std::string& script, int next_step,
@@ -105,7 +106,7 @@ Status StateTable::Advance(pg::Connection& conn, const std::string& script, int 
                               "status = 'running', error = NULL, updated_at = now() "
                               "WHERE script = $1",
                               Qualified()),
-                  {script, std::to_string(next_step), outputs.dump()});
+                  {script, std::to_string(next_step), DumpJson(outputs)});
 }
 
 Status StateTable::Finish(pg::Connection& conn, const std::string& script) const {

@@ -74,21 +74,26 @@ std::string GateResult::Describe() const {
   }
   if (check_exit != 0) {
     out += fmt::format("\n  check command exited {}: {}", check_exit,
-                       std::string(Trim(check_output)).substr(0, 500));
+                       Abbreviate(Trim(check_output), 500));
   }
   return out;
 }
 
 namespace {
 
-Status ListSessions(pg::Connection& conn, const std::string& server, const GateOptions& options,
-                    std::vector<SessionInfo>& out) {
-  TIDE_ASSIGN(auto r, conn.Exec(
-                          "SELECT pid, application_name, coalesce(client_addr::text, 'local'), "
-                          "date_trunc('second', backend_start)::text "
-                          "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-                          "AND backend_type = 'client backend' AND application_name <> '' "
-                          "ORDER BY backend_start"));
+// Sessions of the application in the migrated database, named by the primary: a standby URL
+// may name another database (or none), and the old release that matters is the one using this
+// database, not an instance of the same application on another database of the cluster.
+Status ListSessions(pg::Connection& conn, const std::string& server, const std::string& dbname,
+                    const GateOptions& options, std::vector<SessionInfo>& out) {
+  TIDE_ASSIGN(auto r,
+              conn.Query("SELECT pid, application_name, coalesce(client_addr::text, 'local'), "
+                         "date_trunc('second', backend_start)::text "
+                         "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                         "AND datname = $1 "
+                         "AND backend_type = 'client backend' AND application_name <> '' "
+                         "ORDER BY backend_start",
+                         {dbname}));
   for (int i = 0; i < r.rows(); ++i) {
     std::string app_name = r.Get(i, 1);
     auto split = SplitApplicationName(app_name);
@@ -118,7 +123,9 @@ Result<GateResult> Check(pg::Connection& primary, const GateOptions& options) {
                                       options.version))
           .WithHint("e.g. tide contract --app customer-api --version 2.0");
     }
-    TIDE_TRY(ListSessions(primary, "primary", options, result.sessions));
+    TIDE_ASSIGN(auto dbname, primary.QueryValue("SELECT current_database()"));
+    TIDE_TRY(ListSessions(primary, "primary", dbname.value_or(""), options, result.sessions));
+    for (const auto& url : options.standby_urls) TIDE_TRY(pg::ValidateConninfo(url));
     for (const auto& url : options.standby_urls) {
       auto standby = pg::Connection::Open(url, "tide-gate");
       if (!standby.ok()) {
@@ -127,7 +134,8 @@ Result<GateResult> Check(pg::Connection& primary, const GateOptions& options) {
             .WithHint("a standby the gate cannot see might still serve the old release; fix the "
                       "URL or remove it from [gate] standby_urls");
       }
-      TIDE_TRY(ListSessions(*standby, pg::RedactConninfo(url), options, result.sessions));
+      TIDE_TRY(ListSessions(*standby, pg::RedactConninfo(url), dbname.value_or(""), options,
+                            result.sessions));
     }
   }
   if (!options.check_command.empty()) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "migrate/audit.h"
 #include "migrate/run_lock.h"
 #include "migrate/status.h"
 
@@ -44,8 +45,9 @@ Result<RepairResult> Repair(Session& session, const config::Settings& settings,
                             const Discovery& discovery, exec::Reporter& reporter) {
   pg::Connection& conn = session.conn();
   const HistoryTable& history = session.history();
-  TIDE_ASSIGN(RunLock lock, RunLock::Acquire(conn, history.LockKey(),
-                                             settings.migration_lock_wait, reporter));
+  TIDE_ASSIGN(RunLock lock,
+              RunLock::Acquire(conn, history.LockKey(), settings.migration_lock_wait, reporter));
+  TIDE_TRY(AuditLog(session.schema()).MarkInterrupted(conn));
   TIDE_ASSIGN(auto rows, history.Load(conn));
   auto statuses = ComputeStatus(discovery.migrations, rows, {});
   RepairResult result;

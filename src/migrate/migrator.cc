@@ -265,6 +265,7 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     TIDE_ASSIGN(RunLock got, RunLock::Acquire(conn, history.LockKey(),
                                               settings.migration_lock_wait, reporter));
     lock.emplace(std::move(got));
+    TIDE_TRY(AuditLog(session.schema()).MarkInterrupted(conn));
     TIDE_TRY(history.CreateIfMissing(conn));
   }
   // Read the history only once the lock is ours: a run that waited must see what the other did.

@@ -151,7 +151,7 @@ void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& g
     s.start_s = std::chrono::duration<double>(started - zero_).count();
     s.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
     s.ok = false;
-    s.note = e.message().substr(0, 300);
+    s.note = Abbreviate(e.message(), 300);
     steps_.push_back(s);
     reporter_.Warn(fmt::format("[{}] {} failed: {}", mode_, name, e.message()));
   };
@@ -182,7 +182,7 @@ void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& g
     }
     for (const auto& st : applied.steps) {
       MigrationStep s;
-      s.name = fmt::format("V{} #{}: {}", applied.version, st.index, st.sql.substr(0, 60));
+      s.name = fmt::format("V{} #{}: {}", applied.version, st.index, Abbreviate(st.sql, 60));
       s.phase = name;
       s.start_s = std::chrono::duration<double>(st.started - zero_).count();
       s.duration_s = st.milliseconds / 1000.0;

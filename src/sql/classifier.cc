@@ -382,7 +382,7 @@ Classified Classify(const Statement& st) {
   out.mixed_phase = expand && contract;
   if (out.summary.empty()) {
     std::string first_line(st.text.substr(0, st.text.find('\n')));
-    out.summary = first_line.size() > 80 ? first_line.substr(0, 77) + "..." : first_line;
+    out.summary = Abbreviate(first_line, 80);
   }
   return out;
 }
