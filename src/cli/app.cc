@@ -11,6 +11,7 @@
 
 #include "base/json_text.h"
 #include "base/strings.h"
+#include "base/text.h"
 #include "cli/context.h"
 #include "tide_version.h"
 

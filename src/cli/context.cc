@@ -5,6 +5,7 @@
 
 #include "base/json_text.h"
 #include "base/strings.h"
+#include "base/text.h"
 namespace tide::cli {
 
 Result<const config::Settings*> Context::Settings() {

@@ -10,6 +10,7 @@
 
 #include "base/json_text.h"
 #include "base/strings.h"
+#include "base/text.h"
 #include "cli/context.h"
 #include "lint/report.h"
 #include "migrate/discovery.h"

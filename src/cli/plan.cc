@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "cli/context.h"
 #include "migrate/migrator.h"
 #include "migrate/placeholders.h"

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "cli/context.h"
 #include "rehearse/rehearsal.h"
 

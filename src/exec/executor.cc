@@ -4,6 +4,7 @@
 
 #include "base/fault.h"
 #include "base/strings.h"
+#include "base/text.h"
 #include "exec/backfill.h"
 #include "exec/index_builder.h"
 #include "exec/locate.h"

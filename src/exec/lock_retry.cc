@@ -7,6 +7,7 @@
 
 #include "base/fault.h"
 #include "base/strings.h"
+#include "base/text.h"
 
 namespace tide::exec {
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/strings.h"
+#include "base/text.h"
 
 namespace tide::exec {
 

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "base/subprocess.h"
 
 namespace tide::gate {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "pg/connection.h"
 #include "tide_version.h"
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "ops/expr.h"
 
 namespace tide::ops {

@@ -17,6 +17,7 @@
 
 #include "base/json_text.h"
 #include "base/strings.h"
+#include "base/text.h"
 
 namespace tide::pg {
 

@@ -278,6 +278,9 @@ std::optional<std::string> Setting(const PQconninfoOption* options, const std::s
 
 }  // namespace
 
+// Beyond parsing: the values libpq would only reject when it connects (port, sslmode, also
+// from PGPORT and PGSSLMODE) are checked here, so a bad one is bad input (exit 2), not a failed
+// connection (exit 1).
 Status ValidateConninfo(const std::string& conninfo) {
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);

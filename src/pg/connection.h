@@ -100,9 +100,7 @@ std::string RedactConninfo(const std::string& conninfo);
 std::string ScrubSecrets(const std::string& text);
 // conninfo with its database replaced, as a key=value string (the password kept, if any).
 Result<std::string> WithDatabase(const std::string& conninfo, const std::string& dbname);
-// Checks that libpq can parse conninfo and that the values libpq would only reject when it
-// connects are valid (port, sslmode, also from PGPORT and PGSSLMODE), without connecting: a bad
-// value is bad input (exit 2), not a failed connection.
+// Checks that libpq can parse conninfo, without connecting.
 Status ValidateConninfo(const std::string& conninfo);
 
 }  // namespace tide::pg

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include "base/strings.h"
+#include "base/text.h"
 
 namespace tide::plan {
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "migrate/migrator.h"
 #include "migrate/phase.h"
 #include "ops/views.h"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "rehearse/report.h"
 
 namespace tide::rehearse {

@@ -35,7 +35,7 @@
 //   Report report;
 //   report.traffic = traffic.Results();
 //   report.steps = steps;  // as the executor measured them, on the same clock (Elapsed())
-//   write RenderHtml(report), RenderText(report), DumpJson(ToJson(report), 2)
+//   write RenderHtml(report), RenderText(report), ToJson(report).dump(2)
 
 #include <atomic>
 #include <chrono>

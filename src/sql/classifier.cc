@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "sql/classify.h"
 #include "sql/classify_internal.h"
 #include "sql/classify_util.h"
