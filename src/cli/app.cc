@@ -108,6 +108,7 @@ int Main(int argc, char** argv) {
   AddValidateCommand(app, ctx);
   AddPlanCommand(app, ctx);
   AddLintCommand(app, ctx);
+  AddCheckCommand(app, ctx);
   AddMigrateCommand(app, ctx);
   AddExpandCommand(app, ctx);
   AddContractCommand(app, ctx);
@@ -138,7 +139,7 @@ int Main(int argc, char** argv) {
   Status status = ctx.action();
   if (!status.ok()) {
     PrintError(status.error(), ctx.json);
-    return status.error().ExitCode();
+    return ctx.error_exit_code.value_or(status.error().ExitCode());
   }
   return ctx.exit_code;
 }

@@ -166,6 +166,17 @@ Status ReadGate(const toml::table& table, const fs::path& file, Settings& s) {
   return Ok();
 }
 
+Status ReadDrift(const toml::table& table, const fs::path& file, Settings& s) {
+  for (const auto& [dk, dnode] : table) {
+    std::string name(dk.str());
+    std::string full = "drift." + name;
+    if (name != "ignore") return UnknownKey(dnode, file, full, "ignore");
+    TIDE_ASSIGN(s.drift.ignore, GetStrings(dnode, file, full));
+    s.sources[full] = Where(dnode, file);
+  }
+  return Ok();
+}
+
 // One top-level key of tide.toml; false when the key is not a plain setting.
 Result<bool> ReadTopKey(const std::string& key, const toml::node& node, const fs::path& file,
                         Settings& s) {
@@ -209,13 +220,15 @@ Status ParseConfigText(std::string_view text, const fs::path& file, Settings& s)
   }
   const std::string top_keys =
       "url, locations, schema, history_table, lock_timeout, lock_wait, migration_lock_wait, "
-      "reconnect_wait, installed_by, [backfill], [gate], [placeholders]";
+      "reconnect_wait, installed_by, [backfill], [gate], [drift], [placeholders]";
   for (const auto& [k, node] : root) {
     std::string key(k.str());
     if (key == "backfill" && node.is_table()) {
       TIDE_TRY(ReadBackfill(*node.as_table(), file, s));
     } else if (key == "gate" && node.is_table()) {
       TIDE_TRY(ReadGate(*node.as_table(), file, s));
+    } else if (key == "drift" && node.is_table()) {
+      TIDE_TRY(ReadDrift(*node.as_table(), file, s));
     } else if (key == "placeholders" && node.is_table()) {
       for (const auto& [pk, pnode] : *node.as_table()) {
         std::string name(pk.str());
@@ -402,6 +415,11 @@ small_table_rows = 10000
 # app = "customer-api"
 # version = "2.0"
 # standby_urls = ["postgresql://replica1/app"]
+
+# [drift]
+# tide check --drift leaves these out (globs on schema.table, schema.table.column...): objects
+# a team manages outside the migration history.
+# ignore = ["public.legacy_*", "audit.*"]
 )";
 }
 
