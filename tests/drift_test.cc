@@ -106,7 +106,12 @@ TEST_F(DbDriftTest, CleanMigrateHasNoDriftOnAThrowawayClusterOrAScratchServer) {
   TideRun r = Tide({"check", "--drift"});
   EXPECT_EQ(r.exit_code, 0) << r.all();
   EXPECT_NE(r.out.find("No drift"), std::string::npos) << r.all();
+  // Only catalogs are read: a session holding ACCESS EXCLUSIVE on the tables does not stop it.
+  pg::Connection locker = Connect("locker");
+  ASSERT_TRUE(locker.Run("BEGIN").ok());
+  ASSERT_TRUE(locker.Run("LOCK TABLE customers, orders, active_customers IN ACCESS EXCLUSIVE MODE").ok());
   r = Check();
+  ASSERT_TRUE(locker.Run("ROLLBACK").ok());
   ASSERT_EQ(r.exit_code, 0) << r.all();
   auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["drift"], false);
@@ -277,6 +282,35 @@ TEST_F(DbDriftTest, MigrateWithCheckDriftStopsBeforeApplyingOnADriftedDatabase) 
   r = Tide({"migrate", "--check-drift", "--scratch-url", SharedCluster().SocketUrl()});
   EXPECT_EQ(r.exit_code, 0) << r.all();
   EXPECT_EQ(Value("SELECT to_regclass('notes') IS NOT NULL"), "t");
+}
+
+// A declarative migration between its halves: the replay stops it after its expand, as the
+// database has it, so its columns, sync trigger and views schema are no drift; after the
+// contract, neither is the contracted shape.
+class DbDriftDeclarativeTest : public DbTest {};
+
+TEST_F(DbDriftDeclarativeTest, ExpandedDeclarativeMigrationIsReplayedToTheSameHalf) {
+  TempDir dir;
+  fs::copy(fs::path(TIDE_SOURCE_DIR) / "examples/customers-declarative/migrations",
+           dir.path() / "migrations");
+  auto tide = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--url", url()});
+    return RunTide(args, dir.path());
+  };
+  std::vector<std::string> check = {"check", "--drift", "--scratch-url",
+                                    SharedCluster().SocketUrl()};
+  ASSERT_EQ(tide({"expand"}).exit_code, 0);
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_v2'"), "1");
+  TideRun r = tide(check);
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  // A views schema left behind is drift.
+  ASSERT_EQ(tide({"contract", "--skip-gate", "test"}).exit_code, 0);
+  r = tide(check);
+  EXPECT_EQ(r.exit_code, 0) << r.all();
+  Sql("CREATE SCHEMA public_v2");
+  r = tide(check);
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  EXPECT_NE(r.out.find("extra schema public_v2"), std::string::npos) << r.all();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "cli/context.h"
+#include "cli/drift_cli.h"
 #include "tide_version.h"
 
 namespace tide::cli {
@@ -40,10 +41,11 @@ const char* kFooter =
 // how it talks to the server and reads SQL.
 std::string VersionText() {
   int libpq = PQlibVersion();
-  return fmt::format("tide {}\nlibpq {}.{}\nlibpg_query {} (PostgreSQL {} grammar)",
-                     TIDE_VERSION, libpq / 10000, libpq % 10000, TIDE_PG_QUERY_VERSION,
-                     PG_VERSION);
+  return fmt::format("tide {}\nlibpq {}.{}\nlibpg_query {} (PostgreSQL {} grammar)", TIDE_VERSION,
+                     libpq / 10000, libpq % 10000, TIDE_PG_QUERY_VERSION, PG_VERSION);
 }
+
+}  // namespace
 
 void PrintError(const Error& error, bool json) {
   std::fprintf(stderr, "error: %s\n", error.ToString().c_str());
@@ -62,8 +64,6 @@ void PrintError(const Error& error, bool json) {
     std::printf("%s\n", doc.dump(2).c_str());
   }
 }
-
-}  // namespace
 
 int Main(int argc, char** argv) {
   Context ctx;
@@ -139,7 +139,7 @@ int Main(int argc, char** argv) {
   Status status = ctx.action();
   if (!status.ok()) {
     PrintError(status.error(), ctx.json);
-    return ctx.error_exit_code.value_or(status.error().ExitCode());
+    return status.error().ExitCode();
   }
   return ctx.exit_code;
 }

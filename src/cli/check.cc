@@ -5,7 +5,10 @@
 
 #include <cstdio>
 
+#include "cli/app.h"
 #include "cli/context.h"
+#include "cli/drift_cli.h"
+#include "config/drift_settings.h"
 
 namespace tide::cli {
 
@@ -23,13 +26,20 @@ void Write(const std::string& text) {
 }
 
 Status RunCheck(Context& ctx, const CheckFlags& flags) {
-  // Exit 2 for every error, as lint: 1 means "drift found", and only that.
-  ctx.error_exit_code = 2;
   if (!flags.drift) {
     return Error::Usage("tide check needs what to check").WithHint("tide check --drift");
   }
   std::string format = ctx.json ? "json" : flags.format;
-  TIDE_ASSIGN(drift::DriftReport report, CheckDrift(ctx, *flags.drift_flags));
+  // Progress lines go to stderr when stdout carries a document.
+  if (format != "text") ctx.json = true;
+  auto checked = CheckDrift(ctx, *flags.drift_flags);
+  if (!checked.ok()) {
+    // Exit 2 for every error, as lint: 1 means "drift found", and only that.
+    PrintError(checked.error(), ctx.json);
+    ctx.exit_code = 2;
+    return Ok();
+  }
+  const drift::DriftReport& report = *checked;
   if (format == "json") {
     Write(drift::JsonReport(report).dump(2) + "\n");
   } else if (format == "sarif") {
@@ -65,11 +75,12 @@ const char* kCheckFooter =
     "database (tide_drift_*) and drops it when done. A migration that needs roles the scratch\n"
     "server lacks fails the replay: create them there, or use a server that has them.\n"
     "\nNot compared: the history table, tide's own tide_* tables, tide's transient NOT NULL\n"
-    "check (tide_nn_*), aggregates, objects that belong to an extension, and what --ignore or\n"
-    "[drift] ignore in tide.toml names (globs on schema.object or schema.table.part; a table's\n"
-    "pattern covers its columns, indexes, constraints and triggers). The views schema of a\n"
-    "declarative migration between its halves (<schema>_v<version>) is compared: the replay\n"
-    "builds it too, and one left behind after the contract is drift.\n"
+    "check (tide_nn_*), aggregates, autovacuum storage parameters, objects that belong to an\n"
+    "extension, and what --ignore or [drift] ignore in tide.toml names (globs on schema.object\n"
+    "or schema.table.part; a table's pattern covers its columns, indexes, constraints and\n"
+    "triggers). The views schema of a declarative migration between its halves\n"
+    "(<schema>_v<version>) is compared: the replay builds it too, and one left behind after\n"
+    "the contract is drift.\n"
     "\nEach finding: the object, missing (the history builds it, the database lacks it), extra\n"
     "(the database has it, no migration built it) or changed (each fact that differs, history\n"
     "and database side by side), and two statements: one that makes the database match the\n"
@@ -104,7 +115,8 @@ Result<drift::DriftReport> CheckDrift(Context& ctx, const DriftFlags& flags) {
   options.scratch_url = flags.scratch_url;
   options.privileges = flags.privileges;
   options.ignore = flags.ignore;
-  for (const auto& pattern : settings->drift.ignore) options.ignore.push_back(pattern);
+  TIDE_ASSIGN(auto configured, config::DriftIgnore(*settings));
+  for (const auto& pattern : configured) options.ignore.push_back(pattern);
   return drift::CheckDrift(*settings, options, ctx.reporter());
 }
 

@@ -11,7 +11,6 @@
 
 #include "base/error.h"
 #include "config/settings.h"
-#include "drift/report.h"
 #include "exec/reporter.h"
 
 namespace tide::cli {
@@ -36,9 +35,6 @@ class Context {
   // What tide exits with when the action succeeds: a check that ran fine but found problems
   // (lint's findings) sets it without an Error, so nothing but its own report is printed.
   int exit_code = 0;
-  // What tide exits with when the action fails, when the command's contract differs from the
-  // error kind's own code (check --drift: every error is 2, as lint's).
-  std::optional<int> error_exit_code;
 
  private:
   std::optional<config::Settings> settings_;
@@ -64,17 +60,6 @@ void AddRollbackCommand(CLI::App& app, Context& ctx);
 void AddSearchPathCommand(CLI::App& app, Context& ctx);
 void AddGenerateCommand(CLI::App& app, Context& ctx);  // hidden: man page, completion
 void AddLintCommand(CLI::App& app, Context& ctx);
-void AddCheckCommand(CLI::App& app, Context& ctx);
-
-// The drift check's flags, shared by tide check --drift and tide migrate --check-drift.
-struct DriftFlags {
-  std::string scratch_url;
-  std::vector<std::string> ignore;
-  bool privileges = false;
-};
-void AddDriftFlags(CLI::App* cmd, const std::shared_ptr<DriftFlags>& flags);
-// Runs the drift check with flags over the settings ([drift] ignore added to --ignore).
-Result<drift::DriftReport> CheckDrift(Context& ctx, const DriftFlags& flags);
 
 // A table for the terminal: columns padded to their widest cell.
 std::string FormatTable(const std::vector<std::string>& header,

@@ -5,6 +5,7 @@
 
 #include "base/strings.h"
 #include "cli/context.h"
+#include "cli/drift_cli.h"
 #include "migrate/placeholders.h"
 #include "migrate/migrator.h"
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "config/drift_settings.h"
 #include "config/flyway_settings.h"
 #include "pg/connection.h"
 
@@ -29,10 +30,11 @@ std::optional<std::string> ProcessEnv(const char* name) {
 Result<std::string> Settings::RequireUrl() const {
   if (!url.empty()) return url;
   return Error::Usage("no database to connect to")
-      .WithHint("pass --url postgresql://user@host/db, set TIDE_URL, put url in tide.toml, or "
-                "keep Flyway's flyway.url (flyway.conf, flyway.toml, FLYWAY_URL); "
-                "for a throwaway local database: tide sandbox start, then "
-                "export TIDE_URL=\"$(tide sandbox url)\"");
+      .WithHint(
+          "pass --url postgresql://user@host/db, set TIDE_URL, put url in tide.toml, or "
+          "keep Flyway's flyway.url (flyway.conf, flyway.toml, FLYWAY_URL); "
+          "for a throwaway local database: tide sandbox start, then "
+          "export TIDE_URL=\"$(tide sandbox url)\"");
 }
 
 namespace {
@@ -166,12 +168,13 @@ Status ReadGate(const toml::table& table, const fs::path& file, Settings& s) {
   return Ok();
 }
 
+// [drift]: validated with the rest of tide.toml; config/drift_settings.h reads its values.
 Status ReadDrift(const toml::table& table, const fs::path& file, Settings& s) {
   for (const auto& [dk, dnode] : table) {
     std::string name(dk.str());
     std::string full = "drift." + name;
     if (name != "ignore") return UnknownKey(dnode, file, full, "ignore");
-    TIDE_ASSIGN(s.drift.ignore, GetStrings(dnode, file, full));
+    TIDE_TRY(GetStrings(dnode, file, full));  // checked here, read by DriftIgnore
     s.sources[full] = Where(dnode, file);
   }
   return Ok();
@@ -232,8 +235,7 @@ Status ParseConfigText(std::string_view text, const fs::path& file, Settings& s)
     } else if (key == "placeholders" && node.is_table()) {
       for (const auto& [pk, pnode] : *node.as_table()) {
         std::string name(pk.str());
-        TIDE_ASSIGN(s.placeholders.values[name],
-                    GetString(pnode, file, "placeholders." + name));
+        TIDE_ASSIGN(s.placeholders.values[name], GetString(pnode, file, "placeholders." + name));
         s.sources["placeholders." + name] = Where(pnode, file);
       }
     } else {
@@ -421,6 +423,20 @@ small_table_rows = 10000
 # a team manages outside the migration history.
 # ignore = ["public.legacy_*", "audit.*"]
 )";
+}
+
+Result<std::vector<std::string>> DriftIgnore(const Settings& settings) {
+  std::vector<std::string> out;
+  if (settings.config_file.empty()) return out;
+  toml::table root;
+  try {
+    root = toml::parse_file(settings.config_file.string());
+  } catch (const toml::parse_error& e) {
+    return Error::Input(std::string(e.description())).At({settings.config_file.string(), 0, 0});
+  }
+  const toml::node* node = root.at_path("drift.ignore").node();
+  if (!node) return out;
+  return GetStrings(*node, settings.config_file, "drift.ignore");
 }
 
 }  // namespace tide::config

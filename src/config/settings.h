@@ -47,11 +47,6 @@ struct GateSettings {
   std::chrono::milliseconds min_expand_age{0};
 };
 
-// tide check --drift: objects a team manages outside the migration history.
-struct DriftSettings {
-  std::vector<std::string> ignore;  // globs on qualified names: "public.legacy_*", "audit.*"
-};
-
 // Flyway's ${name} placeholders (migrate/placeholders.h replaces them).
 struct PlaceholderSettings {
   bool enabled = true;  // flyway.placeholderReplacement
@@ -73,7 +68,6 @@ struct Settings {
   std::string installed_by;  // empty: current_user
   BackfillSettings backfill;
   GateSettings gate;
-  DriftSettings drift;
   // Flyway settings with no flag of their own in tide; commands use them as defaults.
   std::string target = "latest";   // flyway.target: migrate and info, unless --target
   bool out_of_order = false;       // flyway.outOfOrder, or --out-of-order

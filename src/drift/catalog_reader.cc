@@ -163,7 +163,8 @@ Status Reader::Relations() {
           "WHERE i.inhrelid = c.oid LIMIT 1) || ' ' || pg_get_expr(c.relpartbound, c.oid) END AS "
           "partof, CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS "
           "viewdef, "
-          "array_to_string(c.reloptions, ', ') AS options, CASE WHEN c.relkind IN ('v', 'm') THEN "
+          "(SELECT string_agg(o, ', ' ORDER BY o) FROM unnest(c.reloptions) o WHERE o !~ "
+      "'^(toast\\.)?autovacuum_') AS options, CASE WHEN c.relkind IN ('v', 'm') THEN "
           "(SELECT string_agg(a.attname, chr(31) ORDER BY a.attnum) FROM pg_attribute a WHERE "
           "a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) END AS columns, "
           "pg_get_userbyid(c.relowner) AS owner, coalesce(c.relacl, acldefault('r', "
@@ -428,6 +429,9 @@ Result<Snapshot> ReadSnapshot(pg::Connection& conn, const ReadOptions& options) 
   TIDE_TRY(conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
   // Every user object comes schema-qualified, the same way on both databases.
   TIDE_TRY(conn.Run("SET LOCAL search_path = pg_catalog"));
+  // Only catalogs are locked (AccessShareLock); should one be held exclusively (a VACUUM FULL
+  // of pg_class), fail rather than queue.
+  TIDE_TRY(conn.Run("SET LOCAL lock_timeout = '5s'"));
   auto user = conn.QueryValue("SELECT current_user");
   if (!user.ok()) {
     (void)conn.Run("ROLLBACK");

@@ -7,7 +7,9 @@
 //
 // Facts, per kind (what drift::Diff compares; names as the server prints them, with
 // search_path = pg_catalog so every user object comes schema-qualified):
-//   table       persistence ("unlogged" or ""), partition key, partition of
+//   table       persistence ("unlogged" or ""), partition key, partition of, options (storage
+//               parameters, without autovacuum_*: per-table vacuum tuning is operations, not
+//               schema)
 //   column      type (format_type), nullability ("NOT NULL" or "NULL"), default (pg_get_expr;
 //               a generated column's expression), identity ("always", "by default" or ""),
 //               generated ("stored" or ""), collation (only when not the type's own)

@@ -23,7 +23,7 @@ std::string Statement(const std::string& sql) {
   if (sql.empty()) return "(no statement: see the note)\n";
   std::string text = sql;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (text.back() != ';') text += ";";
+  if (!text.empty() && text.back() != ';') text += ";";
   return "\n" + Indented(text, "        ");
 }
 

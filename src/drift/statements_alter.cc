@@ -2,6 +2,8 @@
 // another, fact by fact, and what they cannot do said in a note.
 #include <fmt/format.h>
 
+#include <map>
+
 #include "base/strings.h"
 #include "drift/statements.h"
 
@@ -204,8 +206,37 @@ std::string AlterDomain(const DbObject& from, const DbObject& to, std::vector<st
   return Join(out, ";\n");
 }
 
+// "fillfactor=70, parallel_workers=2" as name -> value.
+std::map<std::string, std::string> StorageParameters(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : Split(text, ',')) {
+    std::string entry(Trim(item));
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos) out[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return out;
+}
+
+std::string AlterStorage(const DbObject& from, const DbObject& to) {
+  auto old_params = StorageParameters(from.Fact("options"));
+  auto new_params = StorageParameters(to.Fact("options"));
+  std::vector<std::string> set, reset;
+  for (const auto& [k, v] : new_params) {
+    if (!old_params.count(k) || old_params[k] != v) set.push_back(k + "=" + v);
+  }
+  for (const auto& [k, v] : old_params) {
+    if (!new_params.count(k)) reset.push_back(k);
+  }
+  std::vector<std::string> actions;
+  if (!set.empty()) actions.push_back("SET (" + Join(set, ", ") + ")");
+  if (!reset.empty()) actions.push_back("RESET (" + Join(reset, ", ") + ")");
+  if (actions.empty()) return "";
+  return fmt::format("ALTER TABLE {} {}", to.SqlName(), Join(actions, ", "));
+}
+
 std::string AlterTable(const DbObject& from, const DbObject& to, std::vector<std::string>& notes) {
   std::vector<std::string> out;
+  if (Differs(from, to, "options")) out.push_back(AlterStorage(from, to));
   if (Differs(from, to, "persistence")) {
     out.push_back(fmt::format("ALTER TABLE {} SET {}", to.SqlName(),
                               to.Fact("persistence") == "unlogged" ? "UNLOGGED" : "LOGGED"));
