@@ -41,8 +41,9 @@ const char* kFooter =
 // how it talks to the server and reads SQL.
 std::string VersionText() {
   int libpq = PQlibVersion();
-  return fmt::format("tide {}\nlibpq {}.{}\nlibpg_query {} (PostgreSQL {} grammar)", TIDE_VERSION,
-                     libpq / 10000, libpq % 10000, TIDE_PG_QUERY_VERSION, PG_VERSION);
+  return fmt::format("tide {}\nlibpq {}.{}\nlibpg_query {} (PostgreSQL {} grammar)",
+                     TIDE_VERSION, libpq / 10000, libpq % 10000, TIDE_PG_QUERY_VERSION,
+                     PG_VERSION);
 }
 
 }  // namespace

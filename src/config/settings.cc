@@ -30,11 +30,10 @@ std::optional<std::string> ProcessEnv(const char* name) {
 Result<std::string> Settings::RequireUrl() const {
   if (!url.empty()) return url;
   return Error::Usage("no database to connect to")
-      .WithHint(
-          "pass --url postgresql://user@host/db, set TIDE_URL, put url in tide.toml, or "
-          "keep Flyway's flyway.url (flyway.conf, flyway.toml, FLYWAY_URL); "
-          "for a throwaway local database: tide sandbox start, then "
-          "export TIDE_URL=\"$(tide sandbox url)\"");
+      .WithHint("pass --url postgresql://user@host/db, set TIDE_URL, put url in tide.toml, or "
+                "keep Flyway's flyway.url (flyway.conf, flyway.toml, FLYWAY_URL); "
+                "for a throwaway local database: tide sandbox start, then "
+                "export TIDE_URL=\"$(tide sandbox url)\"");
 }
 
 namespace {
@@ -235,7 +234,8 @@ Status ParseConfigText(std::string_view text, const fs::path& file, Settings& s)
     } else if (key == "placeholders" && node.is_table()) {
       for (const auto& [pk, pnode] : *node.as_table()) {
         std::string name(pk.str());
-        TIDE_ASSIGN(s.placeholders.values[name], GetString(pnode, file, "placeholders." + name));
+        TIDE_ASSIGN(s.placeholders.values[name],
+                    GetString(pnode, file, "placeholders." + name));
         s.sources["placeholders." + name] = Where(pnode, file);
       }
     } else {
