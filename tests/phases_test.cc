@@ -185,14 +185,16 @@ TEST(DbGateStandbyTest, OldSessionsOnAStandbyBlockTheContract) {
   (void)primary->Destroy();
 }
 
-TEST(CliCiTest, GeneratedPipelinesHoldTheFourStagesAndTheManualGate) {
+TEST(CliCiTest, GeneratedPipelinesHoldTheDriftCheckFourStagesAndTheManualGate) {
   TideRun gitlab = RunTide({"ci", "gitlab", "--app", "customer-api"});
   ASSERT_EQ(gitlab.exit_code, 0) << gitlab.all();
   YAML::Node g = YAML::Load(gitlab.out);
   std::vector<std::string> stages;
   for (const auto& s : g["stages"]) stages.push_back(s.as<std::string>());
-  EXPECT_EQ(stages, (std::vector<std::string>{"expand-db", "deploy-app", "verify",
+  EXPECT_EQ(stages, (std::vector<std::string>{"drift", "expand-db", "deploy-app", "verify",
                                               "contract-db"}));
+  EXPECT_NE(g["drift"]["script"][0].as<std::string>().find("tide check --drift"),
+            std::string::npos);
   EXPECT_EQ(g["contract-db"]["when"].as<std::string>(), "manual");
   EXPECT_NE(g["contract-db"]["script"][0].as<std::string>().find("tide contract --app"),
             std::string::npos);
@@ -206,6 +208,9 @@ TEST(CliCiTest, GeneratedPipelinesHoldTheFourStagesAndTheManualGate) {
   EXPECT_EQ(jobs["contract-db"]["needs"].as<std::string>(), "verify");
   EXPECT_EQ(jobs["contract-db"]["environment"].as<std::string>(), "production-contract");
   EXPECT_EQ(jobs["verify"]["needs"].as<std::string>(), "deploy-app");
+  EXPECT_EQ(jobs["expand-db"]["needs"].as<std::string>(), "drift");
+  EXPECT_NE(jobs["drift"]["steps"][1]["run"].as<std::string>().find("tide check --drift"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "base/text.h"
 #include "cli/context.h"
+#include "cli/drift_cli.h"
 #include "tide_version.h"
 
 namespace tide::cli {
@@ -50,6 +51,8 @@ std::string VersionText() {
                      PG_VERSION);
 }
 
+}  // namespace
+
 void PrintError(const Error& error, bool json) {
   // Messages quote statements and file names: their control bytes must not reach the terminal.
   std::fprintf(stderr, "error: %s\n", EscapeForTerminal(error.ToString()).c_str());
@@ -68,6 +71,8 @@ void PrintError(const Error& error, bool json) {
     std::printf("%s\n", DumpJson(doc, 2).c_str());
   }
 }
+
+namespace {
 
 // An exception that escapes tide's Result handling is a bug in tide: say so, in the error format
 // of every other failure, and exit 1 instead of aborting (134) with the library's message.
@@ -135,6 +140,7 @@ int Run(Context& ctx, int argc, char** argv) {
   AddValidateCommand(app, ctx);
   AddPlanCommand(app, ctx);
   AddLintCommand(app, ctx);
+  AddCheckCommand(app, ctx);
   AddMigrateCommand(app, ctx);
   AddExpandCommand(app, ctx);
   AddContractCommand(app, ctx);

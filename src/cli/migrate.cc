@@ -1,8 +1,11 @@
 // tide migrate, tide expand, tide contract: apply pending migrations, all or by phase.
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "base/strings.h"
 #include "cli/context.h"
+#include "cli/drift_cli.h"
 #include "migrate/placeholders.h"
 #include "migrate/migrator.h"
 
@@ -18,7 +21,30 @@ struct MigrateFlags {
   // Gate flags; unset ones fall back to [gate] in tide.toml.
   std::optional<std::string> app, version, check_command, min_expand_age, max_replica_lag;
   std::vector<std::string> standbys;
+  bool check_drift = false;
+  std::shared_ptr<DriftFlags> drift = std::make_shared<DriftFlags>();
 };
+
+// --check-drift: a database that no longer matches its history is not migrated.
+Status CheckDriftFirst(Context& ctx, const MigrateFlags& flags) {
+  ctx.reporter().Info("Checking that the database matches its migration history ...");
+  TIDE_ASSIGN(drift::DriftReport report, CheckDrift(ctx, *flags.drift));
+  for (const auto& w : report.warnings) ctx.reporter().Warn(w);
+  if (report.findings.empty()) {
+    ctx.reporter().Info(fmt::format("No drift ({} objects compared).", report.database_objects));
+    return Ok();
+  }
+  report.warnings.clear();
+  std::string text = drift::TextReport(report);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  size_t n = report.findings.size();
+  return Error::Failed(fmt::format("the database has drifted from its migration history ({} "
+                                   "difference{}): nothing was applied",
+                                   n, n == 1 ? "" : "s"))
+      .WithHint("reconcile it with the statements above, or adopt the changes in a migration, "
+                "or leave objects out with --ignore or [drift] ignore; tide check --drift "
+                "--json lists the findings");
+}
 
 // The gate from flags over [gate] settings.
 Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Settings& settings) {
@@ -35,6 +61,7 @@ Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Sett
 
 Status RunMigrate(Context& ctx, MigrateFlags flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
+  if (flags.check_drift) TIDE_TRY(CheckDriftFirst(ctx, flags));
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
   TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
@@ -114,6 +141,10 @@ void AddCommonFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
   cmd->add_option("--max-replica-lag", flags->max_replica_lag,
                   "pause batched backfills while a standby is this far behind (64MB, 1GB)")
       ->type_name("SIZE");
+  cmd->add_flag("--check-drift", flags->check_drift,
+                "first check that the database matches its applied history (tide check "
+                "--drift); stop before applying anything when it does not");
+  AddDriftFlags(cmd, flags->drift);
 }
 
 void AddGateFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
@@ -155,6 +186,7 @@ void AddMigrateCommand(CLI::App& app, Context& ctx) {
       "  tide migrate\n"
       "  tide migrate --target 1.1          stop after V1.1\n"
       "  tide migrate --phase expand        same as tide expand\n"
+      "  tide migrate --check-drift         refuse when the database drifted from its history\n"
       "  tide --json migrate --dry-run");
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunMigrate(ctx, *flags); }; });
 }

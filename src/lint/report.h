@@ -36,6 +36,9 @@ int ExitCode(const LintRun& run);
 std::string TextReport(const LintRun& run, bool color, bool quiet = false);
 nlohmann::ordered_json JsonReport(const LintRun& run);
 nlohmann::ordered_json SarifReport(const LintRun& run);
+// A path as a SARIF artifact URI: relative stays relative, absolute becomes file://, the rest
+// %-encoded (RFC 3986). Shared with the drift check's SARIF.
+std::string SarifUri(const std::string& path);
 
 // Where each line of a file starts, so reports of big files stay linear (LineAt walks from the
 // top of the file for every finding).

@@ -14,6 +14,7 @@
 #include "migrate/phase.h"
 #include "ops/views.h"
 #include "pg/cluster.h"
+#include "pg/scratch_server.h"
 #include "rehearse/seed_data.h"
 #include "rehearse/traffic.h"
 #include "tide_version.h"
@@ -262,46 +263,7 @@ Result<RehearsalRun> Runner::Run(const std::vector<std::shared_ptr<const Workloa
   return run;
 }
 
-// A server to rehearse on: the given one, or a throwaway cluster removed afterwards.
-class Server {
- public:
-  static Result<std::unique_ptr<Server>> Open(const RehearsalOptions& options) {
-    auto server = std::make_unique<Server>();
-    if (!options.url.empty()) {
-      server->url_ = options.url;
-      return server;
-    }
-    char tmpl[] = "/tmp/tide-rehearse-XXXXXX";
-    const char* made = mkdtemp(tmpl);
-    if (!made) return Error::Io("cannot make a temporary folder");
-    server->dir_ = made;
-    fs::permissions(server->dir_, fs::perms::others_exec, fs::perm_options::add);
-    pg::ClusterOptions co;
-    co.dir = server->dir_ / "cluster";
-    co.durable = options.durable;
-    co.settings = {"max_connections = 300"};
-    TIDE_ASSIGN(auto cluster, pg::LocalCluster::Create(co));
-    server->url_ = cluster.SocketUrl();
-    server->cluster_ = std::move(cluster);
-    return server;
-  }
-  ~Server() {
-    if (cluster_) (void)cluster_->Destroy();
-    if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
-  }
-  Result<std::string> Database(const std::string& name) const {
-    return pg::WithDatabase(url_, name);
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  std::string url_;
-  fs::path dir_;
-  std::optional<pg::LocalCluster> cluster_;
-};
+using Server = pg::ScratchServer;
 
 Status PrepareSeed(const Server& server, const RehearsalOptions& options, const Cycle& cycle,
                    exec::Reporter& reporter) {
@@ -364,7 +326,8 @@ Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& repo
   out.baseline = cycle.baseline_target.empty() ? "nothing" : "V" + cycle.baseline_target;
   reporter.Info(fmt::format("Rehearsing {} (baseline: {})", out.cycle, out.baseline));
   if (options.url.empty()) reporter.Info("Starting a throwaway PostgreSQL ...");
-  TIDE_ASSIGN(auto server, Server::Open(options));
+  TIDE_ASSIGN(auto server, pg::ScratchServer::Open(options.url, options.durable,
+                                                       {"max_connections = 300"}));
   TIDE_TRY(PrepareSeed(*server, options, cycle, reporter));
 
   std::vector<std::string> modes = {"tide"};
