@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "base/json_text.h"
 #include "cli/app.h"
 #include "cli/context.h"
 #include "cli/drift_cli.h"
@@ -41,9 +42,9 @@ Status RunCheck(Context& ctx, const CheckFlags& flags) {
   }
   const drift::DriftReport& report = *checked;
   if (format == "json") {
-    Write(drift::JsonReport(report).dump(2) + "\n");
+    Write(DumpJson(drift::JsonReport(report), 2) + "\n");
   } else if (format == "sarif") {
-    Write(drift::SarifReport(report).dump(2) + "\n");
+    Write(DumpJson(drift::SarifReport(report), 2) + "\n");
   } else {
     Write(drift::TextReport(report));
   }
