@@ -90,7 +90,7 @@ class DbRunLogTest : public DbTest {
 TEST_F(DbRunLogTest, AKilledRunIsShownInterruptedAndMarkedSoByTheNextRun) {
   dir_.Write("migrations/V1__t.sql", "CREATE TABLE t (id int PRIMARY KEY);\n");
   dir_.Write("migrations/V2__note.sql", "ALTER TABLE t ADD COLUMN note text;\n");
-  TideRun killed = Tide({"migrate"}, {"TIDE_FAULT=step.advanced"});
+  TideRun killed = Tide({"migrate"}, {"TIDE_FAULT=state.started"});
   ASSERT_EQ(killed.exit_code, -9) << killed.all();
   EXPECT_EQ(Value("SELECT outcome FROM tide_run_log ORDER BY id DESC LIMIT 1"), "running");
   // No session holds the migration lock: info says what happened, before any run cleans up.

@@ -211,8 +211,12 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
                                         attempt == 1 ? "" : "s", sql::LockName(lock),
                                         Join(tables, ", "),
                                         who.empty() ? "" : "; held by:" + who))
-      .WithHint("end or wait for the blocking session, then run tide migrate again (it resumes "
-                "here); raise --lock-wait to keep trying longer");
+      .WithHint(!last_blockers.empty() && last_blockers[0].autovacuum == Autovacuum::kWraparound
+                    ? "an anti-wraparound autovacuum must finish (PostgreSQL never cancels it): "
+                      "run tide migrate again once it has (it resumes here), or raise "
+                      "--lock-wait to wait for it"
+                    : "end or wait for the blocking session, then run tide migrate again (it "
+                      "resumes here); raise --lock-wait to keep trying longer");
 }
 
 }  // namespace tide::exec
