@@ -101,8 +101,8 @@ std::string AlterView(const DbObject& from, const DbObject& to, std::vector<std:
     return fmt::format("CREATE OR REPLACE VIEW {} AS\n{}", to.SqlName(), to.Fact("definition"));
   }
   notes.push_back(
-      fmt::format("the {} is dropped and created again: its grants must be given "
-                  "again, and views that use it block the DROP",
+      fmt::format("the {} is dropped and created again: its grants, indexes and triggers "
+                  "must be made again, and views that use it block the DROP",
                   KindName(to.kind)));
   return Replace(from, to);
 }
