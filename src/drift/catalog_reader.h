@@ -23,7 +23,7 @@
 //               identity columns are the column's)
 //   enum        labels in order;  domain  type, nullability, default, collation, check NAME
 //   extension   version, schema
-//   with privileges: owner and "grant ROLE" (privilege letters of the ACL) on schemas,
+//   with privileges: owner and "grant ROLE" (privileges of the ACL as GRANT names) on schemas,
 //   relations, sequences, functions and types; the connecting role reads as CURRENT_USER, so
 //   the replay's role and the live database's owner compare equal.
 
