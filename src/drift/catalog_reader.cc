@@ -436,8 +436,9 @@ Result<Snapshot> ReadSnapshot(pg::Connection& conn, const ReadOptions& options) 
   TIDE_TRY(conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
   // Every user object comes schema-qualified, the same way on both databases.
   TIDE_TRY(conn.Run("SET LOCAL search_path = pg_catalog"));
-  // Only catalogs are locked (AccessShareLock); should one be held exclusively (a VACUUM FULL
-  // of pg_class), fail rather than queue.
+  // Catalogs are read under AccessShareLock, and the relations a view reads too (the server
+  // deparses its definition under that lock): should one be held exclusively (a migration, a
+  // VACUUM FULL), fail rather than wait in the lock queue.
   TIDE_TRY(conn.Run("SET LOCAL lock_timeout = '5s'"));
   auto user = conn.QueryValue("SELECT current_user");
   if (!user.ok()) {
@@ -447,6 +448,14 @@ Result<Snapshot> ReadSnapshot(pg::Connection& conn, const ReadOptions& options) 
   Reader reader(conn, options, user->value_or(""));
   Status read = reader.ReadAll();
   (void)conn.Run("ROLLBACK");  // read only: nothing to keep
+  if (!read.ok() && read.error().IsLockTimeout()) {
+    // pg_get_viewdef deparses under ACCESS SHARE on the relations a view reads.
+    return Error(read.error())
+        .WithHint(
+            "a session holds an ACCESS EXCLUSIVE lock on a table that a view reads (a "
+            "migration, a VACUUM FULL): the check waited 5 s for it; run it again once "
+            "that is done");
+  }
   if (!read.ok()) return read.error();
   return reader.Take();
 }

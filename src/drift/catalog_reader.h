@@ -1,8 +1,9 @@
 #pragma once
 // Reads a PostgreSQL database's schema into a drift::Snapshot from the system catalogs: one
 // query per kind of object for the whole database (not one per table), inside one read-only
-// REPEATABLE READ transaction. Only catalogs are read: no table is scanned and no lock is taken
-// beyond the catalogs' own AccessShareLock. System schemas and objects that belong to an
+// REPEATABLE READ transaction. Only catalogs are read: no table is scanned. Locks: the
+// catalogs' AccessShareLock, and the same on the relations a view reads while pg_get_viewdef
+// deparses it (only ACCESS EXCLUSIVE conflicts; lock_timeout 5 s, then an error). System schemas and objects that belong to an
 // extension are left out (the extension itself is compared, with its version).
 //
 // Facts, per kind (what drift::Diff compares; names as the server prints them, with
