@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/strings.h"
+#include "drift/statements.h"
 
 namespace tide::drift {
 
@@ -85,12 +86,18 @@ class Reader {
     o.facts["owner"] = Role(rows.Get(i, "owner"));
     std::string acl = rows.Get(i, "acl");
     if (acl.size() >= 2) acl = acl.substr(1, acl.size() - 2);
+    std::map<std::string, std::string> letters;
     for (std::string item : Split(acl, ',')) {
       if (item.empty()) continue;
       if (item.front() == '"' && item.back() == '"') item = item.substr(1, item.size() - 2);
       size_t eq = item.rfind('='), slash = item.rfind('/');
       if (eq == std::string::npos || slash == std::string::npos || slash < eq) continue;
-      o.facts["grant " + Role(item.substr(0, eq))] += item.substr(eq + 1, slash - eq - 1);
+      letters["grant " + Role(item.substr(0, eq))] += item.substr(eq + 1, slash - eq - 1);
+    }
+    // Shown and compared as GRANT names: "SELECT, INSERT", "... WITH GRANT OPTION".
+    for (const auto& [key, granted] : letters) {
+      o.facts[key] = PrivilegeNames(granted) +
+                     (granted.find('*') != std::string::npos ? " WITH GRANT OPTION" : "");
     }
   }
 
@@ -164,7 +171,7 @@ Status Reader::Relations() {
           "partof, CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS "
           "viewdef, "
           "(SELECT string_agg(o, ', ' ORDER BY o) FROM unnest(c.reloptions) o WHERE o !~ "
-      "'^(toast\\.)?autovacuum_') AS options, CASE WHEN c.relkind IN ('v', 'm') THEN "
+          "'^(toast\\.)?autovacuum_') AS options, CASE WHEN c.relkind IN ('v', 'm') THEN "
           "(SELECT string_agg(a.attname, chr(31) ORDER BY a.attnum) FROM pg_attribute a WHERE "
           "a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) END AS columns, "
           "pg_get_userbyid(c.relowner) AS owner, coalesce(c.relacl, acldefault('r', "
@@ -429,8 +436,9 @@ Result<Snapshot> ReadSnapshot(pg::Connection& conn, const ReadOptions& options) 
   TIDE_TRY(conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
   // Every user object comes schema-qualified, the same way on both databases.
   TIDE_TRY(conn.Run("SET LOCAL search_path = pg_catalog"));
-  // Only catalogs are locked (AccessShareLock); should one be held exclusively (a VACUUM FULL
-  // of pg_class), fail rather than queue.
+  // Catalogs are read under AccessShareLock, and the relations a view reads too (the server
+  // deparses its definition under that lock): should one be held exclusively (a migration, a
+  // VACUUM FULL), fail rather than wait in the lock queue.
   TIDE_TRY(conn.Run("SET LOCAL lock_timeout = '5s'"));
   auto user = conn.QueryValue("SELECT current_user");
   if (!user.ok()) {
@@ -440,6 +448,14 @@ Result<Snapshot> ReadSnapshot(pg::Connection& conn, const ReadOptions& options) 
   Reader reader(conn, options, user->value_or(""));
   Status read = reader.ReadAll();
   (void)conn.Run("ROLLBACK");  // read only: nothing to keep
+  if (!read.ok() && read.error().IsLockTimeout()) {
+    // pg_get_viewdef deparses under ACCESS SHARE on the relations a view reads.
+    return Error(read.error())
+        .WithHint(
+            "a session holds an ACCESS EXCLUSIVE lock on a table that a view reads (a "
+            "migration, a VACUUM FULL): the check waited 5 s for it; run it again once "
+            "that is done");
+  }
   if (!read.ok()) return read.error();
   return reader.Take();
 }

@@ -1,8 +1,9 @@
 #pragma once
 // Reads a PostgreSQL database's schema into a drift::Snapshot from the system catalogs: one
 // query per kind of object for the whole database (not one per table), inside one read-only
-// REPEATABLE READ transaction. Only catalogs are read: no table is scanned and no lock is taken
-// beyond the catalogs' own AccessShareLock. System schemas and objects that belong to an
+// REPEATABLE READ transaction. Only catalogs are read: no table is scanned. Locks: the
+// catalogs' AccessShareLock, and the same on the relations a view reads while pg_get_viewdef
+// deparses it (only ACCESS EXCLUSIVE conflicts; lock_timeout 5 s, then an error). System schemas and objects that belong to an
 // extension are left out (the extension itself is compared, with its version).
 //
 // Facts, per kind (what drift::Diff compares; names as the server prints them, with
@@ -23,7 +24,7 @@
 //               identity columns are the column's)
 //   enum        labels in order;  domain  type, nullability, default, collation, check NAME
 //   extension   version, schema
-//   with privileges: owner and "grant ROLE" (privilege letters of the ACL) on schemas,
+//   with privileges: owner and "grant ROLE" (privileges of the ACL as GRANT names) on schemas,
 //   relations, sequences, functions and types; the connecting role reads as CURRENT_USER, so
 //   the replay's role and the live database's owner compare equal.
 

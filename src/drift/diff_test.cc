@@ -216,7 +216,7 @@ TEST(DriftDiffTest, GrantsDifferOnlyWhenComparedAndRevokeThenGrant) {
   Snapshot h = Customers(), db = Customers();
   Find(h, ObjectKind::kTable, "customers")->facts["grant CURRENT_USER"] = "arwdDxt";
   Find(db, ObjectKind::kTable, "customers")->facts["grant CURRENT_USER"] = "arwdDxt";
-  Find(db, ObjectKind::kTable, "customers")->facts["grant reporting"] = "r";
+  Find(db, ObjectKind::kTable, "customers")->facts["grant reporting"] = "SELECT";
   auto findings = Diff(h, db, {});
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].to_history, "REVOKE ALL ON TABLE \"public\".\"customers\" FROM reporting");

@@ -101,8 +101,8 @@ std::string AlterView(const DbObject& from, const DbObject& to, std::vector<std:
     return fmt::format("CREATE OR REPLACE VIEW {} AS\n{}", to.SqlName(), to.Fact("definition"));
   }
   notes.push_back(
-      fmt::format("the {} is dropped and created again: its grants must be given "
-                  "again, and views that use it block the DROP",
+      fmt::format("the {} is dropped and created again: its grants, indexes and triggers "
+                  "must be made again, and views that use it block the DROP",
                   KindName(to.kind)));
   return Replace(from, to);
 }
@@ -286,10 +286,13 @@ std::string AlterPrivileges(const DbObject& from, const DbObject& to) {
   }
   for (const auto& [role, unused] : roles) {
     out.push_back(fmt::format("REVOKE ALL ON {} FROM {}", on, role));
-    std::string letters = to.Fact("grant " + role);
-    if (letters.empty()) continue;
-    out.push_back(fmt::format("GRANT {} ON {} TO {}{}", PrivilegeNames(letters), on, role,
-                              letters.find('*') != std::string::npos ? " WITH GRANT OPTION" : ""));
+    std::string granted = to.Fact("grant " + role);  // "SELECT, INSERT[ WITH GRANT OPTION]"
+    if (granted.empty()) continue;
+    const std::string option = " WITH GRANT OPTION";
+    bool with_option = granted.ends_with(option);
+    if (with_option) granted.resize(granted.size() - option.size());
+    out.push_back(
+        fmt::format("GRANT {} ON {} TO {}{}", granted, on, role, with_option ? option : ""));
   }
   return Join(out, ";\n");
 }
