@@ -9,7 +9,7 @@ packages=(
   libpq-dev libpg-query-dev libprotobuf-c-dev zlib1g-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libgoogle-perftools-dev libpng-dev
-  postgresql-15 postgresql-client-15 postgresql-contrib
+  postgresql-15 postgresql-client-15 postgresql-contrib pgbouncer
   dpkg-dev file man-db gzip
   chromium fonts-dejavu-core
 )

@@ -74,6 +74,24 @@ void PrintError(const Error& error, bool json) {
 
 namespace {
 
+// The command line for each target of a fleet: without the fleet's own options and --json.
+std::vector<std::string> FleetArgs(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i > 0 && (a == "--targets" || a == "--parallel")) {
+      ++i;
+      continue;
+    }
+    if (a.rfind("--targets=", 0) == 0 || a.rfind("--parallel=", 0) == 0 || a == "--json") {
+      continue;
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+
 // An exception that escapes tide's Result handling is a bug in tide: say so, in the error format
 // of every other failure, and exit 1 instead of aborting (134) with the library's message.
 Error InternalError(const char* what) {
@@ -108,6 +126,10 @@ int Run(Context& ctx, int argc, char** argv) {
                  "database: a libpq URI (postgresql://user@host:5432/db) or key=value string")
       ->envname("")
       ->type_name("URL");
+  app.add_option("--direct-url", ctx.direct_url,
+                 "the server itself, when --url goes through a connection pooler: tide then "
+                 "works over this URL only (also TIDE_DIRECT_URL)")
+      ->type_name("URL");
   app.add_option("--config", ctx.flags.config_file, "settings file (default: ./tide.toml)")
       ->type_name("FILE");
   app.add_option("--locations", ctx.flags.locations,
@@ -133,6 +155,14 @@ int Run(Context& ctx, int argc, char** argv) {
                  "the flyway.toml environment to use ([environments.NAME]; default: default)")
       ->type_name("NAME");
   app.add_flag("--json", ctx.json, "print one JSON document on stdout (for CI)");
+  app.add_option("--targets", ctx.targets_file,
+                 "run migrate, expand, contract, info or verify on every database URL in FILE "
+                 "(one per line; targets done by an earlier run are skipped, see FILE.done)")
+      ->type_name("FILE");
+  app.add_option("--parallel", ctx.parallel,
+                 "with --targets: at most N targets at once (default: the number of cores)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
   app.add_flag("-q,--quiet", ctx.quiet, "print only warnings and errors");
 
   AddInitCommand(app, ctx);
@@ -168,7 +198,14 @@ int Run(Context& ctx, int argc, char** argv) {
     return 2;
   }
   if (!ctx.action) return 0;
-  Status status = ctx.action();
+  Status status = Ok();
+  if (!ctx.targets_file.empty()) {
+    status = RunFleet(ctx, FleetArgs(argc, argv), app.get_subcommands().front()->get_name());
+  } else if (ctx.parallel > 0) {
+    status = Error::Usage("--parallel goes with --targets FILE");
+  } else {
+    status = ctx.action();
+  }
   if (!status.ok()) {
     PrintError(status.error(), ctx.json);
     return status.error().ExitCode();

@@ -6,11 +6,27 @@
 #include "base/json_text.h"
 #include "base/strings.h"
 #include "base/text.h"
+#include "pg/connection.h"
+
 namespace tide::cli {
 
 Result<const config::Settings*> Context::Settings() {
   if (!settings_) {
     TIDE_ASSIGN(config::Settings loaded, config::Load(flags));
+    // --direct-url: the server itself, past a pooler. tide does all its work over it and needs
+    // the pooled URL for nothing, so it simply takes the URL's place (its source says so).
+    std::optional<std::string> direct = direct_url;
+    std::string source = "flag --direct-url";
+    if (!direct) {
+      direct = config::ProcessEnv("TIDE_DIRECT_URL");
+      source = "env TIDE_DIRECT_URL";
+    }
+    if (direct) {
+      Status valid = pg::ValidateConninfo(*direct);
+      if (!valid.ok()) return Error::Usage("--direct-url: " + valid.error().message());
+      loaded.url = *direct;
+      loaded.sources["url"] = source;
+    }
     settings_ = std::move(loaded);
     for (const auto& w : settings_->warnings) reporter().Warn(w);
   }
@@ -37,6 +53,11 @@ void Context::PrintJson(const nlohmann::json& doc) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
+}
+
+bool ViaDirectUrl(const config::Settings& settings) {
+  auto it = settings.sources.find("url");
+  return it != settings.sources.end() && it->second.find("DIRECT_URL") != std::string::npos;
 }
 
 std::string FormatTable(const std::vector<std::string>& header,

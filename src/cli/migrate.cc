@@ -20,7 +20,8 @@ struct MigrateFlags {
   std::string phase = "all";
   // Gate flags; unset ones fall back to [gate] in tide.toml.
   std::optional<std::string> app, version, check_command, min_expand_age, max_replica_lag;
-  std::vector<std::string> standbys;
+  std::vector<std::string> standbys, pooler_admins;
+  std::string skip_standbys;
   bool check_drift = false;
   std::shared_ptr<DriftFlags> drift = std::make_shared<DriftFlags>();
 };
@@ -53,6 +54,9 @@ Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Sett
   g.version = flags.version.value_or(settings.gate.version);
   g.check_command = flags.check_command.value_or(settings.gate.check_command);
   g.standby_urls = flags.standbys.empty() ? settings.gate.standby_urls : flags.standbys;
+  g.skip_standbys_reason = flags.skip_standbys;
+  g.pooler_admin_urls = flags.pooler_admins;
+  g.behind_pooler = ViaDirectUrl(settings);
   if (!g.app.empty() && g.version.empty()) {
     return Error::Usage("--app needs --version: the release every instance must run");
   }
@@ -159,6 +163,14 @@ void AddGateFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
   cmd->add_option("--check-command", flags->check_command,
                   "a command that exits 0 when every replica runs the new release")
       ->type_name("CMD");
+  cmd->add_option("--pooler-admin-url", flags->pooler_admins,
+                  "a PgBouncer admin console whose clients the gate also checks, idle ones too "
+                  "(repeatable)")
+      ->type_name("URL");
+  cmd->add_option("--skip-standbys", flags->skip_standbys,
+                  "the gate may pass although standbys stream that it did not check (the reason "
+                  "is recorded)")
+      ->type_name("REASON");
   cmd->add_option("--skip-gate", flags->options.skip_gate_reason,
                   "emergencies only: run the contract without the gate (the reason is recorded)")
       ->type_name("REASON");
@@ -218,8 +230,11 @@ void AddContractCommand(CLI::App& app, Context& ctx) {
   cmd->footer(
       "\nContract migrations drop, rename or tighten what the old release used. The gate runs "
       "first: it\nrefuses (exit 3) while a session named APP/VERSION older than --version is "
-      "connected to the primary\nor a standby, or when --check-command fails. Settings: [gate] "
-      "app, version, standby_urls,\ncheck_command, min_expand_age in tide.toml.\n"
+      "connected to the primary\nor a standby, or when --check-command fails. It also refuses "
+      "while "
+      "a standby or logical\nsubscriber streams (pg_stat_replication) that it did not check: name "
+      "each with --standby,\nor waive with --skip-standbys \"reason\" (recorded). Settings: "
+      "[gate] app, version,\nstandby_urls, check_command, min_expand_age in tide.toml.\n"
       "\nExamples:\n"
       "  tide contract --app customer-api --version 2.0\n"
       "  tide contract --check-command scripts/verify-all-replicas.sh\n"

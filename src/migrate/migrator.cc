@@ -212,16 +212,27 @@ Status RunGate(Session& session, const MigrateOptions& options, MigrateResult& r
   TIDE_ASSIGN(auto gate, gate::Check(session.conn(), options.gate));
   result.gate = gate.summary;
   reporter.Info("Gate: " + gate.summary);
+  if (options.gate.behind_pooler && options.gate.pooler_admin_urls.empty() &&
+      !options.gate.app.empty()) {
+    reporter.Warn(
+        "tide reaches the database past a pooler (--direct-url), and the gate cannot "
+        "see clients idle in the pooler (they hold no server session): pass "
+        "--pooler-admin-url URL of its admin console so SHOW CLIENTS is read too");
+  }
+  if (gate.standbys_waived) {
+    reporter.Warn(fmt::format("the gate did not read {} replica{} streaming from the database: {}",
+                              gate.unchecked_count, gate.unchecked_count == 1 ? "" : "s",
+                              options.gate.skip_standbys_reason));
+  }
   if (gate.passed) return Ok();
   AuditLog audit(session.schema());
   auto id = audit.Begin(session.conn(), options.command, PhaseFilterName(options.phase),
                         gate.summary, "");
-  std::string text = fmt::format("the gate refused: old instances are still connected{}",
-                                 gate.Describe());
+  std::string text = fmt::format("the gate refused: {}{}", gate.Headline(), gate.Describe());
   if (id.ok()) (void)audit.End(session.conn(), *id, "refused", {}, text);
-  return Error::Refused(text).WithHint(
-      "finish the rollout (every instance on the new release), then run tide contract again; "
-      "nothing was changed");
+  return Error::Refused(text).WithHint(gate.Hint() +
+                                       ", then run tide contract again; nothing "
+                                       "was changed");
 }
 
 // A contract right after its expand, in one run, breaks an old release that is still running;
