@@ -94,6 +94,9 @@ TEST_F(DbLockScopeTest, ALockOnTheSameOidInAnotherDatabaseIsNotABlocker) {
 class DbAutovacuumTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // As root the server runs as 'postgres', which must reach the folder.
+    fs::permissions(dir_.path(), fs::perms::others_exec | fs::perms::group_exec,
+                    fs::perm_options::add);
     pg::ClusterOptions options;
     options.dir = dir_.path() / "cluster";
     options.settings = {"autovacuum_naptime = 1s", "log_autovacuum_min_duration = 0",

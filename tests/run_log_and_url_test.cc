@@ -72,6 +72,7 @@ TEST(CliBadConnectionSettings, PortAndSslmodeAreBadInputWhereverTheyAreSet) {
   // A port list for several hosts, and every sslmode libpq knows, are accepted (the run then
   // fails to connect: exit 1, not 2).
   TempDir dir;
+  dir.Write("migrations/V1__t.sql", "SELECT 1;\n");
   TideRun ok =
       RunTide({"--url", "postgresql://127.0.0.1:1,127.0.0.1:2/app?sslmode=verify-full", "info"},
               dir.path());

@@ -116,10 +116,10 @@ TEST_F(DbTextRobustnessTest, ControlBytesFromFilesAreShownNotSent) {
   EXPECT_NE(lint.out.find("-- \\x1b[2J\\x1b[31mall good\\x07"), std::string::npos) << lint.out;
   EXPECT_NE(lint.out.find("| ^"), std::string::npos) << lint.out;  // the caret under TRUNCATE
 
-  // A statement the server rejects, quoted in progress lines and in the error.
+  // Statements quoted in progress lines (one applied) and in an error (one the server rejects).
   dir_.Write("migrations/V1__t.sql", "CREATE TABLE t (id int PRIMARY KEY);\n");
-  dir_.Write("migrations/V2__esc.sql",
-             "-- \x1b[2J\nSELECT 1 / 0 AS \"\x1b]0;pwned\x07\", '\x1b[31m\r';\n");
+  dir_.Write("migrations/V2__esc.sql", "-- \x1b[2J\nCOMMENT ON TABLE t IS '\x1b[31mred\x07';\n");
+  dir_.Write("migrations/V3__fails.sql", "SELECT 1 / 0 AS \"\x1b]0;pwned\x07\", '\x1b[31m\r';\n");
   TideRun migrate = Tide({"migrate"});
   EXPECT_EQ(migrate.exit_code, 1) << migrate.all();
   EXPECT_EQ(migrate.all().find('\x1b'), std::string::npos) << migrate.all();
