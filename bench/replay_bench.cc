@@ -70,9 +70,10 @@ class Bench {
     co.durable = o_.durable;
     co.listen_tcp = false;
     cluster_.emplace(Must(pg::LocalCluster::Create(co), "start a cluster"));
-    std::printf("Replaying each project's whole history onto an empty database, median of %d "
-                "(%s server)\n\n",
-                o_.repeat, o_.durable ? "durable" : "fsync off");
+    std::printf(
+        "Replaying each project's whole history onto an empty database, median of %d "
+        "(%s server)\n\n",
+        o_.repeat, o_.durable ? "durable" : "fsync off");
     std::printf("%-10s %6s %12s %12s %7s\n", "project", "files", "plain (s)", "tide (s)", "ratio");
     for (const auto& p : o_.projects) Project(p);
     (void)cluster_->Destroy();
@@ -90,8 +91,9 @@ class Bench {
       auto conn = Must(pg::Connection::Open(url), "connect");
       (void)Must(conn.Exec(ReadFile(dir / "setup.sql")), "setup.sql");
     }
-    std::vector<std::string> argv = {TIDE_BINARY, "--url", url, "--locations",
-                                     (dir / "migrations").string(), "--quiet", "migrate"};
+    std::vector<std::string> argv = {
+        TIDE_BINARY, "--url",  url, "--locations", (dir / "migrations").string(),
+        "--quiet",   "migrate"};
     if (mode == "plain") argv.push_back("--plain");
     RunOptions ro;
     ro.cwd = fs::temp_directory_path().string();
@@ -100,8 +102,9 @@ class Bench {
     auto start = Clock::now();
     auto r = Must(RunCommand(argv, ro), "run tide");
     double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (!r.ok()) Die(fmt::format("{} {}: exit {}\n{}{}", project, mode, r.exit_code, r.output,
-                                 r.error_output));
+    if (!r.ok())
+      Die(fmt::format("{} {}: exit {}\n{}{}", project, mode, r.exit_code, r.output,
+                      r.error_output));
     Must(admin.Run("DROP DATABASE " + db), "drop database");
     return seconds;
   }

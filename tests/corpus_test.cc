@@ -84,9 +84,10 @@ std::string RowsWithoutTimestamps(const std::string& url) {
   std::string out;
   for (int i = 0; i < tables->rows(); ++i) {
     out += tables->Get(i, 0) + " " +
-           Run(*conn, "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) "
-                      "FROM (SELECT ROW(" + tables->Get(i, 1) + ")::text AS x FROM " +
-                          tables->Get(i, 0) + ") r");
+           Run(*conn,
+               "SELECT count(*), md5(coalesce(string_agg(x, E'\\n' ORDER BY x), '')) "
+               "FROM (SELECT ROW(" +
+                   tables->Get(i, 1) + ")::text AS x FROM " + tables->Get(i, 0) + ") r");
   }
   return out;
 }
@@ -141,8 +142,7 @@ TEST_P(DbCorpusTest, ReplaysLikeAPlainRun) {
   for (int i = 0; i < history->rows(); ++i) {
     std::string script = history->Get(i, 0);
     ASSERT_TRUE(files.contains(script)) << script;
-    EXPECT_EQ(history->Get(i, 1), std::to_string(migrate::FlywayChecksum(files[script])))
-        << script;
+    EXPECT_EQ(history->Get(i, 1), std::to_string(migrate::FlywayChecksum(files[script]))) << script;
     EXPECT_EQ(history->Get(i, 2), "t") << script;
   }
 
@@ -156,8 +156,7 @@ TEST_P(DbCorpusTest, ReplaysLikeAPlainRun) {
   for (std::string line; std::getline(leftovers, line);) {
     EXPECT_TRUE(line.starts_with("trigger | ") && !line.starts_with("trigger | tide_")) << line;
   }
-  EXPECT_EQ(RowsWithoutTimestamps(tide_url), RowsWithoutTimestamps(plain_url))
-      << "the rows differ";
+  EXPECT_EQ(RowsWithoutTimestamps(tide_url), RowsWithoutTimestamps(plain_url)) << "the rows differ";
 
   TideRun validate = Tide(tide_url, {"validate"});
   EXPECT_EQ(validate.exit_code, 0) << validate.all();

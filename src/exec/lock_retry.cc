@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -41,8 +42,9 @@ Result<std::vector<Blocker>> LockRetry::FindBlockers(const std::vector<std::stri
                                                      sql::Lock lock, double older_than_seconds) {
   std::vector<Blocker> out;
   for (const auto& table : tables) {
-    TIDE_ASSIGN(auto r, conn_.Query(
-                            "SELECT a.pid, coalesce(a.application_name, ''), "
+    if (std::find(new_tables_.begin(), new_tables_.end(), table) != new_tables_.end()) continue;
+    TIDE_ASSIGN(auto r,
+                conn_.Query("SELECT a.pid, coalesce(a.application_name, ''), "
                             "coalesce(a.state, ''), "
                             "coalesce(extract(epoch FROM now() - a.xact_start), 0)::float8, "
                             "left(coalesce(a.query, ''), 200), l.mode "
@@ -102,11 +104,10 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
     ++stats_.attempts;
     Status st = Ok();
     if (transactional) {
-      st = conn_.Run("BEGIN");
-      if (st.ok()) {
-        st = conn_.Run(fmt::format("SET LOCAL lock_timeout = {}",
-                                   QuoteLiteral(std::to_string(timeout.count()) + "ms")));
-      }
+      // One round trip for both: a file of one short statement on an empty database should
+      // cost little more than a plain run's BEGIN.
+      st = conn_.Run(fmt::format("BEGIN; SET LOCAL lock_timeout = {}",
+                                 QuoteLiteral(std::to_string(timeout.count()) + "ms")));
       if (st.ok()) st = body(conn_);
       if (st.ok()) st = conn_.Run("COMMIT");
       if (!st.ok() && !conn_.IsBroken()) (void)conn_.Exec("ROLLBACK");
@@ -124,8 +125,8 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
     if (found.ok() && !found->empty()) last_blockers = *found;
     if (elapsed() >= policy_.budget) break;
     milliseconds pause = Backoff(attempt);
-    std::string who = last_blockers.empty() ? "a session that has finished since"
-                                            : last_blockers[0].Describe();
+    std::string who =
+        last_blockers.empty() ? "a session that has finished since" : last_blockers[0].Describe();
     reporter_.Info(fmt::format("    {} after {} ms (attempt {}); blocked by {}; retrying in {} ms",
                                st.error().sqlstate() == "55P03" ? "lock timeout" : "deadlock",
                                timeout.count(), attempt, who, pause.count()));
@@ -138,10 +139,10 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
                                         "lock on {}{}",
                                         what, FormatDuration(elapsed()), attempt,
                                         attempt == 1 ? "" : "s", sql::LockName(lock),
-                                        Join(tables, ", "),
-                                        who.empty() ? "" : "; held by:" + who))
-      .WithHint("end or wait for the blocking session, then run tide migrate again (it resumes "
-                "here); raise --lock-wait to keep trying longer");
+                                        Join(tables, ", "), who.empty() ? "" : "; held by:" + who))
+      .WithHint(
+          "end or wait for the blocking session, then run tide migrate again (it resumes "
+          "here); raise --lock-wait to keep trying longer");
 }
 
 }  // namespace tide::exec
