@@ -122,7 +122,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   if (options_.plain && file.format == migrate::ScriptFormat::kSql) return ApplyPlain(file);
   pg::Connection& conn = session_.conn();
   TIDE_TRY(state_.CreateIfMissing(conn));
-  TIDE_ASSIGN(auto existing, state_.Load(conn, file.script));
+  TIDE_ASSIGN(auto existing, TakeUnfinished(file.script));
   started_ = Clock::now();
   last_steps_.clear();
   done_in_group_.reset();
@@ -188,6 +188,19 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   for (const auto& t : script.created_tables) created_.push_back(t);
   FaultPoint("executor.applied");
   return Ok();
+}
+
+Result<std::optional<MigrationState>> Executor::TakeUnfinished(const std::string& script) {
+  if (!unfinished_) {
+    TIDE_ASSIGN(auto rows, state_.LoadUnfinished(session_.conn()));
+    unfinished_.emplace();
+    for (auto& row : rows) (*unfinished_)[row.script] = std::move(row);
+  }
+  auto found = unfinished_->find(script);
+  if (found == unfinished_->end()) return std::optional<MigrationState>();
+  std::optional<MigrationState> out = std::move(found->second);
+  unfinished_->erase(found);
+  return out;
 }
 
 Status Executor::ReplaySessionSteps(const plan::Plan& plan, int before) {

@@ -78,11 +78,20 @@ Result<std::optional<MigrationState>> StateTable::Load(pg::Connection& conn,
 }
 
 Result<std::vector<MigrationState>> StateTable::LoadAll(pg::Connection& conn) const {
+  return LoadWhere(conn, "true");
+}
+
+Result<std::vector<MigrationState>> StateTable::LoadUnfinished(pg::Connection& conn) const {
+  return LoadWhere(conn, "status <> 'done'");
+}
+
+Result<std::vector<MigrationState>> StateTable::LoadWhere(pg::Connection& conn,
+                                                          const char* condition) const {
   std::vector<MigrationState> out;
   TIDE_ASSIGN(bool exists, Exists(conn));
   if (!exists) return out;
-  TIDE_ASSIGN(auto r, conn.Exec(fmt::format("SELECT {} FROM {} ORDER BY updated_at DESC", kColumns,
-                                            Qualified())));
+  TIDE_ASSIGN(auto r, conn.Exec(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY updated_at DESC",
+                                            kColumns, Qualified(), condition)));
   for (int i = 0; i < r.rows(); ++i) out.push_back(FromRow(r, i));
   return out;
 }
