@@ -112,7 +112,7 @@ class Bench {
   void Project(const std::string& project) {
     fs::path dir = fs::path(TIDE_SOURCE_DIR) / "tests" / "corpus" / project / "migrations";
     int files = static_cast<int>(std::distance(fs::directory_iterator(dir), {}));
-    (void)Replay(project, "plain", -1);  // warm the page cache and the catalog
+    (void)Replay(project, "plain", o_.repeat);  // warm the page cache and the catalog
     std::vector<double> plain, tide;
     for (int i = 0; i < o_.repeat; ++i) {
       plain.push_back(Replay(project, "plain", i));
