@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -115,11 +116,13 @@ class Executor {
   Status BeforeEach();
   Status AfterEach();
   // step: the step that failed; resume_at: the first step of its group, where a rerun starts.
-  Error Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step,
-                int resume_at, Error error, bool anything_committed);
+  Error Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step, int resume_at,
+                Error error, bool anything_committed);
   Result<std::string> ConstraintName(const plan::Plan& plan, int index,
                                      const nlohmann::json& outputs);
   Result<sql::ClassifiedScript> ClassifyFile(const migrate::MigrationFile& file);
+  // The state row of a file that has not finished, taken from unfinished_.
+  Result<std::optional<MigrationState>> TakeUnfinished(const std::string& script);
 
   migrate::Session& session_;
   const config::Settings& settings_;
@@ -129,6 +132,13 @@ class Executor {
   std::vector<std::unique_ptr<sql::ClassifiedScript>> earlier_;
   std::vector<std::string> earlier_names_;
   std::vector<sql::TableName> created_;
+  // The file's state row when its whole plan is one transaction: written in that transaction,
+  // already "done", instead of a row before it and two updates in it (nothing to resume there).
+  std::optional<MigrationState> done_in_group_;
+  bool had_state_ = false;  // the file had a state row: a failed history row may be its
+  // Unfinished state rows by script, read once at the first Apply(): the run lock keeps other
+  // runs out, so each file need not ask again (one round trip less per file).
+  std::optional<std::map<std::string, MigrationState>> unfinished_;
   std::vector<StepReport> last_steps_;
   std::chrono::steady_clock::time_point started_;
   int failed_step_ = 0;

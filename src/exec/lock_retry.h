@@ -71,10 +71,13 @@ class LockRetry {
              bool transactional, const std::function<Status(pg::Connection&)>& body);
 
   const LockStats& stats() const { return stats_; }
+  // Tables created earlier in this run (quoted): no application session can hold a lock on
+  // them yet, so waiting outside the queue skips the catalog query for them.
+  void SkipHolderCheck(std::vector<std::string> tables) { new_tables_ = std::move(tables); }
   // Sessions holding locks on tables that conflict with lock; older_than filters by the age of
   // their transaction.
-  Result<std::vector<Blocker>> FindBlockers(const std::vector<std::string>& tables,
-                                            sql::Lock lock, double older_than_seconds);
+  Result<std::vector<Blocker>> FindBlockers(const std::vector<std::string>& tables, sql::Lock lock,
+                                            double older_than_seconds);
 
  private:
   static bool Retryable(const Error& e);
@@ -92,6 +95,7 @@ class LockRetry {
   Reporter& reporter_;
   LockStats stats_;
   std::chrono::milliseconds deadlock_timeout_{-1};
+  std::vector<std::string> new_tables_;
 };
 
 }  // namespace tide::exec

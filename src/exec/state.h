@@ -42,8 +42,13 @@ class StateTable {
   Result<std::optional<MigrationState>> Load(pg::Connection& conn, const std::string& script) const;
   // Every row, newest first (for info).
   Result<std::vector<MigrationState>> LoadAll(pg::Connection& conn) const;
+  // The rows of files that have not finished (running or failed).
+  Result<std::vector<MigrationState>> LoadUnfinished(pg::Connection& conn) const;
   // Inserts or replaces the row for state.script, status "running".
   Status Start(pg::Connection& conn, const MigrationState& state) const;
+  // Inserts or replaces the row for state.script, status "done": for a file whose whole plan
+  // runs in one transaction with this statement (nothing to resume if it stops).
+  Status StartDone(pg::Connection& conn, const MigrationState& state) const;
   Status Advance(pg::Connection& conn, const std::string& script, int next_step,
                  const nlohmann::json& outputs) const;
   Status Finish(pg::Connection& conn, const std::string& script) const;
@@ -51,7 +56,11 @@ class StateTable {
   Status Delete(pg::Connection& conn, const std::string& script) const;
 
  private:
+  Result<std::vector<MigrationState>> LoadWhere(pg::Connection& conn, const char* condition) const;
   std::string schema_;
+  // Whether the table exists, once known: each file of a run asks, and only CreateIfMissing
+  // changes the answer while tide holds the run lock (one round trip less per file).
+  mutable std::optional<bool> exists_;
 };
 
 }  // namespace tide::exec
