@@ -34,14 +34,17 @@ bool LooksSecret(const std::string& name) {
   return false;
 }
 
-// expand or contract, as the scheduler sees the file; "mixed!" for a file tide refuses.
-std::string PhaseText(const migrate::MigrationFile& file, const migrate::Placeholders& values) {
+// expand or contract, as the scheduler sees the file (judged on its text: a view it re-creates
+// counts as a contract here); "mixed" for a contract file that also expands, which runs only
+// where no release can break.
+std::string PhaseText(const migrate::MigrationFile& file, const migrate::Placeholders& values,
+                      const sql::PhaseFacts& facts) {
   if (file.format != migrate::ScriptFormat::kSql) return "declarative";
   migrate::MigrationFile copy = file;
   if (!migrate::ResolveSql(copy, values).ok()) return "?";
-  auto phase = migrate::PhaseOf(copy);
+  auto phase = migrate::PhaseOf(copy, facts);
   if (!phase.ok()) return phase.error().kind() == ErrorKind::kInput ? "invalid" : "?";
-  return migrate::ScheduleName(phase->phase);
+  return phase->mixed ? "mixed" : migrate::ScheduleName(phase->phase);
 }
 
 // tide info --sources: every setting, its value and where it came from; no database needed.
@@ -107,6 +110,7 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
   TIDE_ASSIGN(auto halves, migrate::OpenDeclarative(session.conn(), session.schema(), statuses));
   migrate::Placeholders placeholders = migrate::ConfiguredPlaceholders(*settings);
   nlohmann::json rows = nlohmann::json::array();
+  sql::PhaseFacts live = migrate::LiveFacts(session.conn());
   std::vector<std::vector<std::string>> table;
   for (const auto& s : statuses) {
     std::string category = s.kind == migrate::MigrationKind::kRepeatable ? "Repeatable"
@@ -125,7 +129,9 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
     std::string phase;
     if (s.file) {
       row["checksum"] = s.file->checksum;
-      phase = PhaseText(*s.file, placeholders);
+      // A pending file's views are judged on the live catalog, as migrate judges them; an
+      // applied file changed the catalog already, so its text alone says what it did.
+      phase = PhaseText(*s.file, placeholders, s.applied ? sql::PhaseFacts() : live);
       row["phase"] = phase;
     }
     std::string state = migrate::StateName(s.state);

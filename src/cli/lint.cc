@@ -33,6 +33,33 @@ struct LintFlags {
 // Files linted as one sequence: each sees what the ones before it did.
 using Sequence = std::vector<lint::SourceFile>;
 
+// A folder with no migration in it: an empty one (tide init's) is said on stderr; one whose
+// .sql files all miss the naming rule is unusable input (exit 2), not "0 files, no findings".
+void NoMigrationIn(const fs::path& dir, lint::LintRun& run) {
+  std::vector<std::string> sql;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string ext = ToLower(it->path().extension().string());
+    if (it->is_regular_file(ec) && ext == ".sql") {
+      sql.push_back(it->path().lexically_relative(dir).string());
+    }
+  }
+  if (sql.empty()) {
+    std::fprintf(stderr, "warning: %s holds no migration (V<version>__<description>.sql)\n",
+                 dir.string().c_str());
+    return;
+  }
+  std::sort(sql.begin(), sql.end());
+  std::string examples;
+  for (size_t i = 0; i < sql.size() && i < 3; ++i) examples += (i ? ", " : "") + sql[i];
+  run.input_errors.push_back(fmt::format(
+      "{}: none of its {} SQL file{} is named like a migration (V<version>__<description>.sql, "
+      "as Flyway names them), so there is nothing to lint: {}{}; rename them (V1__init.sql, "
+      "V2__add_email.sql, ...) so that tide knows their order",
+      dir.string(), sql.size(), sql.size() == 1 ? "" : "s", examples,
+      sql.size() > 3 ? ", ..." : ""));
+}
+
 void AddFolder(const fs::path& dir, std::vector<Sequence>& out, lint::LintRun& run) {
   auto discovery = migrate::Discover({dir});
   if (!discovery.ok()) {
@@ -41,6 +68,10 @@ void AddFolder(const fs::path& dir, std::vector<Sequence>& out, lint::LintRun& r
   }
   for (const auto& w : discovery->warnings) {
     std::fprintf(stderr, "warning: %s\n", EscapeForTerminal(w).c_str());
+  }
+  if (discovery->migrations.empty()) {
+    NoMigrationIn(dir, run);
+    return;
   }
   Sequence files;
   for (const auto& m : discovery->migrations) {
@@ -173,7 +204,8 @@ const char* kLintFooter =
     "SET NOT NULL through a check, ...) the finding is a note that says what tide does; with\n"
     "--as-written it keeps its rule's severity (for files a plain runner such as Flyway runs).\n"
     "\nWhat lint assumes:\n"
-    "  - every table not created earlier in the same file is large and in use (no database);\n"
+    "  - every table not created earlier in the same file is large and in use (no database;\n"
+    "    the report says so once when a finding depends on it);\n"
     "  - a plain runner runs each file in one transaction, split where the file says COMMIT;\n"
     "  - a folder is linted in version order: a file sees what earlier ones did (column types,\n"
     "    nullable columns and their backfills, validated checks, functions); files named\n"
@@ -181,7 +213,10 @@ const char* kLintFooter =
     "  - declarative .yaml migrations are tide's own plans and are not linted.\n"
     "\nPhases: a file's phase is what '-- tide:phase expand|contract' states, else inferred:\n"
     "contract when a statement drops, renames, narrows or tightens something the old release\n"
-    "uses (on a table the file itself creates, nothing counts), expand otherwise.\n"
+    "uses, expand otherwise. Statements on an object the file itself creates count for nothing;\n"
+    "a view, function, trigger or type dropped and re-created in one file is a replacement,\n"
+    "judged on what the new definition removes (a view's columns as an earlier file wrote them;\n"
+    "unknown or SELECT *: counted as a contract).\n"
     "  mixed-phases         error: a file without a stated phase does both\n"
     "  contract-in-expand   error: a contract statement (DROP COLUMN/TABLE...) in a file stated "
     "expand\n"
@@ -191,8 +226,8 @@ const char* kLintFooter =
     "\nSuppression: '-- tide:allow <rule> <reason>' on the line(s) right above a statement, or\n"
     "'-- tide:allow-file <rule> <reason>' anywhere in the file ('all' matches every rule). An\n"
     "allow without a reason still applies, and is itself an error (allow-without-reason).\n"
-    "\nExit codes: 0 no error-level finding, 1 at least one, 2 unreadable input or a syntax "
-    "error.\n"
+    "\nExit codes: 0 no error-level finding, 1 at least one, 2 unreadable input (also a folder\n"
+    "whose .sql files are none of them named like a migration) or a syntax error.\n"
     "\nExamples:\n"
     "  tide lint                                      the configured migration folders\n"
     "  tide lint migrations/V1.2__contract.sql        one file\n"

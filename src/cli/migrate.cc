@@ -128,7 +128,9 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
                  {"applied", applied},
                  {"schema_version", result->schema_version},
                  {"stopped_before", result->stopped_before},
-                 {"gate", result->gate}});
+                 {"gate", result->gate},
+                 {"mixed_files", result->mixed_files},
+                 {"mixed_files_why", result->mixed_why}});
   return Ok();
 }
 
@@ -193,7 +195,9 @@ void AddMigrateCommand(CLI::App& app, Context& ctx) {
       "migration lock\n(a second tide or Flyway waits), then applies each pending file in "
       "version order. A contract\nmigration right after its expand in the same run is refused "
       "while other sessions are connected\n(exit 3): deploy with tide expand and tide contract. "
-      "On a fresh database it all runs in one go.\n"
+      "A file that both expands and contracts\nruns as written only when no other session is "
+      "connected and the tables it contracts are small\n(small_table_rows); otherwise it is "
+      "refused (exit 3). On a fresh database it all runs in one go.\n"
       "\nExamples:\n"
       "  tide migrate\n"
       "  tide migrate --target 1.1          stop after V1.1\n"

@@ -26,9 +26,12 @@ struct Counts {
   int notes = 0;
   int auto_safe = 0;
   int suppressed = 0;
+  int assume_big = 0;      // findings of rules that assume a big table (NeedsTableSize)
   bool bad_input = false;  // a syntax error or an unreadable path
 };
 Counts Count(const LintRun& run);
+// Said once per report when some finding assumed a big table; "" otherwise.
+std::string BigTableAssumption(const Counts& counts);
 // 2: unreadable input or a syntax error; 1: a finding at error level; 0: clean.
 int ExitCode(const LintRun& run);
 

@@ -126,6 +126,8 @@ std::string TextReport(const LintRun& run, bool color, bool quiet) {
     }
   }
   if (n.suppressed > 0) summary += fmt::format("; {} allowed by tide:allow", n.suppressed);
+  std::string assumption = BigTableAssumption(n);
+  if (!assumption.empty()) out += style.Paint("1", "note") + ": " + assumption + "\n";
   out += summary + "\n";
   return out;
 }

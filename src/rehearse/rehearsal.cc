@@ -139,6 +139,22 @@ class Runner {
   std::vector<MigrationStep> steps_;
 };
 
+// The step a failed phase leaves in the report: the plain run is no tide command (issue 15:
+// the plain run of V1.2 showed as "tide contract"), and the file that failed is named when the
+// error points at one.
+std::string FailedStepName(const std::string& mode, const char* phase, const Error& e) {
+  std::string file;
+  if (e.location() && !e.location()->file.empty()) {
+    auto parsed = migrate::ParseMigrationName(fs::path(e.location()->file).filename().string());
+    if (parsed.ok() && parsed->has_value()) file = (*parsed)->Label();
+  }
+  if (mode == "plain") {
+    return file.empty() ? fmt::format("plain run of the {} files", phase)
+                        : fmt::format("plain run of {}", file);
+  }
+  return file.empty() ? fmt::format("tide {}", phase) : fmt::format("tide {}: {}", phase, file);
+}
+
 void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& gate,
                           const std::string& skip_gate) {
   const char* name = migrate::PhaseFilterName(phase);
@@ -148,7 +164,7 @@ void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& g
   auto started = Clock::now();
   auto fail = [&](const Error& e) {
     MigrationStep s;
-    s.name = fmt::format("tide {}", name);
+    s.name = FailedStepName(mode_, name, e);
     s.phase = name;
     s.start_s = std::chrono::duration<double>(started - zero_).count();
     s.duration_s = std::chrono::duration<double>(Clock::now() - started).count();

@@ -7,6 +7,7 @@
 #include "sql/classify.h"
 #include "sql/classify_internal.h"
 #include "sql/classify_util.h"
+#include "sql/objects.h"
 
 namespace tide::sql {
 
@@ -233,21 +234,6 @@ void ClassifyCreateTable(const Json& t, Classified& out) {
   }
 }
 
-bool OnTablesCreated(const Classified& c, const std::vector<TableName>& created) {
-  bool any = false;
-  for (const auto& cmd : c.commands) {
-    if (cmd.table.empty()) continue;
-    bool found = false;
-    for (const auto& t : created) {
-      found = found || (t.name == cmd.table.name && (t.schema.empty() || cmd.table.schema.empty() ||
-                                                     t.schema == cmd.table.schema));
-    }
-    if (!found) return false;
-    any = true;
-  }
-  return any;
-}
-
 }  // namespace
 
 Classified Classify(const Statement& st) {
@@ -380,6 +366,7 @@ Classified Classify(const Statement& st) {
     contract = contract || c.phase == Phase::kContract;
   }
   out.phase = contract ? Phase::kContract : expand ? Phase::kExpand : Phase::kNeutral;
+  out.text_phase = out.phase;
   out.mixed_phase = expand && contract;
   if (out.summary.empty()) {
     std::string first_line(st.text.substr(0, st.text.find('\n')));
@@ -392,21 +379,15 @@ Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::stri
   ClassifiedScript out;
   TIDE_ASSIGN(out.statements, ParseScript(script, file_name));
   out.directives = ParseDirectives(script, out.statements);
-  bool expand = false, contract = false;
   for (size_t i = 0; i < out.statements.size(); ++i) {
     Classified c = Classify(out.statements[i]);
     c.index = i;
-    c.on_new_table = OnTablesCreated(c, out.created_tables);
-    // A statement with both kinds of clause has phase contract, and expands too.
-    expand = expand || c.phase == Phase::kExpand || c.mixed_phase;
-    contract = contract || (c.phase == Phase::kContract && !c.on_new_table);
     if (c.action == Action::kCreateTable || c.action == Action::kCreateTableAs) {
       out.created_tables.push_back(c.table);
     }
     out.classified.push_back(std::move(c));
   }
-  out.phase = contract ? Phase::kContract : expand ? Phase::kExpand : Phase::kNeutral;
-  out.mixed_phase = expand && contract;
+  JudgePhases(out, PhaseFacts());
   return out;
 }
 
