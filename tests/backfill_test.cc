@@ -91,7 +91,7 @@ class DbBackfillTest : public ::testing::Test {
     EXPECT_EQ(a.schema, b.schema);
     EXPECT_EQ(a.rows, b.rows);
     EXPECT_EQ(a.history, b.history);
-    EXPECT_EQ(a.leftovers, "");
+    EXPECT_EQ(a.leftovers, b.leftovers);  // the table's own triggers, no tide helper
   }
   TempDir dir_;
 };
@@ -106,7 +106,7 @@ const char* kAllowed =
 TEST_F(DbBackfillTest, WholeTableDmlWithoutAKeyIsRefusedAndChangesNothing) {
   Twin db;
   Events(db);
-  for (const char* sql : {kDoubleAmounts, "DELETE FROM events WHERE account = 3;\n"}) {
+  for (const char* sql : {kDoubleAmounts, "DELETE FROM events WHERE amount % 7 = 0;\n"}) {
     SCOPED_TRACE(sql);
     Migration("V2__change_events.sql", sql);
     TideRun r = Tide(db, {"migrate"});

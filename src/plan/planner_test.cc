@@ -123,7 +123,7 @@ TEST_F(PlannerTest, SeedContractOnASmallTableStillCatchesUpFirst) {
   EXPECT_TRUE(IsCatchUp(plan.steps[0]));
   EXPECT_EQ(plan.steps[0].sql,
             "UPDATE customers SET email = CONCAT(LOWER(REPLACE(name, ' ', '.')), "
-            "'@legacy.example.com') WHERE (email IS NULL) AND (\"email\" IS NULL)");
+            "'@legacy.example.com') WHERE (email IS NULL) AND \"email\" IS NULL");
   EXPECT_EQ(plan.steps[1].sql, "ALTER TABLE customers ALTER COLUMN email SET NOT NULL");
   EXPECT_EQ(plan.GroupCount(), 1);  // one transaction, as the file as written
   auto back = Plan::FromJson(plan.ToJson());
