@@ -106,7 +106,8 @@ const char* kAllowed =
 TEST_F(DbBackfillTest, WholeTableDmlWithoutAKeyIsRefusedAndChangesNothing) {
   Twin db;
   Events(db);
-  for (const char* sql : {kDoubleAmounts, "DELETE FROM events WHERE amount % 7 = 0;\n"}) {
+  for (const char* sql : {kDoubleAmounts, "UPDATE events SET note = 'account ' || account;\n",
+                          "DELETE FROM events WHERE amount % 7 = 0;\n"}) {
     SCOPED_TRACE(sql);
     Migration("V2__change_events.sql", sql);
     TideRun r = Tide(db, {"migrate"});
