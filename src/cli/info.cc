@@ -138,9 +138,10 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
     if (auto it = progress.find(s.script); it != progress.end() && s.file &&
                                            it->second.checksum == s.file->checksum) {
       const auto& p = it->second;
-      state = fmt::format("{} at step {}/{} (resumable)",
-                          p.status == "running" ? "Interrupted" : "Failed", p.next_step + 1,
-                          p.steps);
+      const char* how = p.status == "running" ? "Interrupted" : "Failed";
+      state = p.next_step >= p.steps
+                  ? fmt::format("{} with all {} steps applied (resumable)", how, p.steps)
+                  : fmt::format("{} at step {}/{} (resumable)", how, p.next_step + 1, p.steps);
       row["progress"] = {{"status", p.status}, {"next_step", p.next_step + 1},
                          {"steps", p.steps}, {"error", p.error}, {"updated_at", p.updated_at}};
     }

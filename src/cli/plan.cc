@@ -4,6 +4,7 @@
 #include "base/strings.h"
 #include "base/text.h"
 #include "cli/context.h"
+#include "exec/state.h"
 #include "migrate/migrator.h"
 #include "migrate/placeholders.h"
 
@@ -19,12 +20,11 @@ struct PlanFlags {
 
 std::string Describe(const migrate::PlannedMigration& p) {
   const auto& plan = p.plan;
-  std::string out = fmt::format("{} ({}): {} step{} in {} transaction{}{}\n", p.file->Label(),
-                                p.file->script, plan.steps.size(),
-                                plan.steps.size() == 1 ? "" : "s", plan.GroupCount(),
-                                plan.GroupCount() == 1 ? "" : "s",
-                                p.resuming ? fmt::format(", resuming at step {}", p.next_step + 1)
-                                           : "");
+  std::string out = fmt::format(
+      "{} ({}): {} step{} in {} transaction{}{}\n", p.file->Label(), p.file->script,
+      plan.steps.size(), plan.steps.size() == 1 ? "" : "s", plan.GroupCount(),
+      plan.GroupCount() == 1 ? "" : "s",
+      p.resuming ? ", " + exec::ResumingAt(p.next_step, static_cast<int>(plan.steps.size())) : "");
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const auto& s = plan.steps[i];

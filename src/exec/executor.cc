@@ -128,7 +128,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
     }
     TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
     reporter_.Info(fmt::format(
-        "  resuming at step {} of {}{}", existing->next_step + 1, stored.steps.size(),
+        "  {}{}", ResumingAt(existing->next_step, static_cast<int>(stored.steps.size())),
         existing->error.empty() ? "" : " (it stopped: " + Abbreviate(existing->error, 200) + ")"));
     TIDE_TRY(
         RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
@@ -257,7 +257,12 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
                                plan.GroupCount(), plan.GroupCount() == 1 ? "" : "s"));
   }
   pg::Connection& conn = session_.conn();
+  step_rows_.clear();
   TIDE_TRY(ReplaySessionSteps(plan, start));
+  if (resumed) {
+    Status redo = RedoCatchUps(file, plan, start, checkpoint);
+    if (!redo.ok()) return Failure(file, plan, start, start, redo.error(), true);
+  }
   bool committed = resumed;
   int i = start;
   while (i < n) {
@@ -278,6 +283,9 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
     i = state.next_step;
     outputs = state.outputs;
     checkpoint = state.checkpoint;
+    // The server was gone for a while: the old release may have inserted rows meanwhile.
+    Status redo = RedoCatchUps(file, plan, i, checkpoint);
+    if (!redo.ok()) return Failure(file, plan, i, i, redo.error(), committed);
   }
   if (n == 0 || !RunsInTransaction(plan.steps[n - 1])) {
     // The last step ran on its own: record success in a transaction of its own.
@@ -351,8 +359,18 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
   if (s.kind == StepKind::kValidateConstraint) {
     TIDE_ASSIGN(std::string name, ConstraintName(plan, index, outputs));
     FaultPoint("validate.before");
-    TIDE_TRY(
-        conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0), name)));
+    Status validated =
+        conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0), name));
+    if (!validated.ok() && validated.error().sqlstate() == "23514" &&
+        s.object_name.rfind("tide_nn_", 0) == 0) {
+      return std::move(validated).error().WithHint(fmt::format(
+          "rows of {0} are still NULL in the column that {1} checks (the catch-up fills only "
+          "the rows its UPDATE would fill): fill them, then run {2} again, which resumes "
+          "here; or give this run up with tide repair, which drops tide's check {1} and the "
+          "run's record",
+          s.table, s.object_name, AgainCommand()));
+    }
+    if (!validated.ok()) return validated;
     FaultPoint("validate.after");
     return Ok();
   }
@@ -371,7 +389,64 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
     outputs[fmt::format("constraint:{}", index)] = *added;
     return Ok();
   }
-  return conn.Run(s.sql);
+  // A statement that carries a fill's spec without being batched (a small table's catch-up, an
+  // allowed UPDATE on a table without a key) reports the rows it changed.
+  if (!s.backfill) return conn.Run(s.sql);
+  TIDE_ASSIGN(auto r, conn.Exec(s.sql));
+  step_rows_[index] = r.AffectedRows();
+  return Ok();
+}
+
+Result<BackfillResult> Executor::RunBackfill(const migrate::MigrationFile& file,
+                                             const plan::Plan& plan, int index,
+                                             const json& checkpoint) {
+  const plan::Step& step = plan.steps[index];
+  BackfillOptions bo;
+  bo.settings = settings_.backfill;
+  bo.lock_timeout = settings_.lock_timeout;
+  bo.retry_budget = settings_.lock_wait;
+  Backfill backfill(session_.conn(), *step.backfill, bo, reporter_,
+                    CheckpointSink{state_.Qualified(), file.script, index});
+  return backfill.Run(checkpoint, step.estimated_rows);
+}
+
+Status Executor::RedoCatchUps(const migrate::MigrationFile& file, const plan::Plan& plan, int start,
+                              const json& checkpoint) {
+  const int n = static_cast<int>(plan.steps.size());
+  for (int k = 0; k < start && k < n; ++k) {
+    const plan::Step& s = plan.steps[k];
+    if (!plan::IsCatchUp(s)) continue;
+    // Only while its check (the next VALIDATE on that table) still waits: once validated, no
+    // row can be NULL any more, and a rerun must not change rows again.
+    int validate = k + 1;
+    while (validate < n && !(plan.steps[validate].kind == StepKind::kValidateConstraint &&
+                             plan.steps[validate].lock_tables == s.lock_tables)) {
+      ++validate;
+    }
+    if (validate >= n || validate < start) continue;
+    reporter_.Info(
+        fmt::format("  [{}/{}] catch-up again: rows inserted while the run was "
+                    "stopped are filled before the check is validated",
+                    k + 1, n));
+    if (s.kind == StepKind::kBackfill) {
+      TIDE_ASSIGN(auto done, RunBackfill(file, plan, k, checkpoint));
+      reporter_.Info(
+          fmt::format("  [{}/{}] catch-up again: {} rows", k + 1, n, FormatCount(done.changed)));
+      // Its checkpoint is spent: the next redo, if any, walks the table from the start.
+      TIDE_TRY(state_.ClearCheckpoint(session_.conn(), file.script, k));
+      continue;
+    }
+    LockRetry retry(session_.conn(), PolicyOf(settings_), reporter_);
+    int64_t rows = 0;
+    TIDE_TRY(retry.Run(Short(s.sql), s.lock_tables, s.lock, /*transactional=*/true,
+                       [&](pg::Connection& c) -> Status {
+                         TIDE_ASSIGN(auto r, c.Exec(s.sql));
+                         rows = r.AffectedRows();
+                         return Ok();
+                       }));
+    reporter_.Info(fmt::format("  [{}/{}] catch-up again: {} rows", k + 1, n, FormatCount(rows)));
+  }
+  return Ok();
 }
 
 Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
@@ -431,13 +506,7 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
       case StepKind::kSession:
         break;  // only reached when the callback failed
       case StepKind::kBackfill: {
-        BackfillOptions bo;
-        bo.settings = settings_.backfill;
-        bo.lock_timeout = settings_.lock_timeout;
-        bo.retry_budget = settings_.lock_wait;
-        Backfill backfill(conn, *head.backfill, bo, reporter_,
-                          CheckpointSink{state_.Qualified(), file.script, first});
-        auto done = backfill.Run(checkpoint, head.estimated_rows);
+        auto done = RunBackfill(file, plan, first, checkpoint);
         if (!done.ok()) {
           st = done.error();
         } else {
@@ -479,7 +548,9 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
                       retry.stats().attempts,
                       retry.stats().lock_timeouts,
                       retry.stats().waited.count(),
-                      k == first ? rows : -1,
+                      k == first && rows >= 0 ? rows
+                      : step_rows_.count(k)   ? step_rows_[k]
+                                              : -1,
                       rate,
                       started,
                       st.ok(),
@@ -487,7 +558,9 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
     if (!st.ok() && k == first) last_steps_.push_back(report);
     if (st.ok()) {
       std::string extra;
-      if (rows >= 0 && k == first) {
+      if (rows < 0 && step_rows_.count(k)) {
+        extra = fmt::format(", {} rows", FormatCount(step_rows_[k]));
+      } else if (rows >= 0 && k == first) {
         extra = walked != rows ? fmt::format(", {} rows walked, {} changed", FormatCount(walked),
                                              FormatCount(rows))
                                : fmt::format(", {} rows", FormatCount(rows));
@@ -519,8 +592,10 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
   const int n = static_cast<int>(plan.steps.size());
   if (conn.IsBroken()) {
     return std::move(error).Context(fmt::format(
-        "{} stopped at step {} of {} when the connection was lost; run {} again to resume it",
-        file.Label(), resume_at + 1, n, AgainCommand()));
+        "{} stopped {} when the connection was lost; run {} again to finish it", file.Label(),
+        resume_at >= n ? fmt::format("with all {} steps applied, before its record", n)
+                       : fmt::format("at step {} of {}", resume_at + 1, n),
+        AgainCommand()));
   }
   if (!anything_committed) {
     (void)state_.Delete(conn, file.script);
@@ -540,6 +615,12 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
     row.success = false;
     row.execution_time = static_cast<int>(MsSince(started_));
     (void)session_.history().Append(conn, row);
+  }
+  if (resume_at >= n) {
+    return std::move(error).Context(fmt::format(
+        "{} applied all {} steps, but its record failed; fix the cause and run {} again to "
+        "record it",
+        file.Label(), n, AgainCommand()));
   }
   return std::move(error).Context(fmt::format(
       "{} stopped at step {} of {}: the steps before step {} are applied and recorded; fix the "

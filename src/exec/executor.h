@@ -17,6 +17,7 @@
 
 #include "base/error.h"
 #include "config/settings.h"
+#include "exec/backfill.h"
 #include "exec/reporter.h"
 #include "exec/state.h"
 #include "migrate/discovery.h"
@@ -106,6 +107,13 @@ class Executor {
                                    int at, const Error& cause);
   // The history row and the end of the state, when the last step ran outside a transaction.
   Status RecordInOwnTransaction(const migrate::MigrationFile& file, int n);
+  Result<BackfillResult> RunBackfill(const migrate::MigrationFile& file, const plan::Plan& plan,
+                                     int index, const nlohmann::json& checkpoint);
+  // A resumed run (after a kill, or a lost connection) starting at `start` runs again the
+  // contract's catch-up steps before it whose NOT NULL check is not validated yet: the old
+  // release may have inserted rows without the column while tide was not running.
+  Status RedoCatchUps(const migrate::MigrationFile& file, const plan::Plan& plan, int start,
+                      const nlohmann::json& checkpoint);
   Status RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
                   nlohmann::json& outputs, const nlohmann::json& checkpoint);
   Status RunStepInTransaction(plan::Plan& plan, int index, nlohmann::json& outputs);
@@ -142,6 +150,7 @@ class Executor {
   std::vector<StepReport> last_steps_;
   std::chrono::steady_clock::time_point started_;
   int failed_step_ = 0;
+  std::map<int, int64_t> step_rows_;  // rows an as-written INSERT/UPDATE/DELETE step touched
   Half half_ = Half::kWhole;
 };
 

@@ -7,6 +7,13 @@
 
 namespace tide::exec {
 
+std::string ResumingAt(int next_step, int steps) {
+  if (next_step >= steps) {
+    return fmt::format("all {} step{} applied; recording it", steps, steps == 1 ? "" : "s");
+  }
+  return fmt::format("resuming at step {} of {}", next_step + 1, steps);
+}
+
 std::string StateTable::Qualified() const { return QuoteQualified(schema_, kStateTable); }
 
 Result<bool> StateTable::Exists(pg::Connection& conn) const {
@@ -131,11 +138,20 @@ Status StateTable::StartDone(pg::Connection& conn, const MigrationState& s) cons
 
 Status StateTable::Advance(pg::Connection& conn, const std::string& script, int next_step,
                            const nlohmann::json& outputs) const {
-  return conn.Run(fmt::format("UPDATE {} SET next_step = $2::integer, outputs = $3::jsonb, "
-                              "status = 'running', error = NULL, updated_at = now() "
-                              "WHERE script = $1",
+  return conn.Run(
+      fmt::format("UPDATE {} SET next_step = $2::integer, outputs = $3::jsonb, "
+                  "checkpoint = NULL, status = 'running', error = NULL, updated_at = now() "
+                  "WHERE script = $1",
+                  Qualified()),
+      {script, std::to_string(next_step), DumpJson(outputs)});
+}
+
+Status StateTable::ClearCheckpoint(pg::Connection& conn, const std::string& script,
+                                   int step) const {
+  return conn.Run(fmt::format("UPDATE {} SET checkpoint = NULL, updated_at = now() "
+                              "WHERE script = $1 AND (checkpoint->>'step')::integer = $2::integer",
                               Qualified()),
-                  {script, std::to_string(next_step), DumpJson(outputs)});
+                  {script, std::to_string(step)});
 }
 
 Status StateTable::Finish(pg::Connection& conn, const std::string& script) const {

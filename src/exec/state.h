@@ -32,6 +32,10 @@ struct MigrationState {
   std::string updated_at;
 };
 
+// What a resumed run does next: "resuming at step 3 of 7", or, when the run stopped after its
+// last step and before its history row, "all 7 steps applied; recording it".
+std::string ResumingAt(int next_step, int steps);
+
 class StateTable {
  public:
   explicit StateTable(std::string schema) : schema_(std::move(schema)) {}
@@ -49,8 +53,11 @@ class StateTable {
   // Inserts or replaces the row for state.script, status "done": for a file whose whole plan
   // runs in one transaction with this statement (nothing to resume if it stops).
   Status StartDone(pg::Connection& conn, const MigrationState& state) const;
+  // Also clears the checkpoint: it belongs to the backfill of the step that just ended.
   Status Advance(pg::Connection& conn, const std::string& script, int next_step,
                  const nlohmann::json& outputs) const;
+  // Forgets the checkpoint of step's backfill (when the checkpoint is that step's).
+  Status ClearCheckpoint(pg::Connection& conn, const std::string& script, int step) const;
   Status Finish(pg::Connection& conn, const std::string& script) const;
   Status Fail(pg::Connection& conn, const std::string& script, const std::string& error) const;
   Status Delete(pg::Connection& conn, const std::string& script) const;
