@@ -50,7 +50,9 @@ class DbMixedPhaseTest : public DbTest {
   TempDir dir_;
 };
 
-TEST_F(DbMixedPhaseTest, AMixedFileRunsOnAFreshDatabaseAndSaysWhyOnce) {
+TEST_F(DbMixedPhaseTest, AMixedFileRunsOnAnEmptyTableAndSaysWhyOnce) {
+  // accounts exists before the run (created in the same run, V2 would not be mixed at all).
+  ASSERT_EQ(Tide({"migrate", "--target", "1"}).exit_code, 0);
   dir_.Write("migrations/V2__mixed.sql", kMixed);
   TideRun r = Tide({"--json", "migrate"});
   ASSERT_EQ(r.exit_code, 0) << r.all();

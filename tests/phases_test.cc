@@ -99,6 +99,8 @@ TEST_F(DbPhasesTest, ContractNeedsAGateOrARecordedReasonToSkipIt) {
 // Mixed files are judged on the database (tests/mixed_phase_test.cc); a stated phase that the
 // statements contradict is an input error whatever the database holds.
 TEST_F(DbPhasesTest, AStatedPhaseThatTheStatementsContradictIsRefused) {
+  // customers exists before this run (created in the same run, nothing would contract it).
+  ASSERT_EQ(Tide({"migrate", "--target", "1"}).exit_code, 0);
   dir_.Write("migrations/V1.05__mixed.sql",
              "-- tide:phase expand\nALTER TABLE customers DROP COLUMN contact_info;\n");
   TideRun r = Tide({"migrate"});
@@ -106,7 +108,7 @@ TEST_F(DbPhasesTest, AStatedPhaseThatTheStatementsContradictIsRefused) {
   EXPECT_NE(r.err.find("says it is an expand migration"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("line 2: ALTER TABLE customers DROP COLUMN contact_info"), std::string::npos)
       << r.err;
-  EXPECT_EQ(Value("SELECT count(*) FROM pg_class WHERE relname = 'customers'"), "0");
+  EXPECT_EQ(Column("contact_info"), "1");
 }
 
 TEST_F(DbPhasesTest, ExpandThenContractInOneInvocationIsRefusedWhileAnAppIsConnected) {
