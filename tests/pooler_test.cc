@@ -68,10 +68,10 @@ class Load {
     auto init = RunCommand({pgbench, "-i", "-q", "-s", "1", "-h", "127.0.0.1", "-p",
                             std::to_string(bouncer.port()), "-U", "postgres", dbname});
     EXPECT_TRUE(init.ok() && init->ok()) << (init.ok() ? init->output : "");
-    thread_ = std::thread([=, this] {
-      auto r =
-          RunCommand({pgbench, "-n", "-c", "4", "-T", std::to_string(seconds), "-h", "127.0.0.1",
-                      "-p", std::to_string(bouncer.port()), "-U", "postgres", dbname});
+    std::string port = std::to_string(bouncer.port());
+    thread_ = std::thread([this, pgbench, port, dbname, seconds] {
+      auto r = RunCommand({pgbench, "-n", "-c", "4", "-T", std::to_string(seconds), "-h",
+                           "127.0.0.1", "-p", port, "-U", "postgres", dbname});
       if (r.ok()) output_ = r->output;
     });
   }
