@@ -57,7 +57,8 @@ void Context::PrintJson(const nlohmann::json& doc) {
 
 bool ViaDirectUrl(const config::Settings& settings) {
   auto it = settings.sources.find("url");
-  return it != settings.sources.end() && it->second.find("DIRECT_URL") != std::string::npos;
+  return it != settings.sources.end() && (it->second.find("direct-url") != std::string::npos ||
+                                          it->second.find("DIRECT_URL") != std::string::npos);
 }
 
 std::string FormatTable(const std::vector<std::string>& header,

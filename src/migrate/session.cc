@@ -16,7 +16,8 @@ Status RefusePooler(pg::Connection& conn, const config::Settings& settings,
   if (check.kind != pg::PoolingKind::kTransaction) return Ok();
   auto source = settings.sources.find("url");
   bool direct = source != settings.sources.end() &&
-                source->second.find("DIRECT_URL") != std::string::npos;
+                (source->second.find("direct-url") != std::string::npos ||
+                 source->second.find("DIRECT_URL") != std::string::npos);
   std::string which = direct ? "--direct-url " : "";
   Error error = Error::Usage(fmt::format(
       "{}{} goes through a connection pooler in transaction mode (PgBouncer or alike): {}. "
