@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/json_text.h"
 #include "base/strings.h"
 #include "pg/cluster.h"
 #include "pg/connection.h"
@@ -372,7 +373,7 @@ void Bench::Run() {
     doc_["rows"] = o_.rows;
     doc_["clients"] = o_.clients;
     doc_["repeat"] = o_.repeat;
-    std::ofstream(o_.json) << doc_.dump(2) << "\n";
+    std::ofstream(o_.json) << tide::DumpJson(doc_, 2) << "\n";
   }
 }
 

@@ -28,9 +28,9 @@ if ((${#missing[@]})); then
     >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
 fi
-if [[ ! -f $build/build.ninja ]]; then
+if [[ ! -f $build/build.ninja ]] || ! grep -qs '^TIDE_WERROR:BOOL=ON' "$build/CMakeCache.txt"; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DTIDE_FUZZ=ON >/dev/null
+    -DTIDE_FUZZ=ON -DTIDE_WERROR=ON >/dev/null
 fi
 cmake --build "$build" --target fuzz_targets -j "${TIDE_JOBS:-2}"
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/json_text.h"
 #include "plan/catalog.h"
 #include "plan/planner.h"
 #include "sql/classify.h"
@@ -20,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto plan = planner.PlanScript(*script);
     if (!plan.ok()) continue;
     nlohmann::json stored = plan->ToJson();
-    auto back = tide::plan::Plan::FromJson(nlohmann::json::parse(stored.dump()));
+    auto back = tide::plan::Plan::FromJson(nlohmann::json::parse(tide::DumpJson(stored)));
     if (!back.ok() || back->ToJson() != stored) std::abort();
   }
   return 0;

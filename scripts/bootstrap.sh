@@ -9,7 +9,7 @@ packages=(
   libpq-dev libpg-query-dev libprotobuf-c-dev zlib1g-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libgoogle-perftools-dev libpng-dev
-  postgresql-15 postgresql-client-15 postgresql-contrib
+  postgresql-15 postgresql-client-15 postgresql-contrib pgbouncer
   dpkg-dev file man-db gzip
   chromium fonts-dejavu-core
 )
@@ -34,7 +34,10 @@ fi
 
 build_type=${TIDE_BUILD_TYPE:-RelWithDebInfo}
 build_dir=${TIDE_BUILD_DIR:-build}
-if [[ ! -f $build_dir/build.ninja ]]; then
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" ${TIDE_CMAKE_ARGS:-} >/dev/null
+# The project's own builds treat warnings as errors (TIDE_WERROR); a build folder configured
+# before that option existed is configured again to turn it on.
+if [[ ! -f $build_dir/build.ninja ]] || ! grep -qs '^TIDE_WERROR:BOOL=ON' "$build_dir/CMakeCache.txt"; then
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DTIDE_WERROR=ON \
+    ${TIDE_CMAKE_ARGS:-} >/dev/null
 fi
 cmake --build "$build_dir" -j "${TIDE_JOBS:-2}"

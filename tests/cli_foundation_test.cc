@@ -290,7 +290,7 @@ TEST_F(CliFoundationTest, JsonOutputsParse) {
 TEST(CliHelpTest, EveryCommandHasHelpWithAnExample) {
   for (std::string cmd : {"init", "info", "validate", "lint", "plan", "migrate", "expand",
                           "contract", "verify", "rehearse", "demo", "baseline", "repair", "ci",
-                          "sandbox"}) {
+                          "sandbox", "check"}) {
     TideRun r = RunTide({cmd, "--help"});
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("Example"), std::string::npos) << cmd << ":\n" << r.out;

@@ -214,6 +214,44 @@ TEST_F(DbFaultIndexTest, KilledDuringConcurrentBuildThatIsCancelledLeavesNoInval
   ExpectSameDatabase(TakeFingerprint(url_), CustomersReference().want, "index build cancelled");
 }
 
+// Issue 23: killed in the contract after its catch-up and before VALIDATE; the old release
+// inserts rows without email meanwhile. The rerun catches up again before it validates, and
+// ends where an uninterrupted run over the same rows ends.
+TEST(DbFaultResumeTest, ContractResumedAfterOldReleaseInsertsCatchesUpAgain) {
+  const CustomersRef& ref = CustomersReference();
+  CustomersCycle cycle;
+  const std::string meanwhile =
+      "INSERT INTO customers (id, name, contact_info) SELECT 5000 + g, 'Meanwhile ' || g, "
+      "'m' || g FROM generate_series(1, 40) g";
+  std::string killed_db = UniqueName("tide_resume_catch_up");
+  std::string whole_db = UniqueName("tide_resume_catch_up");
+  for (const std::string& db : {killed_db, whole_db}) {
+    CreateDatabase(db, ref.template_db);
+    ASSERT_EQ(cycle.Migrate(DatabaseUrl(db), "1.1").exit_code, 0);
+    CustomersCycle::OldReleaseWrites(DatabaseUrl(db));
+  }
+  std::string url = DatabaseUrl(killed_db);
+  // The first step.advanced of V1.2 is the catch-up's: killed before the check is added.
+  TideRun killed = cycle.Migrate(url, "latest", {"TIDE_FAULT=step.advanced"});
+  ASSERT_EQ(killed.exit_code, -SIGKILL) << killed.all();
+  auto run_sql = [](const std::string& on, const std::string& sql) {
+    auto conn = pg::Connection::Open(on, "tide-test");
+    ASSERT_TRUE(conn.ok());
+    auto st = conn->Run(sql);
+    ASSERT_TRUE(st.ok()) << st.error().ToString();
+  };
+  run_sql(url, meanwhile);
+  TideRun r = cycle.Migrate(url, "latest");
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.out.find("catch-up again"), std::string::npos) << r.out;
+  std::string whole = DatabaseUrl(whole_db);
+  run_sql(whole, meanwhile);
+  ASSERT_EQ(cycle.Migrate(whole, "latest").exit_code, 0);
+  ExpectSameDatabase(TakeFingerprint(url), TakeFingerprint(whole), "resumed contract");
+  DropDatabase(killed_db);
+  DropDatabase(whole_db);
+}
+
 // SIGKILL from outside at random moments of V1.1 and V1.2 (up to three kills per migration),
 // then a rerun to completion. The seed is printed so that a failure can be replayed.
 TEST(DbRandomKillTest, RandomKillsThenRerunEndWhereAnUninterruptedRunEnds) {

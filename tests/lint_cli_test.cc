@@ -23,6 +23,23 @@ TEST(LintCli, SeedFolderIsSafeUnderTideAndNotAsWritten) {
   EXPECT_EQ(strict.exit_code, 1) << strict.all();
 }
 
+// Issue 15: a folder whose files miss the naming rule linted "0 files" and exited 0.
+TEST(LintCli, AFolderWithNoMigrationNamedSaysSo) {
+  TempDir dir;
+  dir.Write("db/001_init.sql", "CREATE TABLE t (id int);\n");
+  dir.Write("db/002_more.sql", "ALTER TABLE t ADD COLUMN a int;\n");
+  TideRun r = RunTide({"lint", "db"}, dir.path());
+  EXPECT_EQ(r.exit_code, 2) << r.all();
+  EXPECT_NE(r.out.find("none of its 2 SQL files is named like a migration"), std::string::npos)
+      << r.all();
+  EXPECT_NE(r.out.find("001_init.sql, 002_more.sql"), std::string::npos) << r.out;
+  // An empty folder (tide init's) is said, and is no error.
+  std::filesystem::create_directories(dir.path() / "empty");
+  TideRun empty = RunTide({"lint", "empty"}, dir.path());
+  EXPECT_EQ(empty.exit_code, 0) << empty.all();
+  EXPECT_NE(empty.err.find("holds no migration"), std::string::npos) << empty.all();
+}
+
 TEST(LintCli, ExitCodesAndFormats) {
   TempDir dir;
   dir.Write("V1__bad.sql", "ALTER TABLE customers ADD COLUMN;\n");

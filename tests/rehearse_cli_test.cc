@@ -50,6 +50,11 @@ TEST(CliRehearseTest, SeedCycleIsZeroDowntimeAndThePlainRunIsNot) {
   EXPECT_FALSE(plain["zero_downtime"].get<bool>());
   EXPECT_NE(plain["reasons"].dump().find("migration step failed"), std::string::npos)
       << plain["reasons"].dump();
+  // Issue 15: the plain run's failed step is the plain run of V1.2, not a tide command.
+  EXPECT_NE(plain["reasons"].dump().find("plain run of V1.2"), std::string::npos)
+      << plain["reasons"].dump();
+  EXPECT_EQ(plain["reasons"].dump().find("tide contract"), std::string::npos)
+      << plain["reasons"].dump();
   std::ifstream in(report);
   std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(html.find("<svg"), std::string::npos);

@@ -19,15 +19,29 @@ bool Error::IsConnectionLoss() const {
 
 std::string Error::ToString() const {
   std::string out;
+  std::string_view message = message_;
   if (location_ && !location_->file.empty()) {
-    out = location_->file;
+    const std::string& file = location_->file;
+    // A message that begins with its own file ("V2.sql mixes ...") names the file once: the
+    // prefix gives only the line, where there is one.
+    bool named = message.size() > file.size() && message.starts_with(file) &&
+                 (message[file.size()] == ' ' || message[file.size()] == ':');
+    if (named) message.remove_prefix(file.size());
+    out = file;
     if (location_->line > 0) {
       out += fmt::format(":{}", location_->line);
       if (location_->column > 0) out += fmt::format(":{}", location_->column);
+      if (named) {
+        while (!message.empty() && (message.front() == ':' || message.front() == ' ')) {
+          message.remove_prefix(1);
+        }
+      }
+      out += ": ";
+    } else if (!named) {
+      out += ": ";
     }
-    out += ": ";
   }
-  out += message_;
+  out += message;
   if (!sqlstate_.empty()) out += fmt::format(" (SQLSTATE {})", sqlstate_);
   if (!hint_.empty()) out += "\n  hint: " + hint_;
   return out;

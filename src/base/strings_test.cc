@@ -92,6 +92,17 @@ TEST(ErrorTest, ReassigningAChainedErrorKeepsItsMessage) {
   EXPECT_EQ(e.ToString(), "V1__x.sql:3:1: V1 failed: duplicate key (SQLSTATE 23505)\n  hint: fix the data");
 }
 
+// Issue 15: "migrations/V12__x.sql: migrations/V12__x.sql mixes ..." named the file twice.
+TEST(ErrorTest, AMessageThatNamesItsFileNamesItOnce) {
+  Error e = Error::Input("migrations/V12__x.sql mixes expand and contract statements")
+                .At({"migrations/V12__x.sql", 0, 0});
+  EXPECT_EQ(e.ToString(), "migrations/V12__x.sql mixes expand and contract statements");
+  Error at_line = Error::Input("m/V2.sql says it is an expand migration").At({"m/V2.sql", 1, 0});
+  EXPECT_EQ(at_line.ToString(), "m/V2.sql:1: says it is an expand migration");
+  Error other = Error::Input("m/V2.sqlite is not a migration").At({"m/V2.sql", 0, 0});
+  EXPECT_EQ(other.ToString(), "m/V2.sql: m/V2.sqlite is not a migration");
+}
+
 }  // namespace
 }  // namespace tide
 

@@ -6,8 +6,14 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 
+#include "base/json_text.h"
+#include "base/strings.h"
+#include "base/text.h"
 #include "cli/context.h"
+#include "cli/drift_cli.h"
 #include "tide_version.h"
 
 namespace tide::cli {
@@ -45,8 +51,11 @@ std::string VersionText() {
                      PG_VERSION);
 }
 
+}  // namespace
+
 void PrintError(const Error& error, bool json) {
-  std::fprintf(stderr, "error: %s\n", error.ToString().c_str());
+  // Messages quote statements and file names: their control bytes must not reach the terminal.
+  std::fprintf(stderr, "error: %s\n", EscapeForTerminal(error.ToString()).c_str());
   if (json) {
     nlohmann::json doc = {{"ok", false},
                           {"error",
@@ -59,14 +68,55 @@ void PrintError(const Error& error, bool json) {
       doc["error"]["line"] = error.location()->line;
       doc["error"]["column"] = error.location()->column;
     }
-    std::printf("%s\n", doc.dump(2).c_str());
+    std::printf("%s\n", DumpJson(doc, 2).c_str());
   }
 }
 
-}  // namespace
+namespace {
 
-int Main(int argc, char** argv) {
-  Context ctx;
+// The command line for each target of a fleet: without the fleet's own options and --json.
+std::vector<std::string> FleetArgs(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i > 0 && (a == "--targets" || a == "--parallel")) {
+      ++i;
+      continue;
+    }
+    if (a.rfind("--targets=", 0) == 0 || a.rfind("--parallel=", 0) == 0 || a == "--json") {
+      continue;
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+
+// An exception that escapes tide's Result handling is a bug in tide: say so, in the error format
+// of every other failure, and exit 1 instead of aborting (134) with the library's message.
+Error InternalError(const char* what) {
+  return Error::Internal(fmt::format("unexpected failure: {}", what))
+      .WithHint(
+          "this is a bug in tide; please report it with the command and 'tide --version'. "
+          "What already ran is in the history table: 'tide info' shows it");
+}
+
+// Exceptions in other threads (rehearsal traffic, progress) cannot reach Main's catch: the
+// runtime calls std::terminate. Report those the same way and exit with the same code.
+[[noreturn]] void OnTerminate() {
+  const char* what = "an exception outside the main thread";
+  try {
+    if (auto e = std::current_exception()) std::rethrow_exception(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", InternalError(e.what()).ToString().c_str());
+    std::_Exit(1);
+  } catch (...) {
+  }
+  std::fprintf(stderr, "error: %s\n", InternalError(what).ToString().c_str());
+  std::_Exit(1);
+}
+
+int Run(Context& ctx, int argc, char** argv) {
   CLI::App app(kDescription, "tide");
   app.footer(kFooter);
   app.require_subcommand(1);
@@ -75,6 +125,10 @@ int Main(int argc, char** argv) {
   app.add_option("--url", ctx.flags.url,
                  "database: a libpq URI (postgresql://user@host:5432/db) or key=value string")
       ->envname("")
+      ->type_name("URL");
+  app.add_option("--direct-url", ctx.direct_url,
+                 "the server itself, when --url goes through a connection pooler: tide then "
+                 "works over this URL only (also TIDE_DIRECT_URL)")
       ->type_name("URL");
   app.add_option("--config", ctx.flags.config_file, "settings file (default: ./tide.toml)")
       ->type_name("FILE");
@@ -101,6 +155,14 @@ int Main(int argc, char** argv) {
                  "the flyway.toml environment to use ([environments.NAME]; default: default)")
       ->type_name("NAME");
   app.add_flag("--json", ctx.json, "print one JSON document on stdout (for CI)");
+  app.add_option("--targets", ctx.targets_file,
+                 "run migrate, expand, contract, info or verify on every database URL in FILE "
+                 "(one per line; targets done by an earlier run are skipped, see FILE.done)")
+      ->type_name("FILE");
+  app.add_option("--parallel", ctx.parallel,
+                 "with --targets: at most N targets at once (default: the number of cores)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
   app.add_flag("-q,--quiet", ctx.quiet, "print only warnings and errors");
 
   AddInitCommand(app, ctx);
@@ -108,6 +170,7 @@ int Main(int argc, char** argv) {
   AddValidateCommand(app, ctx);
   AddPlanCommand(app, ctx);
   AddLintCommand(app, ctx);
+  AddCheckCommand(app, ctx);
   AddMigrateCommand(app, ctx);
   AddExpandCommand(app, ctx);
   AddContractCommand(app, ctx);
@@ -135,12 +198,37 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (!ctx.action) return 0;
-  Status status = ctx.action();
+  Status status = Ok();
+  if (!ctx.targets_file.empty()) {
+    status = RunFleet(ctx, FleetArgs(argc, argv), app.get_subcommands().front()->get_name());
+  } else if (ctx.parallel > 0) {
+    status = Error::Usage("--parallel goes with --targets FILE");
+  } else {
+    status = ctx.action();
+  }
   if (!status.ok()) {
     PrintError(status.error(), ctx.json);
     return status.error().ExitCode();
   }
   return ctx.exit_code;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::set_terminate(OnTerminate);
+  Context ctx;
+  try {
+    return Run(ctx, argc, argv);
+  } catch (const std::exception& e) {
+    Error error = InternalError(e.what());
+    PrintError(error, ctx.json);
+    return error.ExitCode();
+  } catch (...) {
+    Error error = InternalError("an exception of unknown type");
+    PrintError(error, ctx.json);
+    return error.ExitCode();
+  }
 }
 
 }  // namespace tide::cli

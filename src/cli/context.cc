@@ -3,11 +3,30 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/json_text.h"
+#include "base/strings.h"
+#include "base/text.h"
+#include "pg/connection.h"
+
 namespace tide::cli {
 
 Result<const config::Settings*> Context::Settings() {
   if (!settings_) {
     TIDE_ASSIGN(config::Settings loaded, config::Load(flags));
+    // --direct-url: the server itself, past a pooler. tide does all its work over it and needs
+    // the pooled URL for nothing, so it simply takes the URL's place (its source says so).
+    std::optional<std::string> direct = direct_url;
+    std::string source = "flag --direct-url";
+    if (!direct) {
+      direct = config::ProcessEnv("TIDE_DIRECT_URL");
+      source = "env TIDE_DIRECT_URL";
+    }
+    if (direct) {
+      Status valid = pg::ValidateConninfo(*direct);
+      if (!valid.ok()) return Error::Usage("--direct-url: " + valid.error().message());
+      loaded.url = *direct;
+      loaded.sources["url"] = source;
+    }
     settings_ = std::move(loaded);
     for (const auto& w : settings_->warnings) reporter().Warn(w);
   }
@@ -21,17 +40,25 @@ exec::Reporter& Context::reporter() {
 
 void Context::Print(const std::string& text) {
   if (json) return;
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
+  // Tables and plans show file names and statements: their control bytes are shown, not sent.
+  std::string shown = EscapeForTerminal(text);
+  std::fwrite(shown.data(), 1, shown.size(), stdout);
+  if (!shown.empty() && shown.back() != '\n') std::fputc('\n', stdout);
   std::fflush(stdout);
 }
 
 void Context::PrintJson(const nlohmann::json& doc) {
   if (!json) return;
-  std::string text = doc.dump(2);
+  std::string text = DumpJson(doc, 2);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
+}
+
+bool ViaDirectUrl(const config::Settings& settings) {
+  auto it = settings.sources.find("url");
+  return it != settings.sources.end() && (it->second.find("direct-url") != std::string::npos ||
+                                          it->second.find("DIRECT_URL") != std::string::npos);
 }
 
 std::string FormatTable(const std::vector<std::string>& header,

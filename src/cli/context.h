@@ -20,6 +20,9 @@ class Context {
   config::Flags flags;
   bool json = false;
   bool quiet = false;
+  std::optional<std::string> direct_url;  // --direct-url (cli/context.cc: it replaces the URL)
+  std::string targets_file;  // --targets: run the command on each database listed (cli/fleet.cc)
+  int parallel = 0;          // --parallel: at most this many targets at once (0: the cores)
 
   // Settings from flags, environment and tide.toml; loaded on first use.
   Result<const config::Settings*> Settings();
@@ -60,6 +63,13 @@ void AddRollbackCommand(CLI::App& app, Context& ctx);
 void AddSearchPathCommand(CLI::App& app, Context& ctx);
 void AddGenerateCommand(CLI::App& app, Context& ctx);  // hidden: man page, completion
 void AddLintCommand(CLI::App& app, Context& ctx);
+
+// The chosen command on every database of ctx.targets_file; args is the command line without
+// --targets, --parallel and --json (argv[0] first).
+Status RunFleet(Context& ctx, const std::vector<std::string>& args, const std::string& command);
+
+// Whether the URL is --direct-url (or TIDE_DIRECT_URL): tide's own URL bypasses a pooler.
+bool ViaDirectUrl(const config::Settings& settings);
 
 // A table for the terminal: columns padded to their widest cell.
 std::string FormatTable(const std::vector<std::string>& header,

@@ -1,6 +1,7 @@
 // tide info: every migration with its state, as Flyway's info shows it.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "cli/context.h"
@@ -11,6 +12,7 @@
 #include "migrate/halves.h"
 #include "migrate/migrator.h"
 #include "migrate/phase.h"
+#include "migrate/run_lock.h"
 #include "pg/connection.h"
 
 namespace tide::cli {
@@ -32,14 +34,17 @@ bool LooksSecret(const std::string& name) {
   return false;
 }
 
-// expand or contract, as the scheduler sees the file; "mixed!" for a file tide refuses.
-std::string PhaseText(const migrate::MigrationFile& file, const migrate::Placeholders& values) {
+// expand or contract, as the scheduler sees the file (judged on its text: a view it re-creates
+// counts as a contract here); "mixed" for a contract file that also expands, which runs only
+// where no release can break.
+std::string PhaseText(const migrate::MigrationFile& file, const migrate::Placeholders& values,
+                      const sql::PhaseFacts& facts) {
   if (file.format != migrate::ScriptFormat::kSql) return "declarative";
   migrate::MigrationFile copy = file;
   if (!migrate::ResolveSql(copy, values).ok()) return "?";
-  auto phase = migrate::PhaseOf(copy);
+  auto phase = migrate::PhaseOf(copy, facts);
   if (!phase.ok()) return phase.error().kind() == ErrorKind::kInput ? "invalid" : "?";
-  return migrate::ScheduleName(phase->phase);
+  return phase->mixed ? "mixed" : migrate::ScheduleName(phase->phase);
 }
 
 // tide info --sources: every setting, its value and where it came from; no database needed.
@@ -105,6 +110,7 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
   TIDE_ASSIGN(auto halves, migrate::OpenDeclarative(session.conn(), session.schema(), statuses));
   migrate::Placeholders placeholders = migrate::ConfiguredPlaceholders(*settings);
   nlohmann::json rows = nlohmann::json::array();
+  sql::PhaseFacts live = migrate::LiveFacts(session.conn());
   std::vector<std::vector<std::string>> table;
   for (const auto& s : statuses) {
     std::string category = s.kind == migrate::MigrationKind::kRepeatable ? "Repeatable"
@@ -123,16 +129,19 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
     std::string phase;
     if (s.file) {
       row["checksum"] = s.file->checksum;
-      phase = PhaseText(*s.file, placeholders);
+      // A pending file's views are judged on the live catalog, as migrate judges them; an
+      // applied file changed the catalog already, so its text alone says what it did.
+      phase = PhaseText(*s.file, placeholders, s.applied ? sql::PhaseFacts() : live);
       row["phase"] = phase;
     }
     std::string state = migrate::StateName(s.state);
     if (auto it = progress.find(s.script); it != progress.end() && s.file &&
                                            it->second.checksum == s.file->checksum) {
       const auto& p = it->second;
-      state = fmt::format("{} at step {}/{} (resumable)",
-                          p.status == "running" ? "Interrupted" : "Failed", p.next_step + 1,
-                          p.steps);
+      const char* how = p.status == "running" ? "Interrupted" : "Failed";
+      state = p.next_step >= p.steps
+                  ? fmt::format("{} with all {} steps applied (resumable)", how, p.steps)
+                  : fmt::format("{} at step {}/{} (resumable)", how, p.next_step + 1, p.steps);
       row["progress"] = {{"status", p.status}, {"next_step", p.next_step + 1},
                          {"steps", p.steps}, {"error", p.error}, {"updated_at", p.updated_at}};
     }
@@ -172,13 +181,28 @@ Status RunInfo(Context& ctx, const InfoOptions& options) {
   TIDE_ASSIGN(auto runs, migrate::AuditLog(session.schema()).Recent(session.conn(), 5));
   nlohmann::json audit = nlohmann::json::array();
   std::vector<std::vector<std::string>> run_rows;
-  for (const auto& r : runs) {
-    audit.push_back({{"id", r.id}, {"command", r.command}, {"phase", r.phase},
-                     {"db_user", r.db_user}, {"os_user", r.os_user}, {"host", r.host},
-                     {"tide_version", r.tide_version}, {"started_at", r.started_at},
-                     {"finished_at", r.finished_at}, {"outcome", r.outcome},
-                     {"applied", r.applied}, {"gate", r.gate},
-                     {"skip_gate_reason", r.skip_gate_reason}});
+  // A 'running' entry while no session holds the migration lock is a run that was killed or lost
+  // its connection: the next run marks it so; say it now.
+  bool lock_held = true;
+  if (std::any_of(runs.begin(), runs.end(), [](const auto& r) { return r.outcome == "running"; })) {
+    TIDE_ASSIGN(lock_held, migrate::RunLock::Held(session.conn(), session.history().LockKey()));
+  }
+  for (auto& r : runs) {
+    if (r.outcome == "running" && !lock_held) r.outcome = "interrupted";
+    audit.push_back({{"id", r.id},
+                     {"command", r.command},
+                     {"phase", r.phase},
+                     {"db_user", r.db_user},
+                     {"os_user", r.os_user},
+                     {"host", r.host},
+                     {"tide_version", r.tide_version},
+                     {"started_at", r.started_at},
+                     {"finished_at", r.finished_at},
+                     {"outcome", r.outcome},
+                     {"applied", r.applied},
+                     {"gate", r.gate},
+                     {"skip_gate_reason", r.skip_gate_reason},
+                     {"error", r.error}});
     std::string what = r.applied.empty() ? "-" : Join(r.applied, ", ");
     if (!r.skip_gate_reason.empty()) what += " (gate skipped: " + r.skip_gate_reason + ")";
     run_rows.push_back({r.started_at, r.command, fmt::format("{}@{}", r.os_user, r.host),

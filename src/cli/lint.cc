@@ -8,6 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/json_text.h"
+#include "base/strings.h"
+#include "base/text.h"
 #include "cli/context.h"
 #include "lint/report.h"
 #include "migrate/discovery.h"
@@ -30,13 +33,46 @@ struct LintFlags {
 // Files linted as one sequence: each sees what the ones before it did.
 using Sequence = std::vector<lint::SourceFile>;
 
+// A folder with no migration in it: an empty one (tide init's) is said on stderr; one whose
+// .sql files all miss the naming rule is unusable input (exit 2), not "0 files, no findings".
+void NoMigrationIn(const fs::path& dir, lint::LintRun& run) {
+  std::vector<std::string> sql;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string ext = ToLower(it->path().extension().string());
+    if (it->is_regular_file(ec) && ext == ".sql") {
+      sql.push_back(it->path().lexically_relative(dir).string());
+    }
+  }
+  if (sql.empty()) {
+    std::fprintf(stderr, "warning: %s holds no migration (V<version>__<description>.sql)\n",
+                 dir.string().c_str());
+    return;
+  }
+  std::sort(sql.begin(), sql.end());
+  std::string examples;
+  for (size_t i = 0; i < sql.size() && i < 3; ++i) examples += (i ? ", " : "") + sql[i];
+  run.input_errors.push_back(fmt::format(
+      "{}: none of its {} SQL file{} is named like a migration (V<version>__<description>.sql, "
+      "as Flyway names them), so there is nothing to lint: {}{}; rename them (V1__init.sql, "
+      "V2__add_email.sql, ...) so that tide knows their order",
+      dir.string(), sql.size(), sql.size() == 1 ? "" : "s", examples,
+      sql.size() > 3 ? ", ..." : ""));
+}
+
 void AddFolder(const fs::path& dir, std::vector<Sequence>& out, lint::LintRun& run) {
   auto discovery = migrate::Discover({dir});
   if (!discovery.ok()) {
     run.input_errors.push_back(discovery.error().ToString());
     return;
   }
-  for (const auto& w : discovery->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  for (const auto& w : discovery->warnings) {
+    std::fprintf(stderr, "warning: %s\n", EscapeForTerminal(w).c_str());
+  }
+  if (discovery->migrations.empty()) {
+    NoMigrationIn(dir, run);
+    return;
+  }
   Sequence files;
   for (const auto& m : discovery->migrations) {
     if (m.format != migrate::ScriptFormat::kSql) continue;  // declarative: tide plans those
@@ -112,7 +148,7 @@ void ListRules(const std::string& format) {
                        {"summary", info.summary},
                        {"recipe", info.recipe}});
     }
-    Write(rules.dump(2) + "\n");
+    Write(DumpJson(rules, 2) + "\n");
     return;
   }
   std::vector<std::vector<std::string>> rows;
@@ -151,9 +187,9 @@ Status RunLint(Context& ctx, LintFlags flags) {
     for (const auto& file : sequence) run.files.push_back(linter.Lint(file));
   }
   if (flags.format == "json") {
-    Write(lint::JsonReport(run).dump(2) + "\n");
+    Write(DumpJson(lint::JsonReport(run), 2) + "\n");
   } else if (flags.format == "sarif") {
-    Write(lint::SarifReport(run).dump(2) + "\n");
+    Write(DumpJson(lint::SarifReport(run), 2) + "\n");
   } else {
     Write(lint::TextReport(run, UseColor(flags.color), ctx.quiet));
   }
@@ -168,7 +204,8 @@ const char* kLintFooter =
     "SET NOT NULL through a check, ...) the finding is a note that says what tide does; with\n"
     "--as-written it keeps its rule's severity (for files a plain runner such as Flyway runs).\n"
     "\nWhat lint assumes:\n"
-    "  - every table not created earlier in the same file is large and in use (no database);\n"
+    "  - every table not created earlier in the same file is large and in use (no database;\n"
+    "    the report says so once when a finding depends on it);\n"
     "  - a plain runner runs each file in one transaction, split where the file says COMMIT;\n"
     "  - a folder is linted in version order: a file sees what earlier ones did (column types,\n"
     "    nullable columns and their backfills, validated checks, functions); files named\n"
@@ -176,7 +213,10 @@ const char* kLintFooter =
     "  - declarative .yaml migrations are tide's own plans and are not linted.\n"
     "\nPhases: a file's phase is what '-- tide:phase expand|contract' states, else inferred:\n"
     "contract when a statement drops, renames, narrows or tightens something the old release\n"
-    "uses (on a table the file itself creates, nothing counts), expand otherwise.\n"
+    "uses, expand otherwise. Statements on an object the file itself creates count for nothing;\n"
+    "a view, function, trigger or type dropped and re-created in one file is a replacement,\n"
+    "judged on what the new definition removes (a view's columns as an earlier file wrote them;\n"
+    "unknown or SELECT *: counted as a contract).\n"
     "  mixed-phases         error: a file without a stated phase does both\n"
     "  contract-in-expand   error: a contract statement (DROP COLUMN/TABLE...) in a file stated "
     "expand\n"
@@ -186,8 +226,8 @@ const char* kLintFooter =
     "\nSuppression: '-- tide:allow <rule> <reason>' on the line(s) right above a statement, or\n"
     "'-- tide:allow-file <rule> <reason>' anywhere in the file ('all' matches every rule). An\n"
     "allow without a reason still applies, and is itself an error (allow-without-reason).\n"
-    "\nExit codes: 0 no error-level finding, 1 at least one, 2 unreadable input or a syntax "
-    "error.\n"
+    "\nExit codes: 0 no error-level finding, 1 at least one, 2 unreadable input (also a folder\n"
+    "whose .sql files are none of them named like a migration) or a syntax error.\n"
     "\nExamples:\n"
     "  tide lint                                      the configured migration folders\n"
     "  tide lint migrations/V1.2__contract.sql        one file\n"

@@ -1,8 +1,11 @@
 // tide migrate, tide expand, tide contract: apply pending migrations, all or by phase.
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "base/strings.h"
 #include "cli/context.h"
+#include "cli/drift_cli.h"
 #include "migrate/placeholders.h"
 #include "migrate/migrator.h"
 
@@ -17,8 +20,32 @@ struct MigrateFlags {
   std::string phase = "all";
   // Gate flags; unset ones fall back to [gate] in tide.toml.
   std::optional<std::string> app, version, check_command, min_expand_age, max_replica_lag;
-  std::vector<std::string> standbys;
+  std::vector<std::string> standbys, pooler_admins;
+  std::string skip_standbys;
+  bool check_drift = false;
+  std::shared_ptr<DriftFlags> drift = std::make_shared<DriftFlags>();
 };
+
+// --check-drift: a database that no longer matches its history is not migrated.
+Status CheckDriftFirst(Context& ctx, const MigrateFlags& flags) {
+  ctx.reporter().Info("Checking that the database matches its migration history ...");
+  TIDE_ASSIGN(drift::DriftReport report, CheckDrift(ctx, *flags.drift));
+  for (const auto& w : report.warnings) ctx.reporter().Warn(w);
+  if (report.findings.empty()) {
+    ctx.reporter().Info(fmt::format("No drift ({} objects compared).", report.database_objects));
+    return Ok();
+  }
+  report.warnings.clear();
+  std::string text = drift::TextReport(report);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  size_t n = report.findings.size();
+  return Error::Failed(fmt::format("the database has drifted from its migration history ({} "
+                                   "difference{}): nothing was applied",
+                                   n, n == 1 ? "" : "s"))
+      .WithHint("reconcile it with the statements above, or adopt the changes in a migration, "
+                "or leave objects out with --ignore or [drift] ignore; tide check --drift "
+                "--json lists the findings");
+}
 
 // The gate from flags over [gate] settings.
 Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Settings& settings) {
@@ -27,6 +54,9 @@ Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Sett
   g.version = flags.version.value_or(settings.gate.version);
   g.check_command = flags.check_command.value_or(settings.gate.check_command);
   g.standby_urls = flags.standbys.empty() ? settings.gate.standby_urls : flags.standbys;
+  g.skip_standbys_reason = flags.skip_standbys;
+  g.pooler_admin_urls = flags.pooler_admins;
+  g.behind_pooler = ViaDirectUrl(settings);
   if (!g.app.empty() && g.version.empty()) {
     return Error::Usage("--app needs --version: the release every instance must run");
   }
@@ -35,6 +65,7 @@ Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Sett
 
 Status RunMigrate(Context& ctx, MigrateFlags flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
+  if (flags.check_drift) TIDE_TRY(CheckDriftFirst(ctx, flags));
   TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
   TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
   TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
@@ -97,7 +128,9 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
                  {"applied", applied},
                  {"schema_version", result->schema_version},
                  {"stopped_before", result->stopped_before},
-                 {"gate", result->gate}});
+                 {"gate", result->gate},
+                 {"mixed_files", result->mixed_files},
+                 {"mixed_files_why", result->mixed_why}});
   return Ok();
 }
 
@@ -114,6 +147,10 @@ void AddCommonFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
   cmd->add_option("--max-replica-lag", flags->max_replica_lag,
                   "pause batched backfills while a standby is this far behind (64MB, 1GB)")
       ->type_name("SIZE");
+  cmd->add_flag("--check-drift", flags->check_drift,
+                "first check that the database matches its applied history (tide check "
+                "--drift); stop before applying anything when it does not");
+  AddDriftFlags(cmd, flags->drift);
 }
 
 void AddGateFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
@@ -128,6 +165,14 @@ void AddGateFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
   cmd->add_option("--check-command", flags->check_command,
                   "a command that exits 0 when every replica runs the new release")
       ->type_name("CMD");
+  cmd->add_option("--pooler-admin-url", flags->pooler_admins,
+                  "a PgBouncer admin console whose clients the gate also checks, idle ones too "
+                  "(repeatable)")
+      ->type_name("URL");
+  cmd->add_option("--skip-standbys", flags->skip_standbys,
+                  "the gate may pass although standbys stream that it did not check (the reason "
+                  "is recorded)")
+      ->type_name("REASON");
   cmd->add_option("--skip-gate", flags->options.skip_gate_reason,
                   "emergencies only: run the contract without the gate (the reason is recorded)")
       ->type_name("REASON");
@@ -150,11 +195,14 @@ void AddMigrateCommand(CLI::App& app, Context& ctx) {
       "migration lock\n(a second tide or Flyway waits), then applies each pending file in "
       "version order. A contract\nmigration right after its expand in the same run is refused "
       "while other sessions are connected\n(exit 3): deploy with tide expand and tide contract. "
-      "On a fresh database it all runs in one go.\n"
+      "A file that both expands and contracts\nruns as written only when no other session is "
+      "connected and the tables it contracts are small\n(small_table_rows); otherwise it is "
+      "refused (exit 3). On a fresh database it all runs in one go.\n"
       "\nExamples:\n"
       "  tide migrate\n"
       "  tide migrate --target 1.1          stop after V1.1\n"
       "  tide migrate --phase expand        same as tide expand\n"
+      "  tide migrate --check-drift         refuse when the database drifted from its history\n"
       "  tide --json migrate --dry-run");
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunMigrate(ctx, *flags); }; });
 }
@@ -186,8 +234,11 @@ void AddContractCommand(CLI::App& app, Context& ctx) {
   cmd->footer(
       "\nContract migrations drop, rename or tighten what the old release used. The gate runs "
       "first: it\nrefuses (exit 3) while a session named APP/VERSION older than --version is "
-      "connected to the primary\nor a standby, or when --check-command fails. Settings: [gate] "
-      "app, version, standby_urls,\ncheck_command, min_expand_age in tide.toml.\n"
+      "connected to the primary\nor a standby, or when --check-command fails. It also refuses "
+      "while "
+      "a standby or logical\nsubscriber streams (pg_stat_replication) that it did not check: name "
+      "each with --standby,\nor waive with --skip-standbys \"reason\" (recorded). Settings: "
+      "[gate] app, version,\nstandby_urls, check_command, min_expand_age in tide.toml.\n"
       "\nExamples:\n"
       "  tide contract --app customer-api --version 2.0\n"
       "  tide contract --check-command scripts/verify-all-replicas.sh\n"

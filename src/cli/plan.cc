@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "cli/context.h"
+#include "exec/state.h"
 #include "migrate/migrator.h"
 #include "migrate/placeholders.h"
 
@@ -16,36 +18,20 @@ struct PlanFlags {
   bool out_of_order = false;
 };
 
-std::string OneLine(const std::string& sql, size_t max) {
-  std::string out;
-  bool space = false;
-  for (char c : sql) {
-    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out.size() > max ? out.substr(0, max - 3) + "..." : out;
-}
-
 std::string Describe(const migrate::PlannedMigration& p) {
   const auto& plan = p.plan;
-  std::string out = fmt::format("{} ({}): {} step{} in {} transaction{}{}\n", p.file->Label(),
-                                p.file->script, plan.steps.size(),
-                                plan.steps.size() == 1 ? "" : "s", plan.GroupCount(),
-                                plan.GroupCount() == 1 ? "" : "s",
-                                p.resuming ? fmt::format(", resuming at step {}", p.next_step + 1)
-                                           : "");
+  std::string out = fmt::format(
+      "{} ({}): {} step{} in {} transaction{}{}\n", p.file->Label(), p.file->script,
+      plan.steps.size(), plan.steps.size() == 1 ? "" : "s", plan.GroupCount(),
+      plan.GroupCount() == 1 ? "" : "s",
+      p.resuming ? ", " + exec::ResumingAt(p.next_step, static_cast<int>(plan.steps.size())) : "");
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const auto& s = plan.steps[i];
     std::string how = s.kind == plan::StepKind::kBackfill ? "batched"
                       : !s.transactional                  ? "no transaction"
                                                           : fmt::format("tx {}", s.group + 1);
-    rows.push_back({std::to_string(i + 1), OneLine(s.sql, 70),
+    rows.push_back({std::to_string(i + 1), Abbreviate(OneLine(s.sql), 70),
                     s.lock == sql::Lock::kNone ? "-" : sql::LockName(s.lock), how,
                     s.estimated_rows >= 0 ? FormatCount(s.estimated_rows) : ""});
   }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "cli/context.h"
 #include "rehearse/rehearsal.h"
 
@@ -90,8 +91,9 @@ Status Run(Context& ctx, const RehearseFlags& flags, const std::string& default_
   // report is already out (one JSON document with --json), so no error document follows.
   auto verdict = rehearse::Judge(rehearsal.runs.front().report);
   if (!verdict.zero_downtime) {
-    std::fprintf(stderr, "error: the rehearsal found downtime: %s\n",
-                 verdict.reasons.empty() ? "?" : verdict.reasons.front().c_str());
+    std::fprintf(
+        stderr, "error: the rehearsal found downtime: %s\n",
+        verdict.reasons.empty() ? "?" : EscapeForTerminal(verdict.reasons.front()).c_str());
     ctx.exit_code = 1;
   }
   return Ok();

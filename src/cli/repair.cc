@@ -32,7 +32,9 @@ void AddRepairCommand(CLI::App& app, Context& ctx) {
       "repair", "remove failed history rows, realign checksums, mark missing files deleted");
   cmd->footer(
       "\nUse it after a failed migration whose effects you have undone by hand, or after an\n"
-      "edit to an applied file that does not change what it does (a comment).\n"
+      "edit to an applied file that does not change what it does (a comment). A failed\n"
+      "migration that tide half-applied is given up: its stored run is forgotten (the next\n"
+      "migrate plans the file again) and tide's temporary NOT NULL check is dropped.\n"
       "Example:\n"
       "  tide repair && tide validate");
   cmd->callback([&ctx] { ctx.action = [&ctx] { return RunRepair(ctx); }; });

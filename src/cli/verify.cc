@@ -11,7 +11,8 @@ namespace {
 
 struct VerifyFlags {
   std::optional<std::string> app, version, check_command;
-  std::vector<std::string> standbys;
+  std::vector<std::string> standbys, pooler_admins;
+  std::string skip_standbys;
 };
 
 Status RunVerify(Context& ctx, const VerifyFlags& flags) {
@@ -21,6 +22,9 @@ Status RunVerify(Context& ctx, const VerifyFlags& flags) {
   g.version = flags.version.value_or(settings->gate.version);
   g.check_command = flags.check_command.value_or(settings->gate.check_command);
   g.standby_urls = flags.standbys.empty() ? settings->gate.standby_urls : flags.standbys;
+  g.skip_standbys_reason = flags.skip_standbys;
+  g.pooler_admin_urls = flags.pooler_admins;
+  g.behind_pooler = ViaDirectUrl(*settings);
   if (!g.configured()) {
     return Error::Usage("nothing to verify: pass --app NAME --version V, or --check-command CMD")
         .WithHint("tide verify --app customer-api --version 2.0");
@@ -36,8 +40,22 @@ Status RunVerify(Context& ctx, const VerifyFlags& flags) {
     rows.push_back({s.server, std::to_string(s.pid), s.application_name, s.host,
                     s.backend_start, s.old ? "OLD" : "ok"});
   }
-  ctx.PrintJson({{"passed", result.passed}, {"summary", result.summary},
-                 {"sessions", sessions}, {"check_exit", result.check_exit}});
+  nlohmann::json unchecked = nlohmann::json::array();
+  for (const auto& d : result.unchecked) {
+    unchecked.push_back({{"kind", d.logical ? "logical subscriber" : "standby"},
+                         {"name", d.name},
+                         {"client", d.client},
+                         {"state", d.state},
+                         {"slot", d.slot},
+                         {"upstream", d.upstream}});
+  }
+  ctx.PrintJson({{"passed", result.passed},
+                 {"summary", result.summary},
+                 {"sessions", sessions},
+                 {"check_exit", result.check_exit},
+                 {"unchecked_replicas", unchecked},
+                 {"unchecked_count", result.unchecked_count},
+                 {"unchecked_waived", result.standbys_waived}});
   std::string text = fmt::format("{}: {}\n", result.passed ? "Gate passes" : "Gate refuses",
                                  result.summary);
   if (!rows.empty()) {
@@ -45,8 +63,8 @@ Status RunVerify(Context& ctx, const VerifyFlags& flags) {
   }
   ctx.Print(text);
   if (!result.passed) {
-    return Error::Refused("old instances are still connected" + result.Describe())
-        .WithHint("finish the rollout before the contract");
+    return Error::Refused(result.Headline() + result.Describe())
+        .WithHint(result.Hint() + " before the contract");
   }
   return Ok();
 }
@@ -66,12 +84,22 @@ void AddVerifyCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--check-command", flags->check_command,
                   "a command that exits 0 when every replica runs the new release")
       ->type_name("CMD");
+  cmd->add_option("--pooler-admin-url", flags->pooler_admins,
+                  "a PgBouncer admin console whose clients are also checked, idle ones too "
+                  "(repeatable)")
+      ->type_name("URL");
+  cmd->add_option("--skip-standbys", flags->skip_standbys,
+                  "pass although standbys stream that the gate did not check (says why)")
+      ->type_name("REASON");
   cmd->footer(
       "\nReads pg_stat_activity on the primary and each standby. Sessions name their release in "
       "application_name:\n  JDBC:    jdbc:postgresql://db/app?ApplicationName=customer-api/2.0\n"
       "  libpq:   postgresql://db/app?application_name=customer-api/2.0 (or PGAPPNAME)\n"
       "  HikariCP: dataSourceProperties.ApplicationName=customer-api/2.0\n"
-      "Exit 0: no older instance; 3: some are still connected (listed).\n"
+      "Standbys and logical subscribers streaming from a checked server (pg_stat_replication) "
+      "must each be\nchecked too (--standby), or waived with --skip-standbys \"reason\".\n"
+      "Exit 0: no older instance; 3: some are still connected, or a streaming server was not "
+      "checked (listed).\n"
       "\nExample:\n  tide verify --app customer-api --version 2.0 --standby "
       "postgresql://replica1/app");
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunVerify(ctx, *flags); }; });

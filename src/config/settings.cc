@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "config/drift_settings.h"
 #include "config/flyway_settings.h"
 #include "pg/connection.h"
 
@@ -166,6 +167,18 @@ Status ReadGate(const toml::table& table, const fs::path& file, Settings& s) {
   return Ok();
 }
 
+// [drift]: validated with the rest of tide.toml; config/drift_settings.h reads its values.
+Status ReadDrift(const toml::table& table, const fs::path& file, Settings& s) {
+  for (const auto& [dk, dnode] : table) {
+    std::string name(dk.str());
+    std::string full = "drift." + name;
+    if (name != "ignore") return UnknownKey(dnode, file, full, "ignore");
+    TIDE_TRY(GetStrings(dnode, file, full));  // checked here, read by DriftIgnore
+    s.sources[full] = Where(dnode, file);
+  }
+  return Ok();
+}
+
 // One top-level key of tide.toml; false when the key is not a plain setting.
 Result<bool> ReadTopKey(const std::string& key, const toml::node& node, const fs::path& file,
                         Settings& s) {
@@ -209,13 +222,15 @@ Status ParseConfigText(std::string_view text, const fs::path& file, Settings& s)
   }
   const std::string top_keys =
       "url, locations, schema, history_table, lock_timeout, lock_wait, migration_lock_wait, "
-      "reconnect_wait, installed_by, [backfill], [gate], [placeholders]";
+      "reconnect_wait, installed_by, [backfill], [gate], [drift], [placeholders]";
   for (const auto& [k, node] : root) {
     std::string key(k.str());
     if (key == "backfill" && node.is_table()) {
       TIDE_TRY(ReadBackfill(*node.as_table(), file, s));
     } else if (key == "gate" && node.is_table()) {
       TIDE_TRY(ReadGate(*node.as_table(), file, s));
+    } else if (key == "drift" && node.is_table()) {
+      TIDE_TRY(ReadDrift(*node.as_table(), file, s));
     } else if (key == "placeholders" && node.is_table()) {
       for (const auto& [pk, pnode] : *node.as_table()) {
         std::string name(pk.str());
@@ -345,7 +360,14 @@ Result<Settings> Load(const Flags& flags, Getenv getenv, EnvNames env_names) {
     s.locations = {kMavenMigrations};
     s.sources["locations"] = "default (Maven layout, classpath:db/migration)";
   }
-  if (!s.url.empty()) TIDE_TRY(pg::ValidateConninfo(s.url));
+  if (!s.url.empty()) {
+    Status valid = pg::ValidateConninfo(s.url);
+    if (!valid.ok()) return valid.error().WithContext("url (" + s.sources["url"] + ")");
+  }
+  for (const auto& standby : s.gate.standby_urls) {
+    Status valid = pg::ValidateConninfo(standby);
+    if (!valid.ok()) return valid.error().WithContext("[gate] standby_urls");
+  }
   if (s.lock_timeout.count() <= 0) {
     return Error::Usage("lock_timeout must be above 0")
         .WithHint("without a lock timeout a waiting ALTER stalls every query on the table");
@@ -402,7 +424,26 @@ small_table_rows = 10000
 # app = "customer-api"
 # version = "2.0"
 # standby_urls = ["postgresql://replica1/app"]
+
+# [drift]
+# tide check --drift leaves these out (globs on schema.table, schema.table.column...): objects
+# a team manages outside the migration history.
+# ignore = ["public.legacy_*", "audit.*"]
 )";
+}
+
+Result<std::vector<std::string>> DriftIgnore(const Settings& settings) {
+  std::vector<std::string> out;
+  if (settings.config_file.empty()) return out;
+  toml::table root;
+  try {
+    root = toml::parse_file(settings.config_file.string());
+  } catch (const toml::parse_error& e) {
+    return Error::Input(std::string(e.description())).At({settings.config_file.string(), 0, 0});
+  }
+  const toml::node* node = root.at_path("drift.ignore").node();
+  if (!node) return out;
+  return GetStrings(*node, settings.config_file, "drift.ignore");
 }
 
 }  // namespace tide::config

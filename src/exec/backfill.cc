@@ -40,6 +40,14 @@ std::vector<std::string> ToStrings(const json& j) {
   return out;
 }
 
+// The checkpoint in parameter $param with its `field` count raised by the batch's rows.
+std::string WithBatchCount(int param, const char* field) {
+  return fmt::format(
+      "jsonb_set(${0}::jsonb, '{{{1}}}', to_jsonb((${0}::jsonb->>'{1}')::bigint + "
+      "(SELECT count(*) FROM tide_batch)))",
+      param, field);
+}
+
 bool Retryable(const Error& e) {
   return e.sqlstate() == "55P03" || e.sqlstate() == "40P01" || e.sqlstate() == "40001";
 }
@@ -254,11 +262,14 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
     if (sink_) {
       json cp = {{"step", sink_->step},          {"last", upper},
                  {"end", cursor.end ? json(*cursor.end) : json(nullptr)},
-                 {"visited", result.visited + walked_estimate}, {"changed", result.changed}};
+                 {"visited", result.visited + walked_estimate},
+                 {"changed", result.changed}};
+      // The count of this batch's rows goes into its own checkpoint, so a resumed run's total
+      // is the statement's.
       statement = fmt::format(
-          "WITH tide_batch AS ({}) UPDATE {} SET checkpoint = ${}::jsonb, updated_at = now() "
-          "WHERE script = ${} RETURNING (SELECT count(*) FROM tide_batch)",
-          dml, sink_->state_table, q, q + 1);
+          "WITH tide_batch AS ({0}) UPDATE {1} SET checkpoint = {2}, updated_at = now() "
+          "WHERE script = ${3} RETURNING (SELECT count(*) FROM tide_batch)",
+          dml, sink_->state_table, WithBatchCount(q, "changed"), q + 1);
       params.push_back(cp.dump());
       params.push_back(sink_->script);
     } else {
@@ -333,9 +344,12 @@ Result<BackfillResult> Backfill::RunPages(Cursor& cursor, int64_t estimated_rows
       json cp = {{"step", sink_->step}, {"page", next}, {"end_page", cursor.end_page},
                  {"visited", result.visited}, {"changed", result.changed}};
       statement = fmt::format(
-          "WITH tide_batch AS ({}) UPDATE {} SET checkpoint = $3::jsonb, updated_at = now() "
+          "WITH tide_batch AS ({}) UPDATE {} SET checkpoint = {}, updated_at = now() "
           "WHERE script = $4 RETURNING (SELECT count(*) FROM tide_batch)",
-          dml, sink_->state_table);
+          dml, sink_->state_table,
+          fmt::format("jsonb_set({}, '{{visited}}', to_jsonb(($3::jsonb->>'visited')::bigint + "
+                      "(SELECT count(*) FROM tide_batch)))",
+                      WithBatchCount(3, "changed")));
       params.push_back(cp.dump());
       params.push_back(sink_->script);
     } else {

@@ -1,10 +1,13 @@
 #pragma once
 // The batched backfill: an UPDATE or DELETE over a whole table, run as many short transactions
-// keyed on the table's primary key (or a unique NOT NULL key; else physical row ranges), each
-// batch sized toward a target duration. Every batch computes its values from the row as it is
-// when the batch runs, so a row the application changed meanwhile is never overwritten with a
-// stale value; a converging backfill (WHERE col IS NULL) walks on to rows inserted meanwhile.
-// Each batch commits its checkpoint with its rows, so a killed run resumes after the last batch.
+// keyed on the table's primary key (or a unique NOT NULL key), each batch sized toward a target
+// duration. Physical row ranges (ctid) are walked only for the declarative sync backfill, whose
+// trigger fills every row the application writes: the planner refuses a file's UPDATE or DELETE
+// on a table without a key (plan/planner.cc says why). Every batch computes its values from the row
+// as it is when the batch runs, so a row the application changed meanwhile is never overwritten
+// with a stale value; a converging backfill (WHERE col IS NULL) walks on to rows inserted
+// meanwhile. Each batch commits its checkpoint with its rows, so a killed run resumes after the
+// last batch.
 
 #include <chrono>
 #include <nlohmann/json.hpp>

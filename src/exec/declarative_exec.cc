@@ -106,8 +106,7 @@ Status Executor::ApplyHalf(const migrate::MigrationFile& file, Half half) {
   TIDE_ASSIGN(auto existing, state_.Load(conn, unit.script));
   if (existing && existing->status != "done") {
     TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
-    reporter_.Info(
-        fmt::format("  resuming at step {} of {}", existing->next_step + 1, stored.steps.size()));
+    reporter_.Info("  " + ResumingAt(existing->next_step, static_cast<int>(stored.steps.size())));
     return RunPlan(unit, stored, existing->next_step, existing->outputs, existing->checkpoint,
                    true);
   }

@@ -4,6 +4,7 @@
 
 #include "base/fault.h"
 #include "base/strings.h"
+#include "base/text.h"
 #include "exec/backfill.h"
 #include "exec/index_builder.h"
 #include "exec/locate.h"
@@ -23,20 +24,7 @@ int64_t MsSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
-std::string Short(const std::string& sql) {
-  std::string one;
-  bool space = false;
-  for (char c : sql) {
-    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-      space = !one.empty();
-      continue;
-    }
-    if (space) one += ' ';
-    space = false;
-    one += c;
-  }
-  return one.size() > 100 ? one.substr(0, 97) + "..." : one;
-}
+std::string Short(const std::string& sql) { return Abbreviate(OneLine(sql), 100); }
 
 // Steps that run inside a transaction of tide's (grouped or alone), with their bookkeeping.
 bool RunsInTransaction(const plan::Step& s) {
@@ -149,9 +137,11 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   if (options_.plain && file.format == migrate::ScriptFormat::kSql) return ApplyPlain(file);
   pg::Connection& conn = session_.conn();
   TIDE_TRY(state_.CreateIfMissing(conn));
-  TIDE_ASSIGN(auto existing, state_.Load(conn, file.script));
+  TIDE_ASSIGN(auto existing, TakeUnfinished(file.script));
   started_ = Clock::now();
   last_steps_.clear();
+  done_in_group_.reset();
+  had_state_ = existing.has_value();
   if (existing && existing->status != "done") {
     if (existing->checksum != file.checksum) {
       return Error::Input(
@@ -165,8 +155,8 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
     }
     TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
     reporter_.Info(fmt::format(
-        "  resuming at step {} of {}{}", existing->next_step + 1, stored.steps.size(),
-        existing->error.empty() ? "" : " (it stopped: " + existing->error.substr(0, 200) + ")"));
+        "  {}{}", ResumingAt(existing->next_step, static_cast<int>(stored.steps.size())),
+        existing->error.empty() ? "" : " (it stopped: " + Abbreviate(existing->error, 200) + ")"));
     TIDE_TRY(
         RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
     FaultPoint("executor.applied");
@@ -196,11 +186,36 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   state.phase = sql::PhaseName(script.phase);
   state.steps = static_cast<int>(planned.steps.size());
   state.plan = planned.ToJson();
-  TIDE_TRY(state_.Start(conn, state));
+  bool one_transaction = !planned.steps.empty() && planned.GroupCount() == 1 &&
+                         RunsInTransaction(planned.steps.front()) &&
+                         RunsInTransaction(planned.steps.back());
+  if (one_transaction) {
+    done_in_group_ = state;
+  } else {
+    TIDE_TRY(state_.Start(conn, state));
+  }
   FaultPoint("state.started");
-  TIDE_TRY(RunPlan(file, planned, 0, json::object(), json(), false));
+  Status ran = RunPlan(file, planned, 0, json::object(), json(), false);
+  done_in_group_.reset();
+  TIDE_TRY(ran);
+  // Later files of this run find these tables new: no release uses them yet, and planning
+  // needs no catalog query for them (a replay onto an empty database creates every table).
+  for (const auto& t : script.created_tables) created_.push_back(t);
   FaultPoint("executor.applied");
   return Ok();
+}
+
+Result<std::optional<MigrationState>> Executor::TakeUnfinished(const std::string& script) {
+  if (!unfinished_) {
+    TIDE_ASSIGN(auto rows, state_.LoadUnfinished(session_.conn()));
+    unfinished_.emplace();
+    for (auto& row : rows) (*unfinished_)[row.script] = std::move(row);
+  }
+  auto found = unfinished_->find(script);
+  if (found == unfinished_->end()) return std::optional<MigrationState>();
+  std::optional<MigrationState> out = std::move(found->second);
+  unfinished_->erase(found);
+  return out;
 }
 
 Status Executor::ReplaySessionSteps(const plan::Plan& plan, int before) {
@@ -236,6 +251,12 @@ Result<MigrationState> Executor::Reconnect(const migrate::MigrationFile& file,
   }
   // Only what committed counts: the state row says which groups and batches did.
   TIDE_ASSIGN(auto state, state_.Load(session_.conn(), file.script));
+  if (!state && done_in_group_) {
+    // Its one transaction committed with the row in it, or rolled back: start it again.
+    state = *done_in_group_;
+    state->status = "running";
+    state->next_step = 0;
+  }
   if (!state) return Error::Internal(fmt::format("the state of {} is gone", file.script));
   if (state->status != "done") TIDE_TRY(ReplaySessionSteps(plan, state->next_step));
   reporter_.Info(fmt::format("  reconnected: {} continues at step {} of {}", file.Label(),
@@ -263,7 +284,12 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
                                plan.GroupCount(), plan.GroupCount() == 1 ? "" : "s"));
   }
   pg::Connection& conn = session_.conn();
+  step_rows_.clear();
   TIDE_TRY(ReplaySessionSteps(plan, start));
+  if (resumed) {
+    Status redo = RedoCatchUps(file, plan, start, checkpoint);
+    if (!redo.ok()) return Failure(file, plan, start, start, redo.error(), true);
+  }
   bool committed = resumed;
   int i = start;
   while (i < n) {
@@ -284,6 +310,9 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
     i = state.next_step;
     outputs = state.outputs;
     checkpoint = state.checkpoint;
+    // The server was gone for a while: the old release may have inserted rows meanwhile.
+    Status redo = RedoCatchUps(file, plan, i, checkpoint);
+    if (!redo.ok()) return Failure(file, plan, i, i, redo.error(), committed);
   }
   if (n == 0 || !RunsInTransaction(plan.steps[n - 1])) {
     // The last step ran on its own: record success in a transaction of its own.
@@ -300,16 +329,19 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
 Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elapsed_ms) {
   if (half_ != Half::kWhole) return RecordHalf(file);
   pg::Connection& conn = session_.conn();
-  // A resumed run replaces the failed row its first attempt left.
-  TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1 AND NOT success",
-                                session_.history().Qualified()),
-                    {file.script}));
+  // A resumed run replaces the failed row its first attempt left (only a file with a state row
+  // can have one here: migrate refuses other failed rows before anything runs).
+  if (had_state_) {
+    TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1 AND NOT success",
+                                  session_.history().Qualified()),
+                      {file.script}));
+  }
   migrate::AppliedMigration row = HistoryRow(file);
   row.execution_time = static_cast<int>(elapsed_ms);
   FaultPoint("history.before_append");
   TIDE_TRY(session_.history().Append(conn, row));
   FaultPoint("history.after_append");
-  TIDE_TRY(state_.Finish(conn, file.script));
+  if (!done_in_group_) TIDE_TRY(state_.Finish(conn, file.script));
   FaultPoint("state.finished");
   return Ok();
 }
@@ -354,8 +386,18 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
   if (s.kind == StepKind::kValidateConstraint) {
     TIDE_ASSIGN(std::string name, ConstraintName(plan, index, outputs));
     FaultPoint("validate.before");
-    TIDE_TRY(
-        conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0), name)));
+    Status validated =
+        conn.Run(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", s.lock_tables.at(0), name));
+    if (!validated.ok() && validated.error().sqlstate() == "23514" &&
+        s.object_name.rfind("tide_nn_", 0) == 0) {
+      return std::move(validated).error().WithHint(fmt::format(
+          "rows of {0} are still NULL in the column that {1} checks (the catch-up fills only "
+          "the rows its UPDATE would fill): fill them, then run {2} again, which resumes "
+          "here; or give this run up with tide repair, which drops tide's check {1} and the "
+          "run's record",
+          s.table, s.object_name, AgainCommand()));
+    }
+    if (!validated.ok()) return validated;
     FaultPoint("validate.after");
     return Ok();
   }
@@ -374,7 +416,64 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
     outputs[fmt::format("constraint:{}", index)] = *added;
     return Ok();
   }
-  return conn.Run(s.sql);
+  // A statement that carries a fill's spec without being batched (a small table's catch-up, an
+  // allowed UPDATE on a table without a key) reports the rows it changed.
+  if (!s.backfill) return conn.Run(s.sql);
+  TIDE_ASSIGN(auto r, conn.Exec(s.sql));
+  step_rows_[index] = r.AffectedRows();
+  return Ok();
+}
+
+Result<BackfillResult> Executor::RunBackfill(const migrate::MigrationFile& file,
+                                             const plan::Plan& plan, int index,
+                                             const json& checkpoint) {
+  const plan::Step& step = plan.steps[index];
+  BackfillOptions bo;
+  bo.settings = settings_.backfill;
+  bo.lock_timeout = settings_.lock_timeout;
+  bo.retry_budget = settings_.lock_wait;
+  Backfill backfill(session_.conn(), *step.backfill, bo, reporter_,
+                    CheckpointSink{state_.Qualified(), file.script, index});
+  return backfill.Run(checkpoint, step.estimated_rows);
+}
+
+Status Executor::RedoCatchUps(const migrate::MigrationFile& file, const plan::Plan& plan, int start,
+                              const json& checkpoint) {
+  const int n = static_cast<int>(plan.steps.size());
+  for (int k = 0; k < start && k < n; ++k) {
+    const plan::Step& s = plan.steps[k];
+    if (!plan::IsCatchUp(s)) continue;
+    // Only while its check (the next VALIDATE on that table) still waits: once validated, no
+    // row can be NULL any more, and a rerun must not change rows again.
+    int validate = k + 1;
+    while (validate < n && !(plan.steps[validate].kind == StepKind::kValidateConstraint &&
+                             plan.steps[validate].lock_tables == s.lock_tables)) {
+      ++validate;
+    }
+    if (validate >= n || validate < start) continue;
+    reporter_.Info(
+        fmt::format("  [{}/{}] catch-up again: rows inserted while the run was "
+                    "stopped are filled before the check is validated",
+                    k + 1, n));
+    if (s.kind == StepKind::kBackfill) {
+      TIDE_ASSIGN(auto done, RunBackfill(file, plan, k, checkpoint));
+      reporter_.Info(
+          fmt::format("  [{}/{}] catch-up again: {} rows", k + 1, n, FormatCount(done.changed)));
+      // Its checkpoint is spent: the next redo, if any, walks the table from the start.
+      TIDE_TRY(state_.ClearCheckpoint(session_.conn(), file.script, k));
+      continue;
+    }
+    LockRetry retry(session_.conn(), PolicyOf(settings_), reporter_);
+    int64_t rows = 0;
+    TIDE_TRY(retry.Run(Short(s.sql), s.lock_tables, s.lock, /*transactional=*/true,
+                       [&](pg::Connection& c) -> Status {
+                         TIDE_ASSIGN(auto r, c.Exec(s.sql));
+                         rows = r.AffectedRows();
+                         return Ok();
+                       }));
+    reporter_.Info(fmt::format("  [{}/{}] catch-up again: {} rows", k + 1, n, FormatCount(rows)));
+  }
+  return Ok();
 }
 
 Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
@@ -385,6 +484,9 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
   bool last_group = end == n;
   auto started = Clock::now();
   LockRetry retry(conn, PolicyOf(settings_), reporter_);
+  std::vector<std::string> created;
+  for (const auto& t : created_) created.push_back(t.Quoted());
+  retry.SkipHolderCheck(std::move(created));
   int64_t rows = -1;
   int64_t walked = -1;
   double rate = 0;
@@ -427,7 +529,11 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
                        FaultPoint("group.after_step");
                        ++k;
                      }
-                     TIDE_TRY(state_.Advance(conn, file.script, end, local));
+                     if (done_in_group_) {
+                       TIDE_TRY(state_.StartDone(conn, *done_in_group_));
+                     } else {
+                       TIDE_TRY(state_.Advance(conn, file.script, end, local));
+                     }
                      if (last_group) {
                        TIDE_TRY(AfterEach());
                        TIDE_TRY(RecordSuccess(file, MsSince(started_)));
@@ -443,13 +549,7 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
       case StepKind::kSession:
         break;  // only reached when the callback failed
       case StepKind::kBackfill: {
-        BackfillOptions bo;
-        bo.settings = settings_.backfill;
-        bo.lock_timeout = settings_.lock_timeout;
-        bo.retry_budget = settings_.lock_wait;
-        Backfill backfill(conn, *head.backfill, bo, reporter_,
-                          CheckpointSink{state_.Qualified(), file.script, first});
-        auto done = backfill.Run(checkpoint, head.estimated_rows);
+        auto done = RunBackfill(file, plan, first, checkpoint);
         if (!done.ok()) {
           st = done.error();
         } else {
@@ -491,7 +591,9 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
                       retry.stats().attempts,
                       retry.stats().lock_timeouts,
                       retry.stats().waited.count(),
-                      k == first ? rows : -1,
+                      k == first && rows >= 0 ? rows
+                      : step_rows_.count(k)   ? step_rows_[k]
+                                              : -1,
                       rate,
                       started,
                       st.ok(),
@@ -499,7 +601,9 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
     if (!st.ok() && k == first) last_steps_.push_back(report);
     if (st.ok()) {
       std::string extra;
-      if (rows >= 0 && k == first) {
+      if (rows < 0 && step_rows_.count(k)) {
+        extra = fmt::format(", {} rows", FormatCount(step_rows_[k]));
+      } else if (rows >= 0 && k == first) {
         extra = walked != rows ? fmt::format(", {} rows walked, {} changed", FormatCount(walked),
                                              FormatCount(rows))
                                : fmt::format(", {} rows", FormatCount(rows));
@@ -531,8 +635,10 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
   const int n = static_cast<int>(plan.steps.size());
   if (conn.IsBroken()) {
     return std::move(error).Context(fmt::format(
-        "{} stopped at step {} of {} when the connection was lost; run {} again to resume it",
-        file.Label(), resume_at + 1, n, AgainCommand()));
+        "{} stopped {} when the connection was lost; run {} again to finish it", file.Label(),
+        resume_at >= n ? fmt::format("with all {} steps applied, before its record", n)
+                       : fmt::format("at step {} of {}", resume_at + 1, n),
+        AgainCommand()));
   }
   if (!anything_committed) {
     (void)state_.Delete(conn, file.script);
@@ -552,6 +658,12 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
     row.success = false;
     row.execution_time = static_cast<int>(MsSince(started_));
     (void)session_.history().Append(conn, row);
+  }
+  if (resume_at >= n) {
+    return std::move(error).Context(fmt::format(
+        "{} applied all {} steps, but its record failed; fix the cause and run {} again to "
+        "record it",
+        file.Label(), n, AgainCommand()));
   }
   return std::move(error).Context(fmt::format(
       "{} stopped at step {} of {}: the steps before step {} are applied and recorded; fix the "

@@ -10,12 +10,14 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "config/settings.h"
+#include "exec/backfill.h"
 #include "exec/reporter.h"
 #include "exec/state.h"
 #include "migrate/discovery.h"
@@ -105,6 +107,13 @@ class Executor {
                                    int at, const Error& cause);
   // The history row and the end of the state, when the last step ran outside a transaction.
   Status RecordInOwnTransaction(const migrate::MigrationFile& file, int n);
+  Result<BackfillResult> RunBackfill(const migrate::MigrationFile& file, const plan::Plan& plan,
+                                     int index, const nlohmann::json& checkpoint);
+  // A resumed run (after a kill, or a lost connection) starting at `start` runs again the
+  // contract's catch-up steps before it whose NOT NULL check is not validated yet: the old
+  // release may have inserted rows without the column while tide was not running.
+  Status RedoCatchUps(const migrate::MigrationFile& file, const plan::Plan& plan, int start,
+                      const nlohmann::json& checkpoint);
   Status RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
                   nlohmann::json& outputs, const nlohmann::json& checkpoint);
   Status RunStepInTransaction(plan::Plan& plan, int index, nlohmann::json& outputs);
@@ -115,13 +124,15 @@ class Executor {
   Status BeforeEach();
   Status AfterEach();
   // step: the step that failed; resume_at: the first step of its group, where a rerun starts.
-  Error Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step,
-                int resume_at, Error error, bool anything_committed);
+  Error Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step, int resume_at,
+                Error error, bool anything_committed);
   Result<std::string> ConstraintName(const plan::Plan& plan, int index,
                                      const nlohmann::json& outputs);
   Result<sql::ClassifiedScript> ClassifyFile(const migrate::MigrationFile& file);
   // Plan() of a file classified already.
   Result<plan::Plan> PlanClassified(const sql::ClassifiedScript& script);
+  // The state row of a file that has not finished, taken from unfinished_.
+  Result<std::optional<MigrationState>> TakeUnfinished(const std::string& script);
 
   migrate::Session& session_;
   const config::Settings& settings_;
@@ -132,9 +143,17 @@ class Executor {
   // be a file of seed data).
   std::vector<plan::PriorUpdate> prior_updates_;
   std::vector<sql::TableName> created_;
+  // The file's state row when its whole plan is one transaction: written in that transaction,
+  // already "done", instead of a row before it and two updates in it (nothing to resume there).
+  std::optional<MigrationState> done_in_group_;
+  bool had_state_ = false;  // the file had a state row: a failed history row may be its
+  // Unfinished state rows by script, read once at the first Apply(): the run lock keeps other
+  // runs out, so each file need not ask again (one round trip less per file).
+  std::optional<std::map<std::string, MigrationState>> unfinished_;
   std::vector<StepReport> last_steps_;
   std::chrono::steady_clock::time_point started_;
   int failed_step_ = 0;
+  std::map<int, int64_t> step_rows_;  // rows an as-written INSERT/UPDATE/DELETE step touched
   Half half_ = Half::kWhole;
 };
 

@@ -7,6 +7,12 @@
 // jitter, saying who blocks it. A total budget ends in a clear failure, never an endless queue.
 // Locks that block neither reads nor writes (SHARE UPDATE EXCLUSIVE: VALIDATE, CONCURRENTLY)
 // may simply wait, up to the budget.
+// Autovacuum is the exception to waiting outside the queue: PostgreSQL cancels an ordinary
+// autovacuum that blocks a queued lock request (after deadlock_timeout), and only a queued
+// request makes it do so. So behind an ordinary autovacuum tide queues, for deadlock_timeout
+// plus its lock_timeout, as a plain ALTER would; only an anti-wraparound autovacuum, which
+// PostgreSQL never cancels, is waited for outside the queue.
+// Only locks in the current database count: databases made from one template share table OIDs.
 
 #include <chrono>
 #include <functional>
@@ -27,6 +33,12 @@ struct LockPolicy {
   std::chrono::milliseconds max_backoff{2000};
 };
 
+enum class Autovacuum {
+  kNone,        // not an autovacuum worker
+  kOrdinary,    // cancelled by PostgreSQL when it blocks a queued lock request
+  kWraparound,  // to prevent wraparound: never cancelled, must be waited for
+};
+
 // A session holding a lock on a table tide needs.
 struct Blocker {
   int pid = 0;
@@ -36,6 +48,7 @@ struct Blocker {
   std::string query;
   std::string mode;
   std::string table;
+  Autovacuum autovacuum = Autovacuum::kNone;
   std::string Describe() const;
 };
 
@@ -58,19 +71,31 @@ class LockRetry {
              bool transactional, const std::function<Status(pg::Connection&)>& body);
 
   const LockStats& stats() const { return stats_; }
+  // Tables created earlier in this run (quoted): no application session can hold a lock on
+  // them yet, so waiting outside the queue skips the catalog query for them.
+  void SkipHolderCheck(std::vector<std::string> tables) { new_tables_ = std::move(tables); }
   // Sessions holding locks on tables that conflict with lock; older_than filters by the age of
   // their transaction.
-  Result<std::vector<Blocker>> FindBlockers(const std::vector<std::string>& tables,
-                                            sql::Lock lock, double older_than_seconds);
+  Result<std::vector<Blocker>> FindBlockers(const std::vector<std::string>& tables, sql::Lock lock,
+                                            double older_than_seconds);
 
  private:
   static bool Retryable(const Error& e);
+  // The server's deadlock_timeout, read once: how long a queued request waits before PostgreSQL
+  // cancels an ordinary autovacuum that blocks it.
+  Result<std::chrono::milliseconds> DeadlockTimeout();
+  // Sessions to wait for outside the queue: long transactions and anti-wraparound autovacuums.
+  // Sets behind_autovacuum when an ordinary autovacuum holds a conflicting lock.
+  Result<std::vector<Blocker>> WaitOutsideFor(const std::vector<std::string>& tables,
+                                              sql::Lock lock, bool& behind_autovacuum);
   std::chrono::milliseconds Backoff(int attempt);
 
   pg::Connection& conn_;
   LockPolicy policy_;
   Reporter& reporter_;
   LockStats stats_;
+  std::chrono::milliseconds deadlock_timeout_{-1};
+  std::vector<std::string> new_tables_;
 };
 
 }  // namespace tide::exec

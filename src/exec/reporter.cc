@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/strings.h"
+#include "base/text.h"
 
 namespace tide::exec {
 
@@ -49,7 +50,9 @@ void ConsoleReporter::Info(std::string_view line) {
   if (quiet_) return;
   ClearBar();
   FILE* out = info_to_stderr_ ? stderr : stdout;
-  std::fwrite(line.data(), 1, line.size(), out);
+  // Lines quote statements and server messages: show their control bytes, never send them.
+  std::string shown = EscapeForTerminal(line);
+  std::fwrite(shown.data(), 1, shown.size(), out);
   std::fputc('\n', out);
   std::fflush(out);
 }
@@ -57,7 +60,8 @@ void ConsoleReporter::Info(std::string_view line) {
 void ConsoleReporter::Warn(std::string_view line) {
   std::lock_guard lock(mu_);
   ClearBar();
-  std::fprintf(stderr, "warning: %.*s\n", static_cast<int>(line.size()), line.data());
+  std::string shown = EscapeForTerminal(line);
+  std::fprintf(stderr, "warning: %s\n", shown.c_str());
   std::fflush(stderr);
 }
 

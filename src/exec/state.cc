@@ -2,37 +2,49 @@
 
 #include <fmt/format.h>
 
+#include "base/json_text.h"
 #include "base/strings.h"
 
 namespace tide::exec {
 
+std::string ResumingAt(int next_step, int steps) {
+  if (next_step >= steps) {
+    return fmt::format("all {} step{} applied; recording it", steps, steps == 1 ? "" : "s");
+  }
+  return fmt::format("resuming at step {} of {}", next_step + 1, steps);
+}
+
 std::string StateTable::Qualified() const { return QuoteQualified(schema_, kStateTable); }
 
 Result<bool> StateTable::Exists(pg::Connection& conn) const {
-  return pg::RelationExists(conn, schema_, kStateTable);
+  if (exists_) return *exists_;
+  TIDE_ASSIGN(bool exists, pg::RelationExists(conn, schema_, kStateTable));
+  exists_ = exists;
+  return exists;
 }
 
 Status StateTable::CreateIfMissing(pg::Connection& conn) const {
   TIDE_ASSIGN(bool exists, Exists(conn));
   if (exists) return Ok();
-  return conn.Run(fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (\n"
-      "  script text PRIMARY KEY,\n"
-      "  version text,\n"
-      "  description text NOT NULL,\n"
-      "  checksum integer NOT NULL,\n"
-      "  phase text NOT NULL,\n"
-      "  status text NOT NULL,\n"
-      "  next_step integer NOT NULL,\n"
-      "  steps integer NOT NULL,\n"
-      "  plan jsonb NOT NULL,\n"
-      "  outputs jsonb NOT NULL DEFAULT '{{}}'::jsonb,\n"
-      "  checkpoint jsonb,\n"
-      "  error text,\n"
-      "  started_at timestamptz NOT NULL DEFAULT now(),\n"
-      "  updated_at timestamptz NOT NULL DEFAULT now()\n"
-      ")",
-      Qualified()));
+  exists_.reset();  // created below, or by a concurrent run: ask again next time
+  return conn.Run(
+      fmt::format("CREATE TABLE IF NOT EXISTS {} (\n"
+                  "  script text PRIMARY KEY,\n"
+                  "  version text,\n"
+                  "  description text NOT NULL,\n"
+                  "  checksum integer NOT NULL,\n"
+                  "  phase text NOT NULL,\n"
+                  "  status text NOT NULL,\n"
+                  "  next_step integer NOT NULL,\n"
+                  "  steps integer NOT NULL,\n"
+                  "  plan jsonb NOT NULL,\n"
+                  "  outputs jsonb NOT NULL DEFAULT '{{}}'::jsonb,\n"
+                  "  checkpoint jsonb,\n"
+                  "  error text,\n"
+                  "  started_at timestamptz NOT NULL DEFAULT now(),\n"
+                  "  updated_at timestamptz NOT NULL DEFAULT now()\n"
+                  ")",
+                  Qualified()));
 }
 
 namespace {
@@ -66,46 +78,80 @@ Result<std::optional<MigrationState>> StateTable::Load(pg::Connection& conn,
                                                        const std::string& script) const {
   TIDE_ASSIGN(bool exists, Exists(conn));
   if (!exists) return std::optional<MigrationState>();
-  TIDE_ASSIGN(auto r, conn.Query(fmt::format("SELECT {} FROM {} WHERE script = $1", kColumns,
-                                             Qualified()),
-                                 {script}));
+  TIDE_ASSIGN(auto r,
+              conn.Query(fmt::format("SELECT {} FROM {} WHERE script = $1", kColumns, Qualified()),
+                         {script}));
   if (r.rows() == 0) return std::optional<MigrationState>();
   return std::optional<MigrationState>(FromRow(r, 0));
 }
 
 Result<std::vector<MigrationState>> StateTable::LoadAll(pg::Connection& conn) const {
+  return LoadWhere(conn, "true");
+}
+
+Result<std::vector<MigrationState>> StateTable::LoadUnfinished(pg::Connection& conn) const {
+  return LoadWhere(conn, "status <> 'done'");
+}
+
+Result<std::vector<MigrationState>> StateTable::LoadWhere(pg::Connection& conn,
+                                                          const char* condition) const {
   std::vector<MigrationState> out;
   TIDE_ASSIGN(bool exists, Exists(conn));
   if (!exists) return out;
-  TIDE_ASSIGN(auto r, conn.Exec(fmt::format("SELECT {} FROM {} ORDER BY updated_at DESC",
-                                            kColumns, Qualified())));
+  TIDE_ASSIGN(auto r, conn.Exec(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY updated_at DESC",
+                                            kColumns, Qualified(), condition)));
   for (int i = 0; i < r.rows(); ++i) out.push_back(FromRow(r, i));
   return out;
 }
 
+namespace {
+
+// Inserts or replaces the row for state.script with the given status and next step.
+std::string UpsertSql(const std::string& table, const std::string& status,
+                      const std::string& next_step) {
+  return fmt::format(
+      "INSERT INTO {0} (script, version, description, checksum, phase, status, "
+      "next_step, steps, plan, outputs, checkpoint, error) "
+      "VALUES ($1, $2, $3, $4::integer, $5, '{1}', {2}, $6::integer, $7::jsonb, "
+      "'{{}}'::jsonb, NULL, NULL) "
+      "ON CONFLICT (script) DO UPDATE SET version = EXCLUDED.version, "
+      "description = EXCLUDED.description, checksum = EXCLUDED.checksum, "
+      "phase = EXCLUDED.phase, status = '{1}', next_step = EXCLUDED.next_step, "
+      "steps = EXCLUDED.steps, plan = EXCLUDED.plan, outputs = '{{}}'::jsonb, "
+      "checkpoint = NULL, error = NULL, started_at = now(), updated_at = now()",
+      table, status, next_step);
+}
+
+}  // namespace
+
 Status StateTable::Start(pg::Connection& conn, const MigrationState& s) const {
-  return conn.Run(
-      fmt::format("INSERT INTO {} (script, version, description, checksum, phase, status, "
-                  "next_step, steps, plan, outputs, checkpoint, error) "
-                  "VALUES ($1, $2, $3, $4::integer, $5, 'running', 0, $6::integer, $7::jsonb, "
-                  "'{{}}'::jsonb, NULL, NULL) "
-                  "ON CONFLICT (script) DO UPDATE SET version = EXCLUDED.version, "
-                  "description = EXCLUDED.description, checksum = EXCLUDED.checksum, "
-                  "phase = EXCLUDED.phase, status = 'running', next_step = 0, "
-                  "steps = EXCLUDED.steps, plan = EXCLUDED.plan, outputs = '{{}}'::jsonb, "
-                  "checkpoint = NULL, error = NULL, started_at = now(), updated_at = now()",
-                  Qualified()),
-      {s.script, s.version, s.description, std::to_string(s.checksum), s.phase,
-       std::to_string(s.steps), s.plan.dump()});
+  return conn.Run(UpsertSql(Qualified(), "running", "0"),
+                  {s.script, s.version, s.description, std::to_string(s.checksum), s.phase,
+                   std::to_string(s.steps), DumpJson(s.plan)});
+}
+
+Status StateTable::StartDone(pg::Connection& conn, const MigrationState& s) const {
+  return conn.Run(UpsertSql(Qualified(), "done", "$6::integer"),
+                  {s.script, s.version, s.description, std::to_string(s.checksum), s.phase,
+                   std::to_string(s.steps), DumpJson(s.plan)});
 }
 
 Status StateTable::Advance(pg::Connection& conn, const std::string& script, int next_step,
                            const nlohmann::json& outputs) const {
-  return conn.Run(fmt::format("UPDATE {} SET next_step = $2::integer, outputs = $3::jsonb, "
-                              "status = 'running', error = NULL, updated_at = now() "
-                              "WHERE script = $1",
+  return conn.Run(
+      fmt::format("UPDATE {} SET next_step = $2::integer, outputs = $3::jsonb, "
+                  "checkpoint = NULL, status = 'running', error = NULL, updated_at = now() "
+                  "WHERE script = $1",
+                  Qualified()),
+      {script, std::to_string(next_step), DumpJson(outputs)});
+}
+
+Status StateTable::ClearCheckpoint(pg::Connection& conn, const std::string& script,
+                                   int step) const {
+  return conn.Run(fmt::format("UPDATE {} SET checkpoint = NULL, updated_at = now() "
+                              "WHERE script = $1 AND (checkpoint->>'step')::integer = $2::integer",
                               Qualified()),
-                  {script, std::to_string(next_step), outputs.dump()});
+                  {script, std::to_string(step)});
 }
 
 Status StateTable::Finish(pg::Connection& conn, const std::string& script) const {

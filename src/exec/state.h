@@ -32,6 +32,10 @@ struct MigrationState {
   std::string updated_at;
 };
 
+// What a resumed run does next: "resuming at step 3 of 7", or, when the run stopped after its
+// last step and before its history row, "all 7 steps applied; recording it".
+std::string ResumingAt(int next_step, int steps);
+
 class StateTable {
  public:
   explicit StateTable(std::string schema) : schema_(std::move(schema)) {}
@@ -42,16 +46,28 @@ class StateTable {
   Result<std::optional<MigrationState>> Load(pg::Connection& conn, const std::string& script) const;
   // Every row, newest first (for info).
   Result<std::vector<MigrationState>> LoadAll(pg::Connection& conn) const;
+  // The rows of files that have not finished (running or failed).
+  Result<std::vector<MigrationState>> LoadUnfinished(pg::Connection& conn) const;
   // Inserts or replaces the row for state.script, status "running".
   Status Start(pg::Connection& conn, const MigrationState& state) const;
+  // Inserts or replaces the row for state.script, status "done": for a file whose whole plan
+  // runs in one transaction with this statement (nothing to resume if it stops).
+  Status StartDone(pg::Connection& conn, const MigrationState& state) const;
+  // Also clears the checkpoint: it belongs to the backfill of the step that just ended.
   Status Advance(pg::Connection& conn, const std::string& script, int next_step,
                  const nlohmann::json& outputs) const;
+  // Forgets the checkpoint of step's backfill (when the checkpoint is that step's).
+  Status ClearCheckpoint(pg::Connection& conn, const std::string& script, int step) const;
   Status Finish(pg::Connection& conn, const std::string& script) const;
   Status Fail(pg::Connection& conn, const std::string& script, const std::string& error) const;
   Status Delete(pg::Connection& conn, const std::string& script) const;
 
  private:
+  Result<std::vector<MigrationState>> LoadWhere(pg::Connection& conn, const char* condition) const;
   std::string schema_;
+  // Whether the table exists, once known: each file of a run asks, and only CreateIfMissing
+  // changes the answer while tide holds the run lock (one round trip less per file).
+  mutable std::optional<bool> exists_;
 };
 
 }  // namespace tide::exec

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "base/subprocess.h"
 
 namespace tide::gate {
@@ -68,27 +69,35 @@ std::string GateResult::Describe() const {
   std::string out;
   for (const auto& s : sessions) {
     if (!s.old) continue;
-    out += fmt::format("\n  {} pid {}: {} (version {}) from {}, connected since {}", s.server,
-                       s.pid, s.application_name, s.version.empty() ? "?" : s.version, s.host,
-                       s.backend_start);
+    out += fmt::format("\n  {} {}: {} (version {}) from {}, connected since {}", s.server,
+                       s.pid ? "pid " + std::to_string(s.pid) : "client", s.application_name,
+                       s.version.empty() ? "?" : s.version, s.host, s.backend_start);
+  }
+  if (unchecked_count > 0 && !standbys_waived) {
+    for (const auto& d : unchecked) out += "\n  not checked: " + d.Describe();
   }
   if (check_exit != 0) {
     out += fmt::format("\n  check command exited {}: {}", check_exit,
-                       std::string(Trim(check_output)).substr(0, 500));
+                       Abbreviate(Trim(check_output), 500));
   }
   return out;
 }
 
 namespace {
 
-Status ListSessions(pg::Connection& conn, const std::string& server, const GateOptions& options,
-                    std::vector<SessionInfo>& out) {
-  TIDE_ASSIGN(auto r, conn.Exec(
-                          "SELECT pid, application_name, coalesce(client_addr::text, 'local'), "
-                          "date_trunc('second', backend_start)::text "
-                          "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-                          "AND backend_type = 'client backend' AND application_name <> '' "
-                          "ORDER BY backend_start"));
+// Sessions of the application in the migrated database, named by the primary: a standby URL
+// may name another database (or none), and the old release that matters is the one using this
+// database, not an instance of the same application on another database of the cluster.
+Status ListSessions(pg::Connection& conn, const std::string& server, const std::string& dbname,
+                    const GateOptions& options, std::vector<SessionInfo>& out) {
+  TIDE_ASSIGN(auto r,
+              conn.Query("SELECT pid, application_name, coalesce(client_addr::text, 'local'), "
+                         "date_trunc('second', backend_start)::text "
+                         "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                         "AND datname = $1 "
+                         "AND backend_type = 'client backend' AND application_name <> '' "
+                         "ORDER BY backend_start",
+                         {dbname}));
   for (int i = 0; i < r.rows(); ++i) {
     std::string app_name = r.Get(i, 1);
     auto split = SplitApplicationName(app_name);
@@ -107,10 +116,146 @@ Status ListSessions(pg::Connection& conn, const std::string& server, const GateO
   return Ok();
 }
 
+int Column(const pg::PgResult& r, const std::string& name) {
+  for (int c = 0; c < r.columns(); ++c) {
+    if (r.ColumnName(c) == name) return c;
+  }
+  return -1;
+}
+
+// The application's clients of a PgBouncer, from its admin console, idle ones included.
+Status ListPoolerClients(const std::string& url, const GateOptions& options,
+                         std::vector<SessionInfo>& out) {
+  std::string name = "pooler " + pg::RedactConninfo(url);
+  auto admin = pg::Connection::Open(url, "tide-gate");
+  if (!admin.ok()) {
+    return Error::Refused(
+               fmt::format("cannot read the clients of {}: {}", name, admin.error().message()))
+        .WithHint(
+            "the URL must reach the pooler's admin console (dbname=pgbouncer) as one of "
+            "its admin_users or stats_users");
+  }
+  TIDE_ASSIGN(auto r, admin->Exec("SHOW CLIENTS"));
+  int app = Column(r, "application_name"), addr = Column(r, "addr"), port = Column(r, "port"),
+      since = Column(r, "connect_time");
+  if (app < 0 || addr < 0 || since < 0) {
+    return Error::Refused(fmt::format("{}: SHOW CLIENTS has no application_name column, so the "
+                                      "gate cannot tell which release a client runs",
+                                      name))
+        .WithHint("PgBouncer 1.18 or newer shows it");
+  }
+  for (int i = 0; i < r.rows(); ++i) {
+    auto split = SplitApplicationName(r.Get(i, app));
+    if (!split || split->first != options.app) continue;
+    SessionInfo s;
+    s.server = name;
+    s.application_name = r.Get(i, app);
+    s.version = split->second;
+    s.host = r.Get(i, addr) + (port >= 0 ? ":" + r.Get(i, port) : "");
+    s.backend_start = r.Get(i, since);
+    auto cmp = CompareVersions(s.version, options.version);
+    s.old = !cmp || *cmp < 0;
+    out.push_back(std::move(s));
+  }
+  return Ok();
+}
+
 }  // namespace
+
+namespace {
+
+// Sessions on the primary and on each standby URL, and the replicas streaming from each of them
+// that the gate did not read.
+Status CheckServers(pg::Connection& primary, const GateOptions& options, GateResult& result,
+                    int& servers) {
+  TIDE_ASSIGN(auto dbname, primary.QueryValue("SELECT current_database()"));
+  TIDE_TRY(ListSessions(primary, "primary", dbname.value_or(""), options, result.sessions));
+  for (const auto& url : options.standby_urls) TIDE_TRY(pg::ValidateConninfo(url));
+  TIDE_ASSIGN(ServerIdentity primary_id, Identify(primary));
+  std::vector<ServerIdentity> seen = {primary_id};
+  std::vector<Downstream> downstream;
+  TIDE_TRY(ListDownstream(primary, "primary", downstream));
+  int physical = 0, logical = 0;
+  for (const auto& url : options.standby_urls) {
+    std::string name = pg::RedactConninfo(url);
+    auto standby = pg::Connection::Open(url, "tide-gate");
+    if (!standby.ok()) {
+      return Error::Refused(
+                 fmt::format("cannot check standby {}: {}", name, standby.error().message()))
+          .WithHint(
+              "a standby the gate cannot see might still serve the old release; fix the "
+              "URL or remove it from [gate] standby_urls");
+    }
+    TIDE_ASSIGN(ServerIdentity id, Identify(*standby));
+    bool again = std::any_of(seen.begin(), seen.end(),
+                             [&](const ServerIdentity& s) { return s.SameServer(id); });
+    if (again) continue;  // another URL of a server already read: it counts once
+    seen.push_back(id);
+    (id.in_recovery ? physical : logical)++;
+    TIDE_TRY(ListSessions(*standby, name, dbname.value_or(""), options, result.sessions));
+    TIDE_TRY(ListDownstream(*standby, name, downstream));
+  }
+  servers = static_cast<int>(seen.size());
+  for (const auto& url : options.pooler_admin_urls) {
+    TIDE_TRY(ListPoolerClients(url, options, result.sessions));
+  }
+  // Which physical standby a URL reached cannot be matched to a pg_stat_replication row, so the
+  // counts decide, and a shortfall lists every replica of that kind.
+  for (bool kind : {false, true}) {
+    int streaming =
+        static_cast<int>(std::count_if(downstream.begin(), downstream.end(),
+                                       [&](const Downstream& d) { return d.logical == kind; }));
+    int missing = streaming - (kind ? logical : physical);
+    if (missing <= 0) continue;
+    result.unchecked_count += missing;
+    for (const auto& d : downstream) {
+      if (d.logical == kind) result.unchecked.push_back(d);
+    }
+  }
+  return Ok();
+}
+
+std::string UncheckedText(const GateResult& result) {
+  int n = result.unchecked_count;
+  return fmt::format("{} replica{} streaming and not checked", n, n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+std::string GateResult::Headline() const {
+  std::vector<std::string> parts;
+  if (std::any_of(sessions.begin(), sessions.end(), [](const SessionInfo& s) { return s.old; })) {
+    parts.push_back("old instances are still connected");
+  }
+  if (unchecked_count > 0 && !standbys_waived) {
+    parts.push_back(
+        fmt::format("{} server{} replicate{} from the database and the gate did not "
+                    "read {}",
+                    unchecked_count, unchecked_count == 1 ? "" : "s",
+                    unchecked_count == 1 ? "s" : "", unchecked_count == 1 ? "it" : "them"));
+  }
+  if (check_exit != 0) parts.push_back("the check command failed");
+  return Join(parts, "; ");
+}
+
+std::string GateResult::Hint() const {
+  std::vector<std::string> parts;
+  if (unchecked_count > 0 && !standbys_waived) {
+    parts.push_back(
+        "name every standby the application can reach: --standby URL (repeatable) or "
+        "[gate] standby_urls; when none of them can serve the old release, "
+        "--skip-standbys \"reason\" (recorded)");
+  }
+  if (std::any_of(sessions.begin(), sessions.end(), [](const SessionInfo& s) { return s.old; }) ||
+      check_exit != 0) {
+    parts.push_back("finish the rollout (every instance on the new release) first");
+  }
+  return Join(parts, "; ");
+}
 
 Result<GateResult> Check(pg::Connection& primary, const GateOptions& options) {
   GateResult result;
+  int servers = 1;
   if (!options.app.empty()) {
     if (options.version.empty() || !CompareVersions(options.version, options.version)) {
       return Error::Usage(fmt::format("the gate needs the release every instance must run: "
@@ -118,17 +263,7 @@ Result<GateResult> Check(pg::Connection& primary, const GateOptions& options) {
                                       options.version))
           .WithHint("e.g. tide contract --app customer-api --version 2.0");
     }
-    TIDE_TRY(ListSessions(primary, "primary", options, result.sessions));
-    for (const auto& url : options.standby_urls) {
-      auto standby = pg::Connection::Open(url, "tide-gate");
-      if (!standby.ok()) {
-        return Error::Refused(fmt::format("cannot check standby {}: {}", pg::RedactConninfo(url),
-                                          standby.error().message()))
-            .WithHint("a standby the gate cannot see might still serve the old release; fix the "
-                      "URL or remove it from [gate] standby_urls");
-      }
-      TIDE_TRY(ListSessions(*standby, pg::RedactConninfo(url), options, result.sessions));
-    }
+    TIDE_TRY(CheckServers(primary, options, result, servers));
   }
   if (!options.check_command.empty()) {
     TIDE_ASSIGN(auto run, RunCommand({"/bin/sh", "-c", options.check_command}));
@@ -139,13 +274,25 @@ Result<GateResult> Check(pg::Connection& primary, const GateOptions& options) {
                    [](const SessionInfo& a, const SessionInfo& b) { return a.old > b.old; });
   int old = static_cast<int>(std::count_if(result.sessions.begin(), result.sessions.end(),
                                            [](const SessionInfo& s) { return s.old; }));
-  result.passed = old == 0 && result.check_exit == 0;
+  result.standbys_waived = result.unchecked_count > 0 && !options.skip_standbys_reason.empty();
+  result.passed =
+      old == 0 && result.check_exit == 0 && (result.unchecked_count == 0 || result.standbys_waived);
   std::vector<std::string> parts;
   if (!options.app.empty()) {
     parts.push_back(fmt::format("{} session{} of {} older than {} ({} checked on {} server{})", old,
                                 old == 1 ? "" : "s", options.app, options.version,
-                                result.sessions.size(), 1 + options.standby_urls.size(),
-                                options.standby_urls.empty() ? "" : "s"));
+                                result.sessions.size(), servers, servers == 1 ? "" : "s"));
+  }
+  if (!options.pooler_admin_urls.empty() && !options.app.empty()) {
+    parts.push_back(fmt::format("clients of {} pooler{} listed", options.pooler_admin_urls.size(),
+                                options.pooler_admin_urls.size() == 1 ? "" : "s"));
+  } else if (options.behind_pooler && !options.app.empty()) {
+    parts.push_back("clients idle in the pooler were not seen (no --pooler-admin-url)");
+  }
+  if (result.standbys_waived) {
+    parts.push_back(UncheckedText(result) + ", waived: " + options.skip_standbys_reason);
+  } else if (result.unchecked_count > 0) {
+    parts.push_back(UncheckedText(result));
   }
   if (!options.check_command.empty()) {
     parts.push_back(fmt::format("check command exited {}", result.check_exit));

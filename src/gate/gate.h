@@ -4,12 +4,16 @@
 // reads pg_stat_activity on the primary and on each standby and passes only when no session of
 // NAME is older than the required version. Apps that cannot set application_name use a check
 // command instead (as the seed's verify-all-replicas.sh does): exit 0 passes.
+// Sessions on a server the gate did not read cannot be seen, so a session check also counts the
+// standbys and logical subscribers streaming from every server it read (pg_stat_replication) and
+// refuses when it read fewer, unless that was waived with a reason.
 
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "gate/replicas.h"
 #include "pg/connection.h"
 
 namespace tide::gate {
@@ -26,6 +30,15 @@ struct GateOptions {
   std::string version;                    // the release every instance must run (or newer)
   std::vector<std::string> standby_urls;  // also checked
   std::string check_command;              // run by /bin/sh -c; exit 0 passes
+  // PgBouncer admin consoles (dbname=pgbouncer) whose SHOW CLIENTS lists the application's
+  // clients, idle ones included: in transaction mode an idle client has no server session.
+  std::vector<std::string> pooler_admin_urls;
+  // tide itself was given a pooled URL (--direct-url is set): with no pooler_admin_urls the gate
+  // says that it cannot see clients idle in the pooler.
+  bool behind_pooler = false;
+  // Set: streaming standbys the gate did not check do not make it refuse; the reason is part of
+  // the summary (recorded in tide_run_log).
+  std::string skip_standbys_reason;
   bool configured() const { return !app.empty() || !check_command.empty(); }
 };
 
@@ -44,7 +57,14 @@ struct GateResult {
   std::vector<SessionInfo> sessions;  // every session of the app, old ones first
   int check_exit = 0;
   std::string check_output;
-  std::string summary;  // one line for logs and the audit table
+  // Replicas streaming from a checked server beyond the servers the gate read (all of one kind
+  // when it read fewer of that kind than stream: it cannot tell which one it missed).
+  std::vector<Downstream> unchecked;
+  int unchecked_count = 0;       // how many of them the gate is short
+  bool standbys_waived = false;  // unchecked ones, allowed by skip_standbys_reason
+  std::string summary;           // one line for logs and the audit table
+  std::string Headline() const;  // why it refused, in one line
+  std::string Hint() const;      // what to do about it
   std::string Describe() const;  // the refusal text: the old sessions, one per line
 };
 

@@ -1,5 +1,9 @@
 #include "lint/history.h"
 
+#include <fmt/format.h>
+
+#include <filesystem>
+
 #include "base/strings.h"
 #include "sql/classify_util.h"
 
@@ -166,10 +170,38 @@ void History::ApplyClause(const sql::Classified& c, size_t index, const std::str
   }
 }
 
+std::optional<sql::ViewShape> History::View(const sql::TableName& name) const {
+  for (auto it = views_.rbegin(); it != views_.rend(); ++it) {
+    if (Matches(it->first, name)) return it->second;
+  }
+  return std::nullopt;
+}
+
+void History::ApplyView(const sql::Classified& c, const std::string& file) {
+  std::string source = std::filesystem::path(file).filename().string();
+  if (c.statement->node_type == "DropStmt") {
+    for (const auto& o : sql::ActsOn(c)) {
+      if (o.relkind == "view" || o.relkind == "materialized view") {
+        views_.push_back({o.name, sql::ViewShape{false, std::nullopt, source}});
+      }
+    }
+    return;
+  }
+  for (const auto& o : sql::CreatedBy(c)) {
+    if (o.relkind != "view" && o.relkind != "materialized view") continue;
+    views_.push_back({o.name, sql::ViewShape{true, sql::ViewColumns(c),
+                                             fmt::format("{}, line {}", source, c.line())}});
+  }
+}
+
 void History::Apply(const sql::Classified& c, const std::string& file) {
   if (file != file_) {
     file_ = file;
     created_in_file_.clear();
+  }
+  if (c.action == Action::kCreateView || c.action == Action::kCreateTableAs ||
+      c.action == Action::kDropOther) {
+    ApplyView(c, file);
   }
   switch (c.action) {
     case Action::kCreateTable:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sql/classify.h"
+#include "sql/objects.h"
 
 namespace tide::lint {
 
@@ -38,6 +39,9 @@ class History {
   bool HasValidNotNullCheck(const sql::TableName& table, const std::string& column) const;
   // A function or procedure that a migration created (calling it runs code lint cannot see).
   bool DefinesFunction(const std::string& name) const { return functions_.count(name) > 0; }
+  // A view (or materialized view) an earlier statement created or dropped: its columns as that
+  // CREATE wrote them, so that a later DROP VIEW + CREATE VIEW is judged on what it removes.
+  std::optional<sql::ViewShape> View(const sql::TableName& name) const;
 
  private:
   struct Check {
@@ -56,10 +60,12 @@ class History {
   void Drop(const sql::TableName& name);
   void ApplyCreateTable(const sql::Classified& c);
   void ApplyClause(const sql::Classified& c, size_t index, const std::string& file);
+  void ApplyView(const sql::Classified& c, const std::string& file);
 
   // By unqualified name; a name without schema matches any schema, as the planner matches.
   std::unordered_map<std::string, std::vector<Table>> tables_;
   std::set<std::string> functions_;
+  std::vector<std::pair<sql::TableName, sql::ViewShape>> views_;  // newest last
   std::string file_;  // the file being applied, for "added_to_existing"
   std::set<std::string> created_in_file_;
 };

@@ -41,6 +41,10 @@ FileReport Linter::Lint(const SourceFile& file) {
     report.findings.push_back(SyntaxError(file.path, script.error()));
     return report;
   }
+  // Judged with what earlier files said of the views this one replaces.
+  sql::PhaseFacts facts;
+  facts.view = [this](const sql::TableName& name) { return history_.View(name); };
+  sql::JudgePhases(*script, facts);
   report.statements = script->statements.size();
   auto plan = planner_.PlanScript(*script);
   plan::Plan offline = plan.ok() ? std::move(plan).value() : plan::Plan();

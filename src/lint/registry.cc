@@ -56,6 +56,22 @@ const Rule* FindRule(std::string_view id) {
   return nullptr;
 }
 
+bool NeedsTableSize(std::string_view id) {
+  // Their harm grows with the table (a lock held for a scan, a rewrite, a long backfill), and
+  // tide migrate runs the statement as written on a table under small_table_rows.
+  static const std::string_view kSized[] = {
+      "create-index-non-concurrent", "drop-index-non-concurrent", "reindex-non-concurrent",
+      "add-check", "add-foreign-key", "add-unique-constraint", "exclusion-constraint",
+      "set-not-null", "rewrite-column-type", "rewrite-table", "volatile-default",
+      "generated-stored", "identity-column", "cluster", "vacuum-full", "lock-table",
+      "unbatched-backfill", "backfill-in-ddl-transaction", "validate-in-same-transaction",
+      "detach-partition", "mixed-phases"};
+  for (auto sized : kSized) {
+    if (sized == id) return true;
+  }
+  return false;
+}
+
 bool IsRuntimeRule(std::string_view id) {
   // Refusals that need the catalog: lint cannot see them, but an allow may name them.
   return id == "backfill-without-key";

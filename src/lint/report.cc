@@ -1,5 +1,7 @@
 #include "lint/report.h"
 
+#include <fmt/format.h>
+
 #include "base/strings.h"
 
 namespace tide::lint {
@@ -17,9 +19,19 @@ Counts Count(const LintRun& run) {
       if (f.severity == Severity::kWarning) ++n.warnings;
       if (f.severity == Severity::kNote) ++n.notes;
       if (f.auto_safe) ++n.auto_safe;
+      if (NeedsTableSize(f.rule)) ++n.assume_big;
     }
   }
   return n;
+}
+
+std::string BigTableAssumption(const Counts& counts) {
+  if (counts.assume_big == 0) return "";
+  return fmt::format(
+      "{} of these finding{} assume{} the table is big and in use: lint has no database. "
+      "tide migrate weighs the real table and runs such a statement as written on one under "
+      "small_table_rows",
+      counts.assume_big, counts.assume_big == 1 ? "" : "s", counts.assume_big == 1 ? "s" : "");
 }
 
 int ExitCode(const LintRun& run) {

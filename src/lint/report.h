@@ -26,9 +26,12 @@ struct Counts {
   int notes = 0;
   int auto_safe = 0;
   int suppressed = 0;
+  int assume_big = 0;      // findings of rules that assume a big table (NeedsTableSize)
   bool bad_input = false;  // a syntax error or an unreadable path
 };
 Counts Count(const LintRun& run);
+// Said once per report when some finding assumed a big table; "" otherwise.
+std::string BigTableAssumption(const Counts& counts);
 // 2: unreadable input or a syntax error; 1: a finding at error level; 0: clean.
 int ExitCode(const LintRun& run);
 
@@ -36,6 +39,9 @@ int ExitCode(const LintRun& run);
 std::string TextReport(const LintRun& run, bool color, bool quiet = false);
 nlohmann::ordered_json JsonReport(const LintRun& run);
 nlohmann::ordered_json SarifReport(const LintRun& run);
+// A path as a SARIF artifact URI: relative stays relative, absolute becomes file://, the rest
+// %-encoded (RFC 3986). Shared with the drift check's SARIF.
+std::string SarifUri(const std::string& path);
 
 // Where each line of a file starts, so reports of big files stay linear (LineAt walks from the
 // top of the file for every finding).

@@ -42,7 +42,9 @@ nlohmann::ordered_json JsonReport(const LintRun& run) {
             {"notes", n.notes},
             {"auto_safe", n.auto_safe},
             {"allowed", n.suppressed},
+            {"assume_big_table", n.assume_big},
             {"exit_code", ExitCode(run)}}},
+          {"assumption", BigTableAssumption(n)},
           {"input_errors", run.input_errors},
           {"files", files},
           {"findings", findings}};

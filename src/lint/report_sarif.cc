@@ -21,21 +21,6 @@ const char* Level(Severity s) {
   return "none";
 }
 
-// The path as a URI: relative paths stay relative (code scanning resolves them against the
-// repository), absolute ones become file:// URIs; what RFC 3986 does not allow is %-encoded.
-std::string Uri(const std::string& path) {
-  std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
-  for (unsigned char c : path) {
-    if (std::isalnum(c) ||
-        std::string_view("-._~/").find(static_cast<char>(c)) != std::string_view::npos) {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 nlohmann::ordered_json Descriptor(const char* id, Severity severity, const char* summary,
                                   const char* recipe) {
   return {{"id", id},
@@ -48,7 +33,7 @@ nlohmann::ordered_json Result(const Finding& f, const LineIndex& lines, int rule
   std::string message = f.message + ". " + f.reason + ".";
   if (f.auto_safe) message += " tide migrate makes it safe: " + f.migrate + ".";
   if (!f.auto_safe || f.severity != Severity::kNote) message += " Fix: " + f.help + ".";
-  nlohmann::ordered_json location = {{"artifactLocation", {{"uri", Uri(f.file)}}}};
+  nlohmann::ordered_json location = {{"artifactLocation", {{"uri", SarifUri(f.file)}}}};
   if (f.line > 0) {
     nlohmann::ordered_json region = {{"startLine", f.line},
                                      {"startColumn", CodePointColumn(lines[f.line], f.column)}};
@@ -70,6 +55,21 @@ nlohmann::ordered_json Result(const Finding& f, const LineIndex& lines, int rule
 }
 
 }  // namespace
+
+// The path as a URI: relative paths stay relative (code scanning resolves them against the
+// repository), absolute ones become file:// URIs; what RFC 3986 does not allow is %-encoded.
+std::string SarifUri(const std::string& path) {
+  std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) ||
+        std::string_view("-._~/").find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
 
 nlohmann::ordered_json SarifReport(const LintRun& run) {
   nlohmann::ordered_json rules = nlohmann::ordered_json::array();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "lint/report.h"
 
 namespace tide::lint {
@@ -29,7 +30,9 @@ struct Style {
 };
 
 // The source line, and a caret line under [column, end] (the rest of the line when the span
-// goes on). Tabs in the prefix are kept, so the caret lines up however tabs are shown.
+// goes on). Tabs in the prefix are kept, so the caret lines up however tabs are shown. Control
+// bytes in the line are shown escaped (a file must not drive the terminal); the carets are
+// measured on the line as shown.
 void Excerpt(const Finding& f, const LineIndex& lines, const Style& style, std::string& out) {
   std::string_view source = lines[f.line];
   if (source.empty() || f.column < 1) return;
@@ -39,21 +42,23 @@ void Excerpt(const Finding& f, const LineIndex& lines, const Style& style, std::
   size_t end = f.end_line == f.line && f.end_column >= f.column
                    ? std::min(source.size(), static_cast<size_t>(f.end_column))
                    : source.size();
+  end = std::max(begin, end);
+  std::string before = EscapeForTerminal(source.substr(0, begin));
+  std::string span = EscapeForTerminal(source.substr(begin, end - begin));
+  std::string after = EscapeForTerminal(source.substr(end));
   std::string prefix;
-  for (size_t i = 0; i < begin; ++i) {
-    if (source[i] == '\t') {
+  for (char c : before) {
+    if (c == '\t') {
       prefix += '\t';
-    } else if ((static_cast<unsigned char>(source[i]) & 0xC0) != 0x80) {
+    } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
       prefix += ' ';
     }
   }
   size_t width = 0;
-  for (size_t i = begin; i < end; ++i) {
-    width += (static_cast<unsigned char>(source[i]) & 0xC0) != 0x80;
-  }
+  for (char c : span) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   std::string bar = style.Paint("1;34", "|");
   out += fmt::format(" {} {}\n", pad, bar);
-  out += fmt::format(" {} {} {}\n", style.Paint("1;34", number), bar, source);
+  out += fmt::format(" {} {} {}{}{}\n", style.Paint("1;34", number), bar, before, span, after);
   std::string carets(std::max<size_t>(width, 1), '^');
   if (f.end_line > f.line) carets += " ...";
   out += fmt::format(" {} {} {}{}\n", pad, bar, prefix,
@@ -64,15 +69,16 @@ void Item(const Style& style, size_t indent, const char* label, const std::strin
           std::string& out) {
   if (text.empty()) return;
   out += fmt::format("{} {} {}: {}\n", std::string(indent, ' '), style.Paint("1;34", "="),
-                     style.Paint("1", label), text);
+                     style.Paint("1", label), EscapeForTerminal(text));
 }
 
 void Render(const Finding& f, const LineIndex& lines, const Style& style, std::string& out) {
-  std::string where = f.line > 0 ? fmt::format("{}:{}:{}", f.file, f.line, f.column) : f.file;
+  std::string file = EscapeForTerminal(f.file);
+  std::string where = f.line > 0 ? fmt::format("{}:{}:{}", file, f.line, f.column) : file;
   out += fmt::format("{}: {}: {}\n", style.Paint("1", where),
                      style.Paint(Style::ForSeverity(f.severity),
                                  fmt::format("{}[{}]", SeverityName(f.severity), f.rule)),
-                     style.Paint("1", f.message));
+                     style.Paint("1", EscapeForTerminal(f.message)));
   Excerpt(f, lines, style, out);
   size_t indent = std::to_string(std::max(f.line, 1)).size() + 1;
   Item(style, indent, "why", f.reason, out);
@@ -96,7 +102,7 @@ std::string TextReport(const LintRun& run, bool color, bool quiet) {
   std::string out;
   for (const auto& error : run.input_errors) {
     out += fmt::format("{}: {}\n\n", style.Paint(Style::ForSeverity(Severity::kError), "error"),
-                       error);
+                       EscapeForTerminal(error));
   }
   for (const auto& file : run.files) {
     if (file.findings.empty()) continue;
@@ -120,6 +126,8 @@ std::string TextReport(const LintRun& run, bool color, bool quiet) {
     }
   }
   if (n.suppressed > 0) summary += fmt::format("; {} allowed by tide:allow", n.suppressed);
+  std::string assumption = BigTableAssumption(n);
+  if (!assumption.empty()) out += style.Paint("1", "note") + ": " + assumption + "\n";
   out += summary + "\n";
   return out;
 }

@@ -133,6 +133,9 @@ class Findings {
 // Every rule, in the order `tide lint --list-rules` shows them.
 const std::vector<std::unique_ptr<Rule>>& AllRules();
 const Rule* FindRule(std::string_view id);
+// Rules whose findings assume the table is big and in use (lint has no database): the report
+// says so once.
+bool NeedsTableSize(std::string_view id);
 // Rule ids that only the planner checks (they need the database), so -- tide:allow may name them.
 bool IsRuntimeRule(std::string_view id);
 

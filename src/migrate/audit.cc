@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "pg/connection.h"
 #include "tide_version.h"
 
@@ -85,7 +86,18 @@ Status AuditLog::End(pg::Connection& conn, int64_t id, const std::string& outcom
                               "error = $4 WHERE id = $1::bigint",
                               Qualified()),
                   {std::to_string(id), outcome, Join(applied, "\n"),
-                   pg::ScrubSecrets(error).substr(0, 4000)});
+                   Abbreviate(pg::ScrubSecrets(error), 4000)});
+}
+
+Status AuditLog::MarkInterrupted(pg::Connection& conn) const {
+  TIDE_ASSIGN(bool exists, Exists(conn));
+  if (!exists) return Ok();
+  return conn.Run(
+      fmt::format("UPDATE {} SET outcome = 'interrupted', error = 'the run ended "
+                  "without finishing (killed, or its connection was lost); a later "
+                  "run found it so when it took the migration lock' "
+                  "WHERE outcome = 'running'",
+                  Qualified()));
 }
 
 Result<std::vector<AuditEntry>> AuditLog::Recent(pg::Connection& conn, int limit) const {

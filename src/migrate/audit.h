@@ -22,7 +22,7 @@ struct AuditEntry {
   std::string tide_version;
   std::string started_at;
   std::string finished_at;
-  std::string outcome;  // running, ok, failed, refused
+  std::string outcome;  // running, ok, failed, refused, interrupted
   std::vector<std::string> applied;
   std::string gate;             // the gate's summary, or "" when it did not run
   std::string skip_gate_reason;
@@ -39,6 +39,10 @@ class AuditLog {
                         const std::string& gate, const std::string& skip_gate_reason) const;
   Status End(pg::Connection& conn, int64_t id, const std::string& outcome,
              const std::vector<std::string>& applied, const std::string& error) const;
+  // Marks every entry still 'running' as 'interrupted': its run was killed or lost its
+  // connection before it could say how it ended. Only for a caller that holds the migration
+  // lock (then no other run can be running).
+  Status MarkInterrupted(pg::Connection& conn) const;
   // The newest entries first.
   Result<std::vector<AuditEntry>> Recent(pg::Connection& conn, int limit) const;
 

@@ -2,10 +2,60 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "base/strings.h"
+#include "exec/state.h"
+#include "migrate/audit.h"
 #include "migrate/run_lock.h"
 #include "migrate/status.h"
+#include "plan/step.h"
 
 namespace tide::migrate {
+
+namespace {
+
+// A failed history row written by tide belongs to a half-applied run of its own (a state row
+// not done). Repair gives that run up, as Flyway's repair gives up a failed migration: the
+// state row goes, so the next migrate plans the file afresh, and so does tide's own temporary
+// NOT NULL check, which no plain run of the file leaves behind. What the file's own statements
+// did before the failure stays: the user undoes it, as with Flyway.
+Status ForgetHalfApplied(pg::Connection& conn, const std::string& schema,
+                         const config::Settings& settings, const std::string& script,
+                         exec::Reporter& reporter) {
+  exec::StateTable state(schema);
+  TIDE_ASSIGN(auto run, state.Load(conn, script));
+  if (!run || run->status == "done") return Ok();
+  TIDE_ASSIGN(plan::Plan plan, plan::Plan::FromJson(run->plan));
+  TIDE_TRY(
+      conn.Run(fmt::format("SET LOCAL lock_timeout = {}",
+                           QuoteLiteral(std::to_string(settings.lock_timeout.count()) + "ms"))));
+  for (int i = 0; i < run->next_step && i < static_cast<int>(plan.steps.size()); ++i) {
+    const plan::Step& s = plan.steps[i];
+    if (s.kind != plan::StepKind::kAddConstraintNotValid ||
+        s.object_name.rfind("tide_nn_", 0) != 0 || s.lock_tables.empty()) {
+      continue;
+    }
+    TIDE_ASSIGN(auto found, conn.QueryValue("SELECT 1 FROM pg_constraint WHERE conrelid = "
+                                            "to_regclass($1) AND conname = $2",
+                                            {s.lock_tables[0], s.object_name}));
+    if (!found) continue;
+    TIDE_TRY(conn.Run(fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", s.lock_tables[0],
+                                  QuoteIdent(s.object_name))));
+    reporter.Info(
+        fmt::format("dropped tide's temporary check {} on {} (added by the failed run "
+                    "of {})",
+                    s.object_name, s.table, script));
+  }
+  TIDE_TRY(state.Delete(conn, script));
+  reporter.Info(
+      fmt::format("forgot tide's half-applied run of {} ({} of {} steps applied): the "
+                  "next migrate plans it again",
+                  script, std::min(run->next_step, run->steps), run->steps));
+  return Ok();
+}
+
+}  // namespace
 
 Status Baseline(Session& session, const config::Settings& settings, const std::string& version,
                 const std::string& description, exec::Reporter& reporter) {
@@ -44,8 +94,9 @@ Result<RepairResult> Repair(Session& session, const config::Settings& settings,
                             const Discovery& discovery, exec::Reporter& reporter) {
   pg::Connection& conn = session.conn();
   const HistoryTable& history = session.history();
-  TIDE_ASSIGN(RunLock lock, RunLock::Acquire(conn, history.LockKey(),
-                                             settings.migration_lock_wait, reporter));
+  TIDE_ASSIGN(RunLock lock,
+              RunLock::Acquire(conn, history.LockKey(), settings.migration_lock_wait, reporter));
+  TIDE_TRY(AuditLog(session.schema()).MarkInterrupted(conn));
   TIDE_ASSIGN(auto rows, history.Load(conn));
   auto statuses = ComputeStatus(discovery.migrations, rows, {});
   RepairResult result;
@@ -57,6 +108,7 @@ Result<RepairResult> Repair(Session& session, const config::Settings& settings,
   for (const auto& row : rows) {
     if (row.success) continue;
     Status st = history.DeleteRank(conn, row.installed_rank);
+    if (st.ok()) st = ForgetHalfApplied(conn, session.schema(), settings, row.script, reporter);
     if (!st.ok()) return fail(st.error());
     reporter.Info(fmt::format("removed failed row of {} (rank {})",
                               row.version ? "V" + *row.version : row.description,

@@ -54,6 +54,9 @@ struct MigrateResult {
   std::string schema_version;            // newest applied version after the run
   std::string stopped_before;            // the first migration of the other phase, if one waits
   std::string gate;                      // what the gate found, when it ran
+  // Files that mix expand and contract statements, run as written, and why that was safe here.
+  std::vector<std::string> mixed_files;
+  std::string mixed_why;
 };
 
 Result<MigrateResult> Migrate(Session& session, const config::Settings& settings,

@@ -13,10 +13,19 @@ namespace {
 std::string List(const sql::ClassifiedScript& script, sql::Phase phase) {
   std::string out;
   for (const auto& c : script.classified) {
-    if (c.phase != phase) continue;
+    bool expands = c.phase == sql::Phase::kExpand || c.mixed_phase;
+    if (phase == sql::Phase::kExpand ? !expands : c.phase != phase) continue;
     out += fmt::format("\n    line {}: {}", c.line(), c.summary);
+    if (phase == sql::Phase::kContract && !c.phase_note.empty()) out += " (" + c.phase_note + ")";
   }
   return out;
+}
+
+void AddTable(std::vector<sql::TableName>& tables, const sql::TableName& t) {
+  for (const auto& have : tables) {
+    if (have == t) return;
+  }
+  tables.push_back(t);
 }
 
 }  // namespace
@@ -24,17 +33,25 @@ std::string List(const sql::ClassifiedScript& script, sql::Phase phase) {
 Result<PhaseInfo> PhaseOfScript(const sql::ClassifiedScript& script, const std::string& file) {
   PhaseInfo info;
   info.phase = script.phase;
-  if (script.mixed_phase) {
-    return Error::Input(fmt::format("{} mixes expand and contract statements, which must run in "
-                                    "separate deployments:\n  expand (the old release keeps "
-                                    "working):{}\n  contract (breaks the old release):{}",
-                                    file, List(script, sql::Phase::kExpand),
-                                    List(script, sql::Phase::kContract)))
-        .At({file, 0, 0})
-        .WithHint("split it: the expand statements in this version, the contract statements in a "
-                  "later one, applied with tide contract once every instance runs the new release");
+  for (const auto& c : script.classified) {
+    if (c.phase != sql::Phase::kContract) continue;
+    for (const auto& cmd : c.commands) {
+      bool on_table = cmd.action != sql::Action::kDropOther &&
+                      cmd.action != sql::Action::kRenameOther &&
+                      cmd.action != sql::Action::kCreateView;
+      if (on_table && !cmd.table.empty()) AddTable(info.contracted_tables, cmd.table);
+    }
   }
   const auto& stated = script.directives.phase;
+  if (!stated && script.mixed_phase) {
+    info.mixed = true;
+    info.phase = sql::Phase::kContract;
+    info.statements = fmt::format(
+        "\n  expand (the old release keeps working):{}\n  contract "
+        "(breaks the old release):{}",
+        List(script, sql::Phase::kExpand), List(script, sql::Phase::kContract));
+    return info;
+  }
   if (!stated) return info;
   info.stated = true;
   if (*stated == "contract") {
@@ -58,13 +75,19 @@ Result<PhaseInfo> PhaseOfScript(const sql::ClassifiedScript& script, const std::
   return info;
 }
 
-Result<PhaseInfo> PhaseOf(const MigrationFile& file) {
+Result<PhaseInfo> PhaseOf(const MigrationFile& file, const sql::PhaseFacts& facts) {
   if (file.format != ScriptFormat::kSql) {
     // Declarative migrations have both an expand and a contract half (see src/ops).
-    return PhaseInfo{sql::Phase::kExpand, false};
+    PhaseInfo info;
+    info.phase = sql::Phase::kExpand;
+    return info;
   }
   TIDE_ASSIGN(auto script, sql::ClassifyScript(file.SqlText(), file.path.string()));
-  return PhaseOfScript(script, file.path.string());
+  std::vector<sql::ObjectRef> created;
+  sql::JudgePhases(script, facts, &created);
+  TIDE_ASSIGN(PhaseInfo info, PhaseOfScript(script, file.path.string()));
+  info.created = std::move(created);
+  return info;
 }
 
 }  // namespace tide::migrate

@@ -71,6 +71,7 @@ Result<RollbackResult> Rollback(Session& session, const config::Settings& settin
     TIDE_ASSIGN(RunLock got, RunLock::Acquire(conn, session.history().LockKey(),
                                               settings.migration_lock_wait, reporter));
     lock.emplace(std::move(got));
+    TIDE_TRY(AuditLog(session.schema()).MarkInterrupted(conn));
   }
   TIDE_ASSIGN(auto rows, session.history().Load(conn));
   auto statuses = ComputeStatus(discovery.migrations, rows, {});

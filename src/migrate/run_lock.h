@@ -23,6 +23,8 @@ class RunLock {
   ~RunLock();
   // Releases now (also done by the destructor; a lost connection releases it server-side).
   void Release();
+  // Whether any session holds the lock on key now (tide info: is a 'running' run still alive?).
+  static Result<bool> Held(pg::Connection& conn, int64_t key);
 
  private:
   RunLock(pg::Connection* conn, int64_t key) : conn_(conn), key_(key) {}

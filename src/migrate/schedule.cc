@@ -41,18 +41,24 @@ std::string Scheduled::Label() const {
                                             half == Half::kExpand ? "expand" : "contract");
 }
 
-Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending,
-                              PhaseFilter filter,
-                              const std::vector<const MigrationFile*>& contract_pending) {
+Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending, PhaseFilter filter,
+                              const std::vector<const MigrationFile*>& contract_pending,
+                              const sql::PhaseFacts& facts) {
   std::vector<Scheduled> all;
+  sql::PhaseFacts run_facts = facts;  // grows with what each pending file creates
   for (const auto* f : pending) {
     if (f->format == ScriptFormat::kYaml) {
       all.push_back({f, sql::Phase::kExpand, Half::kExpand});
       all.push_back({f, sql::Phase::kContract, Half::kContract});
       continue;
     }
-    TIDE_ASSIGN(PhaseInfo info, PhaseOf(*f));
-    all.push_back({f, info.phase});
+    TIDE_ASSIGN(PhaseInfo info, PhaseOf(*f, run_facts));
+    Scheduled s{f, info.phase};
+    s.mixed = info.mixed;
+    s.mixed_statements = std::move(info.statements);
+    s.contracted_tables = std::move(info.contracted_tables);
+    all.push_back(std::move(s));
+    for (auto& o : info.created) run_facts.created_earlier.push_back(std::move(o));
   }
   for (const auto* f : contract_pending) all.push_back({f, sql::Phase::kContract, Half::kContract});
   // Versioned entries by version (an expand half before its contract half); repeatables after.
@@ -91,6 +97,25 @@ Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending,
     }
   }
   return out;
+}
+
+sql::PhaseFacts LiveFacts(pg::Connection& conn) {
+  sql::PhaseFacts facts;
+  facts.view = [&conn](const sql::TableName& name) -> std::optional<sql::ViewShape> {
+    auto r = conn.Query(
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass($1) "
+        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        {name.Quoted()});
+    if (!r.ok()) return std::nullopt;  // unknown: the replacement is judged a contract
+    sql::ViewShape shape;
+    shape.source = "the database";
+    shape.exists = r->rows() > 0;
+    std::vector<std::string> columns;
+    for (int i = 0; i < r->rows(); ++i) columns.push_back(r->Get(i, 0));
+    shape.columns = std::move(columns);
+    return shape;
+  };
+  return facts;
 }
 
 Result<std::vector<std::string>> OtherSessions(pg::Connection& conn) {

@@ -14,6 +14,7 @@
 #include "migrate/history.h"
 #include "pg/connection.h"
 #include "sql/classify.h"
+#include "sql/objects.h"
 
 namespace tide::migrate {
 
@@ -28,6 +29,10 @@ struct Scheduled {
   const MigrationFile* file = nullptr;
   sql::Phase phase = sql::Phase::kNeutral;
   Half half = Half::kWhole;
+  // Both expand and contract statements (phase is contract): see PhaseInfo.
+  bool mixed = false;
+  std::string mixed_statements = {};
+  std::vector<sql::TableName> contracted_tables = {};
   bool contract() const { return phase == sql::Phase::kContract; }
   // "V2 customers", "V2 customers (contract)"
   std::string Label() const;
@@ -41,13 +46,18 @@ struct Schedule {
   const Scheduled* ContractAfterExpand() const;
 };
 
-// pending: what migrate would run, in order. Every pending file's phase is checked, selected
-// or not: a mixed file is refused before anything runs. contract_pending: declarative files
-// whose expand is applied and whose contract is not; their contract halves take their place in
-// version order.
-Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending,
-                              PhaseFilter filter,
-                              const std::vector<const MigrationFile*>& contract_pending = {});
+// pending: what migrate would run, in order. Every pending file's phase is judged, selected
+// or not, with facts (the live catalog's views) and what the pending files before it create: a
+// file whose stated phase is contradicted is refused before anything runs. contract_pending:
+// declarative files whose expand is applied and whose contract is not; their contract halves
+// take their place in version order.
+Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending, PhaseFilter filter,
+                              const std::vector<const MigrationFile*>& contract_pending = {},
+                              const sql::PhaseFacts& facts = {});
+
+// Phase facts from the live database: the columns of its views (pg_attribute), so that a view
+// dropped and re-created is judged on the columns it really has.
+sql::PhaseFacts LiveFacts(pg::Connection& conn);
 
 // Client sessions connected to this database other than tide's own: their presence means an
 // application may be running. Each as "pid 123 (customer-api/1.0, from 10.0.0.5)".

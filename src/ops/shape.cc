@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "base/text.h"
 
 namespace tide::ops {
 
@@ -30,11 +31,11 @@ bool TableShape::HasPhysical(const std::string& column) const {
 std::string TableShape::FreshPhysical(const std::string& name) const {
   if (!HasPhysical(name)) return name;
   std::string base = "_tide_new_" + name;
-  if (base.size() > 63) base = base.substr(0, 63);
+  base.resize(Utf8ClipLength(base, 63));
   std::string candidate = base;
   for (int i = 1; HasPhysical(candidate); ++i) {
     std::string suffix = fmt::format("_{}", i);
-    candidate = base.substr(0, std::min(base.size(), 63 - suffix.size())) + suffix;
+    candidate = base.substr(0, Utf8ClipLength(base, 63 - suffix.size())) + suffix;
   }
   return candidate;
 }

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "ops/expr.h"
 
 namespace tide::ops {
@@ -18,7 +19,8 @@ std::string ShortName(const std::string& name) {
   if (name.size() <= 63) return name;
   uLong crc =
       crc32(0L, reinterpret_cast<const Bytef*>(name.data()), static_cast<uInt>(name.size()));
-  return fmt::format("{}_{:08x}", name.substr(0, 54), static_cast<uint32_t>(crc));
+  return fmt::format("{}_{:08x}", name.substr(0, Utf8ClipLength(name, 54)),
+                     static_cast<uint32_t>(crc));
 }
 
 // One expression as the trigger evaluates it.

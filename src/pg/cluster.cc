@@ -15,7 +15,9 @@
 #include <sstream>
 #include <thread>
 
+#include "base/json_text.h"
 #include "base/strings.h"
+#include "base/text.h"
 
 namespace tide::pg {
 
@@ -118,7 +120,7 @@ Result<RunResult> LocalCluster::RunTool(const std::string& tool, std::vector<std
 Status LocalCluster::WriteState() const {
   nlohmann::json state = {{"port", port_}, {"bindir", bindir_}, {"tcp", tcp_}};
   std::ofstream out(dir_ / kStateFile);
-  out << state.dump(2) << "\n";
+  out << DumpJson(state, 2) << "\n";
   if (!out) return Error::Io(fmt::format("cannot write {}", (dir_ / kStateFile).string()));
   return Ok();
 }
@@ -276,7 +278,7 @@ std::string LocalCluster::ServerLogTail(size_t max_bytes) const {
   auto text = ReadFile(log_file());
   if (!text.ok()) return "(no server log)";
   const std::string& s = text.value();
-  return s.size() > max_bytes ? s.substr(s.size() - max_bytes) : s;
+  return std::string(Utf8Tail(s, max_bytes));
 }
 
 }  // namespace tide::pg

@@ -277,6 +277,54 @@ Result<std::string> WithDatabase(const std::string& conninfo, const std::string&
   return out + "dbname=" + quote(dbname);
 }
 
+namespace {
+
+// A port list as libpq takes it: comma-separated, one per host, each empty (the default) or a
+// number from 1 to 65535.
+bool ValidPorts(const std::string& ports) {
+  size_t start = 0;
+  while (true) {
+    size_t end = ports.find(',', start);
+    std::string one = ports.substr(start, end == std::string::npos ? end : end - start);
+    if (!one.empty()) {
+      if (one.size() > 5 || one.find_first_not_of("0123456789") != std::string::npos) return false;
+      int n = std::stoi(one);
+      if (n < 1 || n > 65535) return false;
+    }
+    if (end == std::string::npos) return true;
+    start = end + 1;
+  }
+}
+
+bool ValidSslmode(const std::string& mode) {
+  for (const char* m : {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}) {
+    if (mode == m) return true;
+  }
+  return false;
+}
+
+// The value of keyword, from conninfo or else from libpq's environment variable; where says
+// which.
+std::optional<std::string> Setting(const PQconninfoOption* options, const std::string& keyword,
+                                   const char* env, std::string& where) {
+  for (const PQconninfoOption* o = options; o->keyword; ++o) {
+    if (keyword == o->keyword && o->val && *o->val) {
+      where = "the database URL";
+      return std::string(o->val);
+    }
+  }
+  if (const char* v = std::getenv(env); v && *v) {
+    where = std::string("the environment variable ") + env;
+    return std::string(v);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// Beyond parsing: the values libpq would only reject when it connects (port, sslmode, also
+// from PGPORT and PGSSLMODE) are checked here, so a bad one is bad input (exit 2), not a failed
+// connection (exit 1).
 Status ValidateConninfo(const std::string& conninfo) {
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
@@ -287,7 +335,18 @@ Status ValidateConninfo(const std::string& conninfo) {
     return Error::Usage("invalid database URL: " + ScrubSecrets(message))
         .WithHint("use postgresql://user@host:port/dbname or key=value pairs");
   }
+  std::string port_from, sslmode_from;
+  auto port = Setting(options, "port", "PGPORT", port_from);
+  auto sslmode = Setting(options, "sslmode", "PGSSLMODE", sslmode_from);
   PQconninfoFree(options);
+  if (port && !ValidPorts(*port)) {
+    return Error::Usage(fmt::format("invalid port '{}' in {}", *port, port_from))
+        .WithHint("a port is a number from 1 to 65535 (one per host, comma-separated)");
+  }
+  if (sslmode && !ValidSslmode(*sslmode)) {
+    return Error::Usage(fmt::format("invalid sslmode '{}' in {}", *sslmode, sslmode_from))
+        .WithHint("sslmode is one of disable, allow, prefer, require, verify-ca, verify-full");
+  }
   return Ok();
 }
 

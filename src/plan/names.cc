@@ -3,18 +3,14 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include "base/strings.h"
+#include "base/text.h"
+
 namespace tide::plan {
 
 namespace {
 
 constexpr size_t kMaxName = 63;  // NAMEDATALEN - 1
-
-// Bytes of s that fit in n without cutting a UTF-8 character (pg_mbcliplen).
-size_t ClipLen(const std::string& s, size_t n) {
-  if (n >= s.size()) return s.size();
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return n;
-}
 
 }  // namespace
 
@@ -32,8 +28,8 @@ std::string MakeObjectName(const std::string& name1, const std::string& name2,
       --n2;
     }
   }
-  n1 = ClipLen(name1, n1);
-  n2 = ClipLen(name2, n2);
+  n1 = Utf8ClipLength(name1, n1);
+  n2 = Utf8ClipLength(name2, n2);
   std::string out = name1.substr(0, n1);
   if (!name2.empty()) out += "_" + name2.substr(0, n2);
   if (!label.empty()) out += "_" + label;
@@ -62,7 +58,7 @@ Result<std::string> ConstraintIndexName(const std::string& table,
     if (!addition.empty()) addition += "_";
     addition += c;
     if (addition.size() >= kMaxName) {
-      addition = addition.substr(0, ClipLen(addition, kMaxName));
+      addition = addition.substr(0, Utf8ClipLength(addition, kMaxName));
       break;
     }
   }
@@ -71,9 +67,9 @@ Result<std::string> ConstraintIndexName(const std::string& table,
 
 std::string TemporaryCheckName(const std::string& table, const std::string& column) {
   std::string both = table + "." + column;
-  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(both.data()),
-                    static_cast<uInt>(both.size()));
-  std::string col = column.substr(0, ClipLen(column, 40));
+  uLong crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(both.data()), static_cast<uInt>(both.size()));
+  std::string col = column.substr(0, Utf8ClipLength(column, 40));
   return fmt::format("tide_nn_{}_{:08x}", col, static_cast<uint32_t>(crc));
 }
 

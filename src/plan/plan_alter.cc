@@ -238,13 +238,12 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
   return Ok();
 }
 
-Status Planner::PlanSetNotNull(FileContext& ctx, const sql::Classified& c,
-                               const std::string& column, const TableFacts& facts, Plan& plan) {
-  (void)ctx;
-  int index = static_cast<int>(c.index);
-  std::string qcol = QuoteIdent(column);
-  // The old release kept inserting rows without the column since an earlier migration filled
-  // it: repeat that fill over the rows still NULL, so a value the new release wrote stays.
+// The old release kept inserting rows without the column since an earlier migration filled it:
+// repeat that fill over the rows still NULL, so a value the new release wrote stays. It belongs
+// to the SET NOT NULL whatever else tide does with the statement: a small table that runs the
+// ALTER as written needs it as much as a big one (without it the ALTER fails with 23502).
+Status Planner::PlanCatchUp(const sql::Classified& c, const std::string& column,
+                            const TableFacts& facts, Plan& plan) {
   const PriorUpdate* prior = nullptr;
   for (const auto& p : prior_updates_) {
     bool same_table = p.table.name == c.table.name &&
@@ -254,27 +253,53 @@ Status Planner::PlanSetNotNull(FileContext& ctx, const sql::Classified& c,
       prior = &p;
     }
   }
-  if (prior) {
-    TIDE_ASSIGN(auto parts, sql::SplitDml(prior->text));
-    BackfillSpec spec;
-    spec.table = facts.quoted;
-    spec.label = fmt::format("catch-up {}.{}", c.table.Display(), column);
-    for (const auto& k : facts.key) spec.key.push_back(QuoteIdent(k));
-    spec.key_types = facts.key_types;
-    spec.head = parts.head;
-    spec.where = parts.where;
-    spec.alias = prior->alias;
-    spec.guard = (prior->alias.empty() ? "" : QuoteIdent(prior->alias) + ".") + qcol + " IS NULL";
-    spec.live_end = true;
-    std::string why = fmt::format("{} filled {} before the old release stopped writing; rows it "
-                                  "inserted since are filled first, and only where {} is still "
-                                  "NULL",
-                                  prior->script, column, column);
-    std::string shown = parts.WithCondition(spec.guard + " AND <key range>");
-    plan.notes.push_back({index, c.line(), "contract-catch-up", why});
-    Step s = BackfillStep(c, facts, std::move(spec), shown, why);
+  if (!prior) return Ok();
+  int index = static_cast<int>(c.index);
+  TIDE_ASSIGN(auto parts, sql::SplitDml(prior->text));
+  std::string guard = (prior->alias.empty() ? "" : QuoteIdent(prior->alias) + ".") +
+                      QuoteIdent(column) + " IS NULL";
+  std::string why = fmt::format(
+      "{} filled {} before the old release stopped writing; rows it "
+      "inserted since are filled first, and only where {} is still "
+      "NULL",
+      prior->script, column, column);
+  plan.notes.push_back({index, c.line(), "contract-catch-up", why});
+  BackfillSpec spec;
+  spec.table = facts.quoted;
+  spec.label = fmt::format("catch-up {}.{}", c.table.Display(), column);
+  for (const auto& k : facts.key) spec.key.push_back(QuoteIdent(k));
+  spec.key_types = facts.key_types;
+  spec.head = parts.head;
+  spec.where = parts.where;
+  spec.alias = prior->alias;
+  spec.guard = guard;
+  spec.live_end = true;  // with the guard: what marks a catch-up step (IsCatchUp)
+  if (facts.small || (facts.known && facts.key.empty())) {
+    // One statement: cheap on a small table; on a table without a key the only way to change
+    // each row once (see PlanDml), and it locks only the rows still NULL.
+    Step s = AsWritten(c, parts.WithCondition(guard));
+    s.kind = StepKind::kSql;
+    s.lock = sql::Lock::kRowExclusive;
+    s.lock_tables = {facts.quoted};
+    s.transactional = true;
+    s.own_transaction = !facts.small;
+    s.estimated_rows = facts.rows;
+    s.why = why;
+    s.backfill = std::move(spec);  // not batched: says what it fills, and that rows are counted
     plan.steps.push_back(std::move(s));
+    return Ok();
   }
+  std::string shown = parts.WithCondition(spec.guard + " AND <key range>");
+  plan.steps.push_back(BackfillStep(c, facts, std::move(spec), shown, why));
+  return Ok();
+}
+
+Status Planner::PlanSetNotNull(FileContext& ctx, const sql::Classified& c,
+                               const std::string& column, const TableFacts& facts, Plan& plan) {
+  (void)ctx;
+  int index = static_cast<int>(c.index);
+  std::string qcol = QuoteIdent(column);
+  TIDE_TRY(PlanCatchUp(c, column, facts, plan));
   std::string check = TemporaryCheckName(c.table.name, column);
   std::string qcheck = QuoteIdent(check);
   Step add;

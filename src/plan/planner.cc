@@ -46,6 +46,10 @@ Step AsWritten(const sql::Classified& c, const std::string& sql_text) {
   return s;
 }
 
+bool IsCatchUp(const Step& s) {
+  return s.backfill && !s.backfill->guard.empty() && s.backfill->live_end;
+}
+
 Step BackfillStep(const sql::Classified& c, const TableFacts& facts, BackfillSpec spec,
                   std::string sql, std::string why) {
   Step s;
@@ -198,8 +202,14 @@ Status Planner::PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& 
     case Action::kSetTablespace:
     case Action::kSetLogged:
     case Action::kSetAccessMethod:
-      if (fresh) break;
-      return PlanAlterTable(ctx, c, facts, plan);
+      if (!fresh) return PlanAlterTable(ctx, c, facts, plan);
+      if (facts.exists) {
+        // As written on a small table, but after the catch-up that makes a SET NOT NULL hold.
+        for (const auto& cmd : c.commands) {
+          if (cmd.action == Action::kSetNotNull) TIDE_TRY(PlanCatchUp(c, cmd.column, facts, plan));
+        }
+      }
+      break;
     case Action::kDo:
       plan.notes.push_back({static_cast<int>(c.index), c.line(), "opaque-statement",
                             "a DO block runs as written: tide cannot see which locks it takes"});
@@ -344,26 +354,55 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
       spec.live_end = true;
     }
   }
-  if (spec.key.empty() && facts.known) {
-    bool reads_target = false;
-    for (const auto& col : d.read_columns) {
-      if (std::find(d.set_columns.begin(), d.set_columns.end(), col) != d.set_columns.end()) {
-        reads_target = true;
-      }
-    }
-    if (reads_target && !spec.live_end) {
-      RefuseOrAllow(ctx, c, "backfill-without-key",
-                    fmt::format("{} has no primary key or unique NOT NULL key, and this {} reads "
-                                "the columns it sets: batches over physical row ranges could "
-                                "apply it twice to a row",
-                                c.table.Display(), verb),
-                    "add a primary key first (in its own migration), or make the UPDATE skip "
-                    "rows already done (WHERE col IS NULL)",
-                    plan);
-      return Ok();
+  std::string moved_key;  // a key column the UPDATE sets: the row moves within the walk
+  for (const auto& k : facts.key) {
+    if (std::find(d.set_columns.begin(), d.set_columns.end(), k) != d.set_columns.end()) {
+      moved_key = k;
     }
   }
-  std::string range = spec.key.empty() ? "ctid >= $1 AND ctid < $2"
+  if ((spec.key.empty() || !moved_key.empty()) && facts.known) {
+    // Batches need a row identity that survives an UPDATE, and a table without a key has none:
+    // ctid names a row version, not a row. (1) Walking ctid ranges meets again the versions that
+    // tide's own earlier batches wrote further on (an UPDATE writes a new version, often on a
+    // later page): rows changed twice or more, triggers fired again, counts too high. (2) The
+    // application's own UPDATE moves a row too: ahead of the walk (changed twice) or behind it
+    // (never changed; a DELETE then misses it), whatever the statement is, converging or not.
+    // (3) A frozen list of ctids taken once loses every row the application updates before its
+    // batch (its old ctid names a dead version), and after VACUUM a ctid can name another row.
+    // (4) A marker column (pgroll's way) travels with the row, but it is visible: `SELECT *`,
+    // `INSERT ... VALUES` and every trigger see it (an audit trigger writing to_jsonb(NEW) would
+    // store it), so rows would differ from a plain run's. Only the statement itself, in one
+    // transaction, changes each row exactly once here: tide runs that only when the file says
+    // so, since it holds the row locks of every row it changes until it ends.
+    Step as_written = AsWritten(c, c.statement->text);
+    as_written.own_transaction = true;
+    as_written.backfill = spec;  // not batched: says what it changes, and that rows are counted
+    as_written.estimated_rows = facts.rows;
+    // (A key column the UPDATE sets is no identity either: the row moves to a key the walk
+    // has not reached yet, and is met again.)
+    std::string message =
+        moved_key.empty()
+            ? fmt::format(
+                  "{} ({}) has no primary key or unique NOT NULL key, so tide cannot "
+                  "batch this {}: without a key a row has no identity that survives an "
+                  "update, and batches over physical row ranges would change rows twice "
+                  "or miss rows the application moves",
+                  c.table.Display(), Rows(facts), verb)
+            : fmt::format(
+                  "this UPDATE sets {}, the key tide would batch {} ({}) on: a row "
+                  "moved to a key ahead of the walk would be changed again",
+                  moved_key, c.table.Display(), Rows(facts));
+    RefuseOrAllow(ctx, c, "backfill-without-key",
+                  message +
+                      "; as one statement it holds the lock of every row it changes until "
+                      "it ends",
+                  "give the table a primary key (or a unique NOT NULL key) in a migration of its "
+                  "own first, then tide batches it on that key; with tide:allow it runs as "
+                  "written in one transaction of its own",
+                  std::move(as_written), plan);
+    return Ok();
+  }
+  std::string range = spec.key.empty() ? std::string("<key> > $1 AND <key> <= $2")
                                        : fmt::format("{} > $1 AND {} <= $2", Join(spec.key, ", "),
                                                      Join(spec.key, ", "));
   std::string why = fmt::format(
@@ -371,10 +410,9 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
       "table lock of the statements before it; tide runs it in short batches (about 50 ms each, "
       "target_batch), each committed on its own, keyed on {}",
       verb, Rows(facts),
-      !facts.known       ? std::string("the table's primary key (read from the catalog when it "
-                                       "runs; physical row ranges if it has no usable key)")
-      : spec.key.empty() ? std::string("physical row ranges (no usable key)")
-                         : Join(facts.key, ", "));
+      !facts.known ? std::string("the table's primary key (read from the catalog when it "
+                                 "runs; refused if it has no usable key)")
+                   : Join(facts.key, ", "));
   Step s = BackfillStep(c, facts, std::move(spec), parts.WithCondition(range), why);
   plan.notes.push_back({static_cast<int>(c.index), c.line(), "batched-backfill", s.why});
   plan.steps.push_back(std::move(s));

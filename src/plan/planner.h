@@ -59,6 +59,10 @@ class Planner {
                     const std::string& clause_sql, const TableFacts& facts, Plan& plan);
   Status PlanSetNotNull(FileContext& ctx, const sql::Classified& c, const std::string& column,
                         const TableFacts& facts, Plan& plan);
+  // The catch-up fill of column before a SET NOT NULL on it, when an earlier migration filled
+  // it with a whole-table UPDATE; nothing otherwise.
+  Status PlanCatchUp(const sql::Classified& c, const std::string& column, const TableFacts& facts,
+                     Plan& plan);
   Status PlanUniqueConstraint(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
                               const std::string& head, const TableFacts& facts, Plan& plan);
   Status PlanDml(FileContext& ctx, const sql::Classified& c, const TableFacts& facts, Plan& plan);
@@ -79,6 +83,10 @@ class Planner {
 
 // The statement as written, as one step.
 Step AsWritten(const sql::Classified& c, const std::string& sql_text);
+// The contract's catch-up fill before tide's NOT NULL check (a backfill step, or one statement
+// on a small or key-less table; both carry the guarded spec): a resumed run repeats it while the
+// check is not validated yet, since the old release may have inserted rows meanwhile.
+bool IsCatchUp(const Step& s);
 // A batched backfill of c's table: runs spec, shows sql, says why.
 Step BackfillStep(const sql::Classified& c, const TableFacts& facts, BackfillSpec spec,
                   std::string sql, std::string why);

@@ -109,6 +109,67 @@ TEST_F(PlannerTest, SeedContractOnABigTableCatchesUpThenUsesACheck) {
   EXPECT_NE(plan.steps[2].group, plan.steps[3].group);
 }
 
+// Issue 15: a small table runs the contract as written, but the catch-up that makes its SET NOT
+// NULL hold still runs first (without it the ALTER fails with 23502 on the old release's rows).
+TEST_F(PlannerTest, SeedContractOnASmallTableStillCatchesUpFirst) {
+  TableFacts small = BigCustomers();
+  small.rows = 1000;
+  small.small = true;
+  catalog_.tables["customers"] = small;
+  Prior(kSeedExpand);
+  Plan plan = PlanOf(kSeedContract);
+  ASSERT_EQ(plan.steps.size(), 4u);
+  EXPECT_EQ(plan.steps[0].kind, StepKind::kSql);
+  EXPECT_TRUE(IsCatchUp(plan.steps[0]));
+  EXPECT_EQ(plan.steps[0].sql,
+            "UPDATE customers SET email = CONCAT(LOWER(REPLACE(name, ' ', '.')), "
+            "'@legacy.example.com') WHERE (email IS NULL) AND \"email\" IS NULL");
+  EXPECT_EQ(plan.steps[1].sql, "ALTER TABLE customers ALTER COLUMN email SET NOT NULL");
+  EXPECT_EQ(plan.GroupCount(), 1);  // one transaction, as the file as written
+  auto back = Plan::FromJson(plan.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(IsCatchUp(back->steps[0]));
+  EXPECT_FALSE(IsCatchUp(back->steps[1]));
+}
+
+// Issue 23: without a key no batch walk changes each row exactly once (see PlanDml).
+TEST_F(PlannerTest, WholeTableDmlOnABigTableWithoutAKeyIsRefusedUnlessAllowed) {
+  TableFacts keyless = BigCustomers();
+  keyless.key.clear();
+  keyless.key_types.clear();
+  catalog_.tables["customers"] = keyless;
+  for (const char* sql : {"UPDATE customers SET name = upper(name);\n",
+                          "DELETE FROM customers WHERE contact_info IS NULL;\n",
+                          "UPDATE customers SET email = name WHERE email IS NULL;\n"}) {
+    SCOPED_TRACE(sql);
+    Plan plan = PlanOf(sql);
+    ASSERT_EQ(plan.refusals.size(), 1u);
+    EXPECT_EQ(plan.refusals[0].rule, "backfill-without-key");
+    EXPECT_NE(plan.refusals[0].message.find("no primary key"), std::string::npos);
+    Plan allowed =
+        PlanOf(std::string("-- tide:allow backfill-without-key one transaction is fine\n") + sql);
+    EXPECT_TRUE(allowed.refusals.empty());
+    ASSERT_EQ(allowed.steps.size(), 1u);
+    EXPECT_EQ(allowed.steps[0].kind, StepKind::kSql);
+    EXPECT_TRUE(allowed.steps[0].own_transaction);
+  }
+  // A key the UPDATE changes is no identity either: the row moves ahead of the walk.
+  catalog_.tables["orders"] = BigCustomers();
+  catalog_.tables["orders"].quoted = "\"public\".\"orders\"";
+  Plan renumber = PlanOf("UPDATE orders SET id = id + 1;\n");
+  ASSERT_EQ(renumber.refusals.size(), 1u);
+  EXPECT_NE(renumber.refusals[0].message.find("sets id"), std::string::npos);
+  // The contract's catch-up on it is one statement: it locks only the rows still NULL.
+  Prior(kSeedExpand);
+  Plan contract = PlanOf(kSeedContract);
+  ASSERT_FALSE(contract.steps.empty());
+  EXPECT_EQ(contract.steps[0].kind, StepKind::kSql);
+  EXPECT_TRUE(IsCatchUp(contract.steps[0]));
+  EXPECT_TRUE(contract.steps[0].own_transaction);
+  EXPECT_EQ(contract.steps[1].kind, StepKind::kAddConstraintNotValid);
+  EXPECT_TRUE(contract.refusals.empty());
+}
+
 TEST_F(PlannerTest, UnsafeStatementsAreRefusedUnlessAllowed) {
   catalog_.tables["customers"] = BigCustomers();
   Plan plan = PlanOf("ALTER TABLE customers ALTER COLUMN id TYPE numeric;\n"

@@ -9,10 +9,12 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "migrate/migrator.h"
 #include "migrate/phase.h"
 #include "ops/views.h"
 #include "pg/cluster.h"
+#include "pg/scratch_server.h"
 #include "rehearse/seed_data.h"
 #include "rehearse/traffic.h"
 #include "tide_version.h"
@@ -137,6 +139,22 @@ class Runner {
   std::vector<MigrationStep> steps_;
 };
 
+// The step a failed phase leaves in the report: the plain run is no tide command (issue 15:
+// the plain run of V1.2 showed as "tide contract"), and the file that failed is named when the
+// error points at one.
+std::string FailedStepName(const std::string& mode, const char* phase, const Error& e) {
+  std::string file;
+  if (e.location() && !e.location()->file.empty()) {
+    auto parsed = migrate::ParseMigrationName(fs::path(e.location()->file).filename().string());
+    if (parsed.ok() && parsed->has_value()) file = (*parsed)->Label();
+  }
+  if (mode == "plain") {
+    return file.empty() ? fmt::format("plain run of the {} files", phase)
+                        : fmt::format("plain run of {}", file);
+  }
+  return file.empty() ? fmt::format("tide {}", phase) : fmt::format("tide {}: {}", phase, file);
+}
+
 void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& gate,
                           const std::string& skip_gate) {
   const char* name = migrate::PhaseFilterName(phase);
@@ -146,12 +164,12 @@ void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& g
   auto started = Clock::now();
   auto fail = [&](const Error& e) {
     MigrationStep s;
-    s.name = fmt::format("tide {}", name);
+    s.name = FailedStepName(mode_, name, e);
     s.phase = name;
     s.start_s = std::chrono::duration<double>(started - zero_).count();
     s.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
     s.ok = false;
-    s.note = e.message().substr(0, 300);
+    s.note = Abbreviate(e.message(), 300);
     steps_.push_back(s);
     reporter_.Warn(fmt::format("[{}] {} failed: {}", mode_, name, e.message()));
   };
@@ -182,7 +200,7 @@ void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& g
     }
     for (const auto& st : applied.steps) {
       MigrationStep s;
-      s.name = fmt::format("V{} #{}: {}", applied.version, st.index, st.sql.substr(0, 60));
+      s.name = fmt::format("V{} #{}: {}", applied.version, st.index, Abbreviate(st.sql, 60));
       s.phase = name;
       s.start_s = std::chrono::duration<double>(st.started - zero_).count();
       s.duration_s = st.milliseconds / 1000.0;
@@ -261,46 +279,7 @@ Result<RehearsalRun> Runner::Run(const std::vector<std::shared_ptr<const Workloa
   return run;
 }
 
-// A server to rehearse on: the given one, or a throwaway cluster removed afterwards.
-class Server {
- public:
-  static Result<std::unique_ptr<Server>> Open(const RehearsalOptions& options) {
-    auto server = std::make_unique<Server>();
-    if (!options.url.empty()) {
-      server->url_ = options.url;
-      return server;
-    }
-    char tmpl[] = "/tmp/tide-rehearse-XXXXXX";
-    const char* made = mkdtemp(tmpl);
-    if (!made) return Error::Io("cannot make a temporary folder");
-    server->dir_ = made;
-    fs::permissions(server->dir_, fs::perms::others_exec, fs::perm_options::add);
-    pg::ClusterOptions co;
-    co.dir = server->dir_ / "cluster";
-    co.durable = options.durable;
-    co.settings = {"max_connections = 300"};
-    TIDE_ASSIGN(auto cluster, pg::LocalCluster::Create(co));
-    server->url_ = cluster.SocketUrl();
-    server->cluster_ = std::move(cluster);
-    return server;
-  }
-  ~Server() {
-    if (cluster_) (void)cluster_->Destroy();
-    if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
-  }
-  Result<std::string> Database(const std::string& name) const {
-    return pg::WithDatabase(url_, name);
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  std::string url_;
-  fs::path dir_;
-  std::optional<pg::LocalCluster> cluster_;
-};
+using Server = pg::ScratchServer;
 
 Status PrepareSeed(const Server& server, const RehearsalOptions& options, const Cycle& cycle,
                    exec::Reporter& reporter) {
@@ -363,7 +342,8 @@ Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& repo
   out.baseline = cycle.baseline_target.empty() ? "nothing" : "V" + cycle.baseline_target;
   reporter.Info(fmt::format("Rehearsing {} (baseline: {})", out.cycle, out.baseline));
   if (options.url.empty()) reporter.Info("Starting a throwaway PostgreSQL ...");
-  TIDE_ASSIGN(auto server, Server::Open(options));
+  TIDE_ASSIGN(auto server, pg::ScratchServer::Open(options.url, options.durable,
+                                                       {"max_connections = 300"}));
   TIDE_TRY(PrepareSeed(*server, options, cycle, reporter));
 
   std::vector<std::string> modes = {"tide"};

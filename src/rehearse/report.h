@@ -33,6 +33,10 @@ struct Report {
   // When > 0, a request slower than this also breaks the promise (the lock timeout budget).
   double latency_budget_ms = 0;
   std::string generator = "tide";  // "tide 0.1.0", shown in the footer
+  // The charts' scales; 0: fitted to this report. A comparison sets them to the widest of its
+  // runs, so that the runs' charts can be compared by eye.
+  double chart_span_s = 0;
+  double chart_latency_lo_ms = 0, chart_latency_hi_ms = 0;
 };
 
 // Whether users would have noticed: no failed request, and (with a budget) none too slow.

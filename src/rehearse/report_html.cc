@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "rehearse/report.h"
 #include "rehearse/report_svg.h"
@@ -195,7 +197,20 @@ std::string RenderComparisonHtml(const std::vector<Report>& reports, const std::
     html += Td(FormatMs(c.p99_ms)) + "</tr>\n";
   }
   html += "</table>\n";
-  for (const Report& r : reports) html += "<hr>\n" + Body(r);
+  // One time scale and one latency scale for every run, so their charts compare by eye.
+  double span = 0, lo = 0, hi = 0;
+  for (const Report& r : reports) {
+    span = std::max(span, ChartSpan(r));
+    auto [r_lo, r_hi] = ChartLatencyRange(r);
+    lo = lo == 0 ? r_lo : std::min(lo, r_lo);
+    hi = std::max(hi, r_hi);
+  }
+  for (Report r : reports) {
+    r.chart_span_s = span;
+    r.chart_latency_lo_ms = lo;
+    r.chart_latency_hi_ms = hi;
+    html += "<hr>\n" + Body(r);
+  }
   return html + "</body></html>\n";
 }
 

@@ -50,11 +50,7 @@ struct TimeAxis {
   double X(double t) const { return kLeft + std::clamp(t / span_s, 0.0, 1.0) * (kRight - kLeft); }
 };
 
-TimeAxis MakeTimeAxis(const Report& report) {
-  double span = std::max(report.traffic.duration_s, 0.1);
-  for (const MigrationStep& s : report.steps) span = std::max(span, s.start_s + s.duration_s);
-  return {span};
-}
+TimeAxis MakeTimeAxis(const Report& report) { return {ChartSpan(report)}; }
 
 double NiceStep(double span, int target_ticks) {
   double raw = span / target_ticks;
@@ -141,7 +137,7 @@ std::string AxisMs(double ms) {
 }
 
 // The latency range to draw, in powers of ten around the data (and the budget).
-std::pair<double, double> LatencyRange(const Report& report) {
+std::pair<double, double> FittedLatencyRange(const Report& report) {
   double lo = 0, hi = 0;
   for (const ReleaseSeries& s : report.traffic.series) {
     for (const SeriesPoint& p : s.points) {
@@ -162,10 +158,23 @@ std::pair<double, double> LatencyRange(const Report& report) {
 
 }  // namespace
 
+double ChartSpan(const Report& report) {
+  double span = std::max(report.traffic.duration_s, 0.1);
+  for (const MigrationStep& s : report.steps) span = std::max(span, s.start_s + s.duration_s);
+  return std::max(span, report.chart_span_s);
+}
+
+std::pair<double, double> ChartLatencyRange(const Report& report) {
+  auto [lo, hi] = FittedLatencyRange(report);
+  if (report.chart_latency_lo_ms > 0) lo = std::min(lo, report.chart_latency_lo_ms);
+  hi = std::max(hi, report.chart_latency_hi_ms);
+  return {lo, hi};
+}
+
 std::string LatencyChartSvg(const Report& report) {
   const double bottom = 360, lane_y = 370, label_y = 404, height = 420;
   TimeAxis ax = MakeTimeAxis(report);
-  auto [lo, hi] = LatencyRange(report);
+  auto [lo, hi] = ChartLatencyRange(report);
   auto y = [&, lo = lo, hi = hi](double ms) {
     double f = (std::log10(std::max(ms, lo)) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
     return bottom - std::min(f, 1.0) * (bottom - kTop);

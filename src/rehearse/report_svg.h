@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "rehearse/report.h"
 
@@ -13,6 +14,11 @@ namespace tide::rehearse {
 std::string LatencyChartSvg(const Report& report);
 // Requests per second per release, failures per second in red.
 std::string ThroughputChartSvg(const Report& report);
+
+// The seconds the time axis spans, and the latency range drawn (powers of ten), fitted to the
+// report unless it sets chart_span_s / chart_latency_*_ms.
+double ChartSpan(const Report& report);
+std::pair<double, double> ChartLatencyRange(const Report& report);
 
 // Text safe inside HTML/SVG elements and quoted attributes.
 std::string HtmlEscape(std::string_view text);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "report_sample.h"
@@ -80,6 +81,41 @@ TEST(ReportTest, HtmlIsSelfContainedAndEscaped) {
               std::string::npos)
         << phase;
   }
+}
+
+// The largest time tick label of each chart ("30 s"), in the order the charts appear.
+std::vector<double> LastTimeTicks(const std::string& html) {
+  std::vector<double> out;
+  std::regex tick("class=\"axis\">([0-9.]+) s</text>");
+  size_t at = 0;
+  while ((at = html.find("<svg", at)) != std::string::npos) {
+    size_t end = html.find("</svg>", at);
+    std::string chart = html.substr(at, end - at);
+    double last = -1;
+    for (std::sregex_iterator it(chart.begin(), chart.end(), tick), stop; it != stop; ++it) {
+      last = std::max(last, std::stod((*it)[1]));
+    }
+    out.push_back(last);
+    at = end;
+  }
+  return out;
+}
+
+// Issue 15: tide's run and the plain run were drawn on different time axes, so their charts
+// could not be compared by eye. A comparison draws every chart on the widest run's scale.
+TEST(ReportTest, ComparedRunsShareOneTimeScale) {
+  Report tide_run = testing::SampleReport();
+  Report plain = testing::SampleReport();
+  plain.title = "plain run";
+  plain.traffic.duration_s = 12;
+  plain.steps.clear();
+  for (auto& series : plain.traffic.series) series.points.resize(120);
+  ASSERT_NE(LastTimeTicks(RenderHtml(plain)).front(), LastTimeTicks(RenderHtml(tide_run)).front());
+  std::vector<double> ticks =
+      LastTimeTicks(RenderComparisonHtml({tide_run, plain}, "tide demo", ""));
+  ASSERT_EQ(ticks.size(), 4u);  // latency and throughput, for each run
+  for (double t : ticks) EXPECT_EQ(t, ticks.front());
+  EXPECT_GE(ticks.front(), 30);
 }
 
 TEST(ReportTest, EmptyReportStillRenders) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "rehearse/report.h"
 
 namespace tide::rehearse {
@@ -138,7 +139,7 @@ std::string RenderComparisonText(const std::vector<Report>& reports) {
   out += fmt::format(" {:>9}\n", "p99");
   for (const Report& r : reports) {
     Comparison c = Compare(r, phases);
-    out += fmt::format("{:<34} {:<18} {:>9} {:>7}", r.title.substr(0, 34),
+    out += fmt::format("{:<34} {:<18} {:>9} {:>7}", r.title.substr(0, Utf8ClipLength(r.title, 34)),
                        c.zero_downtime ? "zero downtime" : "NOT zero downtime",
                        FormatCount(c.requests), FormatCount(c.failures));
     for (double ms : c.max_by_phase) out += fmt::format(" {:>12}", FormatMs(ms));

@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "base/text.h"
 #include "sql/classify.h"
 #include "sql/classify_internal.h"
 #include "sql/classify_util.h"
+#include "sql/objects.h"
 
 namespace tide::sql {
 
@@ -246,16 +248,6 @@ void ClassifyCreateTable(const Json& t, Classified& out) {
   }
 }
 
-bool OnTablesCreated(const Classified& c, const TableIndex& created) {
-  bool any = false;
-  for (const auto& cmd : c.commands) {
-    if (cmd.table.empty()) continue;
-    if (!created.Contains(cmd.table)) return false;
-    any = true;
-  }
-  return any;
-}
-
 }  // namespace
 
 Classified Classify(const Statement& st) {
@@ -388,10 +380,11 @@ Classified Classify(const Statement& st) {
     contract = contract || c.phase == Phase::kContract;
   }
   out.phase = contract ? Phase::kContract : expand ? Phase::kExpand : Phase::kNeutral;
+  out.text_phase = out.phase;
   out.mixed_phase = expand && contract;
   if (out.summary.empty()) {
     std::string first_line(st.text.substr(0, st.text.find('\n')));
-    out.summary = first_line.size() > 80 ? first_line.substr(0, 77) + "..." : first_line;
+    out.summary = Abbreviate(first_line, 80);
   }
   return out;
 }
@@ -407,23 +400,17 @@ bool IsDataStatement(const std::string& node_type) {
 
 Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::string& file_name) {
   ClassifiedScript out;
-  TableIndex created;
-  bool expand = false, contract = false;
   TIDE_TRY(ForEachStatement(script, file_name, [&](Statement&& st) -> Status {
     out.statements.push_back(std::move(st));
     Statement& kept = out.statements.back();
     Classified c = Classify(kept);
-    // Nothing after Classify reads a data statement's tree (the lint rules read those of DDL):
-    // it goes, so that the trees of a file of seed data are never all in memory at once.
+    // Nothing after Classify reads a data statement's tree (the lint rules and the phase judge
+    // read those of DDL): it goes, so that the trees of a file of seed data are never all in
+    // memory at once.
     if (IsDataStatement(kept.node_type)) kept.tree = nlohmann::json();
     c.index = out.statements.size() - 1;
-    c.on_new_table = OnTablesCreated(c, created);
-    // A statement with both kinds of clause has phase contract, and expands too.
-    expand = expand || c.phase == Phase::kExpand || c.mixed_phase;
-    contract = contract || (c.phase == Phase::kContract && !c.on_new_table);
     if (c.action == Action::kCreateTable || c.action == Action::kCreateTableAs) {
       out.created_tables.push_back(c.table);
-      created.Add(c.table, c.index);
     }
     out.classified.push_back(std::move(c));
     return Ok();
@@ -431,8 +418,7 @@ Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::stri
   // The statements stopped moving: point each classification at its own.
   for (auto& c : out.classified) c.statement = &out.statements[c.index];
   out.directives = ParseDirectives(script, out.statements);
-  out.phase = contract ? Phase::kContract : expand ? Phase::kExpand : Phase::kNeutral;
-  out.mixed_phase = expand && contract;
+  JudgePhases(out, PhaseFacts());
   return out;
 }
 

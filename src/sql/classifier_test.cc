@@ -312,14 +312,15 @@ TEST(ClassifierTest, ConstraintsOnATableTheFileCreatesDoNotMakeItContract) {
       "CREATE UNIQUE INDEX invoices_number_key ON invoices (number);\n",
       "V3.sql");
   ASSERT_TRUE(script.ok());
-  EXPECT_TRUE(script->classified[1].on_new_table);
-  EXPECT_EQ(script->classified[1].phase, Phase::kContract);  // the statement alone
+  EXPECT_TRUE(script->classified[1].on_new_object);
+  EXPECT_EQ(script->classified[1].text_phase, Phase::kContract);  // the statement alone
+  EXPECT_EQ(script->classified[1].phase, Phase::kNeutral);
   EXPECT_EQ(script->phase, Phase::kExpand);                   // the file
   EXPECT_FALSE(script->mixed_phase);
   auto mixed = ClassifyScript(
       "CREATE TABLE invoices (id bigint);\nALTER TABLE customers DROP COLUMN note;\n", "V4.sql");
   ASSERT_TRUE(mixed.ok());
-  EXPECT_FALSE(mixed->classified[1].on_new_table);
+  EXPECT_FALSE(mixed->classified[1].on_new_object);
   EXPECT_TRUE(mixed->mixed_phase);
   // One ALTER TABLE that adds and drops makes the file mixed too.
   auto one = ClassifyScript("ALTER TABLE customers ADD COLUMN a int, DROP COLUMN b;\n", "V5.sql");

@@ -168,11 +168,15 @@ struct Classified {
   bool rewrites = false;
   bool transactional = true;  // may run inside a transaction block
   bool opaque = false;        // DO blocks and the like: tide cannot see what they do
+  // As judged by JudgePhases (sql/objects.h): text_phase, unless what it touches says otherwise.
   Phase phase = Phase::kNeutral;
+  Phase text_phase = Phase::kNeutral;  // from the statement alone
   bool mixed_phase = false;   // one statement with both expand and contract clauses
-  // Every table it acts on was created earlier in the same file (set by ClassifyScript): the
-  // table is new, no release uses it yet, so its constraints and drops contract nothing.
-  bool on_new_table = false;
+  // Every object it acts on was created earlier in the same file or run (set by JudgePhases):
+  // no release uses it yet, so its constraints and drops contract nothing.
+  bool on_new_object = false;
+  // Why phase differs from text_phase, or why a replacement is still a contract.
+  std::string phase_note;
   std::optional<DmlInfo> dml;
   std::string summary;        // "ALTER TABLE customers ADD COLUMN email"
   // ALTER TABLE: "ALTER TABLE [IF EXISTS] [ONLY] name", before the clauses (commands[i].text).
@@ -194,8 +198,8 @@ struct ClassifiedScript {
   std::vector<Statement> statements;
   std::vector<Classified> classified;  // parallel to statements
   Directives directives;
-  // Inferred from the statements; contract statements on tables the file itself creates
-  // (CREATE TABLE t ...; ALTER TABLE t ADD CONSTRAINT ...) do not make a file contract.
+  // Inferred from the statements' judged phases: contract statements on objects the file itself
+  // creates (CREATE TABLE t ...; ALTER TABLE t ADD CONSTRAINT ...) do not make a file contract.
   Phase phase = Phase::kNeutral;
   bool mixed_phase = false;       // holds both expand and contract statements
   // Tables created by this file, before the statement that uses them.

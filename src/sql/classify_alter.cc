@@ -2,6 +2,8 @@
 // ALTER TABLE page. The strongest lock of the clauses is the statement's.
 #include <fmt/format.h>
 
+#include "base/strings.h"
+#include "base/text.h"
 #include "sql/classify.h"
 #include "sql/classify_internal.h"
 #include "sql/classify_util.h"
@@ -236,9 +238,7 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
   if (out.commands.size() == 1) out.action = out.commands[0].action;
   out.summary = fmt::format("ALTER TABLE {}", out.table.Display());
   for (const auto& c : out.commands) {
-    out.summary += std::string(c.text.empty() ? "" : " ") + (c.text.size() > 60
-                                                                ? c.text.substr(0, 57) + "..."
-                                                                : c.text);
+    out.summary += std::string(c.text.empty() ? "" : " ") + Abbreviate(c.text, 60);
     if (&c != &out.commands.back()) out.summary += ",";
   }
 }

@@ -20,7 +20,7 @@ class ContractInExpand : public Rule {
   void CheckStatement(const FileContext& file, const sql::Classified& c,
                       Findings& out) const override {
     if (file.StatedPhase() != sql::Phase::kExpand) return;
-    if (c.phase != sql::Phase::kContract || c.on_new_table) return;
+    if (c.phase != sql::Phase::kContract || c.on_new_object) return;
     // Renames break either release whatever the phase: their own rules say so.
     if (c.action == sql::Action::kRenameColumn || c.action == sql::Action::kRenameTable) return;
     Finding& f = out.Add(*this, c);

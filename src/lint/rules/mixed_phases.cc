@@ -25,7 +25,7 @@ class MixedPhases : public Rule {
     for (const auto& c : file.script().classified) {
       // One ALTER TABLE may do both (ADD COLUMN a, DROP COLUMN b): its phase says contract.
       if (!expand && (c.phase == sql::Phase::kExpand || c.mixed_phase)) expand = &c;
-      if (!contract && c.phase == sql::Phase::kContract && !c.on_new_table) contract = &c;
+      if (!contract && c.phase == sql::Phase::kContract && !c.on_new_object) contract = &c;
     }
     if (!expand || !contract) return;
     Finding& f = out.Add(*this, *contract);
@@ -39,7 +39,10 @@ class MixedPhases : public Rule {
     f.reason =
         "the expand must run before the new release is deployed and the contract only "
         "after the old release is gone; run together, the old release breaks (or the new "
-        "one waits for a migration it needs)";
+        "one waits for a migration it needs). tide migrate runs such a file as written only "
+        "where nothing can break: no other session connected and every table it contracts "
+        "small";
+    if (!contract->phase_note.empty()) f.reason += " (" + contract->phase_note + ")";
   }
 };
 

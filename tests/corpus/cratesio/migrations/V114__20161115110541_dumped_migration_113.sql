@@ -1,0 +1,1 @@
+CREATE TABLE categories ( id               SERIAL PRIMARY KEY, category         VARCHAR NOT NULL UNIQUE, slug             VARCHAR NOT NULL UNIQUE, description      VARCHAR NOT NULL DEFAULT '', crates_cnt       INTEGER NOT NULL DEFAULT 0, created_at       TIMESTAMP NOT NULL DEFAULT current_timestamp);

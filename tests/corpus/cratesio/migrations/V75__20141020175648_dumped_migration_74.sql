@@ -1,0 +1,1 @@
+DROP INDEX index_crates_name_search;
