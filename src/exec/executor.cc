@@ -89,19 +89,21 @@ Executor::Executor(migrate::Session& session, const config::Settings& settings,
       reporter_(reporter),
       state_(session.schema()) {}
 
-Result<sql::ClassifiedScript> Executor::ClassifyFile(const migrate::MigrationFile& file) {
+Result<std::shared_ptr<sql::ClassifiedScript>> Executor::ClassifyFile(
+    const migrate::MigrationFile& file, bool keep) {
   if (file.format != migrate::ScriptFormat::kSql) {
     return Error::Internal(
         fmt::format("{} is declarative: it has no SQL to classify", file.script));
   }
-  return sql::ClassifyScript(file.SqlText(), file.path.string());
+  return keep ? file.Classified() : file.ClassifiedOnce();
 }
 
 Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
   if (file.format != migrate::ScriptFormat::kSql) return Ok();
-  auto script = ClassifyFile(file);
+  // Read once: a file already applied is not planned or run again.
+  auto script = ClassifyFile(file, false);
   if (!script.ok()) return Ok();  // an old file tide cannot parse has nothing to teach
-  auto updates = plan::PriorUpdatesOf(*script, file.script);
+  auto updates = plan::PriorUpdatesOf(**script, file.script);
   prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
   return Ok();
 }
@@ -109,8 +111,8 @@ Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
 Status Executor::Expect(const migrate::MigrationFile& file) {
   if (file.format == migrate::ScriptFormat::kYaml) return Ok();  // plans read the live catalog
   TIDE_ASSIGN(auto script, ClassifyFile(file));
-  for (const auto& t : script.created_tables) created_.push_back(t);
-  auto updates = plan::PriorUpdatesOf(script, file.script);
+  for (const auto& t : script->created_tables) created_.push_back(t);
+  auto updates = plan::PriorUpdatesOf(*script, file.script);
   prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
   return Ok();
 }
@@ -121,7 +123,7 @@ Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
     return declarative.expand;
   }
   TIDE_ASSIGN(auto script, ClassifyFile(file));
-  return PlanClassified(script);
+  return PlanClassified(*script);
 }
 
 Result<plan::Plan> Executor::PlanClassified(const sql::ClassifiedScript& script) {
@@ -164,7 +166,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   }
   if (file.format == migrate::ScriptFormat::kYaml) return ApplyDeclarativeExpand(file);
   TIDE_ASSIGN(auto script, ClassifyFile(file));
-  TIDE_ASSIGN(plan::Plan planned, PlanClassified(script));
+  TIDE_ASSIGN(plan::Plan planned, PlanClassified(*script));
   if (!planned.refusals.empty()) {
     const auto& r = planned.refusals.front();
     std::string text = fmt::format("tide will not run {} as written: {}", file.Label(), r.message);
@@ -183,7 +185,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   state.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
   state.description = file.description;
   state.checksum = file.checksum;
-  state.phase = sql::PhaseName(script.phase);
+  state.phase = sql::PhaseName(script->phase);
   state.steps = static_cast<int>(planned.steps.size());
   state.plan = planned.ToJson();
   bool one_transaction = !planned.steps.empty() && planned.GroupCount() == 1 &&
@@ -200,7 +202,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   TIDE_TRY(ran);
   // Later files of this run find these tables new: no release uses them yet, and planning
   // needs no catalog query for them (a replay onto an empty database creates every table).
-  for (const auto& t : script.created_tables) created_.push_back(t);
+  for (const auto& t : script->created_tables) created_.push_back(t);
   FaultPoint("executor.applied");
   return Ok();
 }

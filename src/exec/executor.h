@@ -65,6 +65,12 @@ class Executor {
 
   // What an earlier migration did that later plans depend on (its whole-table UPDATEs).
   Status RememberEarlier(const migrate::MigrationFile& file);
+  // All that RememberEarlier recorded, for another executor of the same run to start from
+  // (the files already applied are then read once per command, not once per executor).
+  const std::vector<plan::PriorUpdate>& remembered() const { return prior_updates_; }
+  void Remember(const std::vector<plan::PriorUpdate>& updates) {
+    prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
+  }
   // Plans file against the catalog as it is now, after the files passed to Expect().
   Result<plan::Plan> Plan(const migrate::MigrationFile& file);
   // A file that will run before the next ones planned: the tables it creates are new for them.
@@ -128,7 +134,9 @@ class Executor {
                 Error error, bool anything_committed);
   Result<std::string> ConstraintName(const plan::Plan& plan, int index,
                                      const nlohmann::json& outputs);
-  Result<sql::ClassifiedScript> ClassifyFile(const migrate::MigrationFile& file);
+  // The file's classified script (MigrationFile::Classified; keep=false: ClassifiedOnce).
+  Result<std::shared_ptr<sql::ClassifiedScript>> ClassifyFile(const migrate::MigrationFile& file,
+                                                              bool keep = true);
   // Plan() of a file classified already.
   Result<plan::Plan> PlanClassified(const sql::ClassifiedScript& script);
   // The state row of a file that has not finished, taken from unfinished_.

@@ -11,7 +11,8 @@
 namespace tide::exec {
 
 Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
-  TIDE_ASSIGN(auto script, ClassifyFile(file));
+  TIDE_ASSIGN(auto kept, ClassifyFile(file));
+  const sql::ClassifiedScript& script = *kept;
   bool transactional = true;
   for (const auto& c : script.classified) transactional = transactional && c.transactional;
   if (file.execute_in_transaction) transactional = *file.execute_in_transaction;

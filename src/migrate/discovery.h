@@ -9,12 +9,17 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "migrate/version.h"
+
+namespace tide::sql {
+struct ClassifiedScript;
+}
 
 namespace tide::migrate {
 
@@ -43,7 +48,44 @@ struct MigrationFile {
   std::string VersionText() const { return version ? version->text() : ""; }
   // "V1.1 add email column" / "R refresh views": how messages name a migration.
   std::string Label() const;
+
+  // SqlText() parsed and classified: once per file and command, kept here so that the phase
+  // judge, the schedule, the planner and the executor all read one object (the phase judge
+  // writes its verdict into it; sql/objects.h). A syntax error is returned, not kept. Scripts
+  // are kept only while all kept ones together stay under a memory budget (a run of thousands
+  // of files, or one of 50 MB, classifies again instead of holding every parse tree).
+  Result<std::shared_ptr<sql::ClassifiedScript>> Classified() const;
+  // The kept one if there is one, else classified for this caller alone (for files read once,
+  // such as those already applied).
+  Result<std::shared_ptr<sql::ClassifiedScript>> ClassifiedOnce() const;
+  // Lets go of the kept script (after the file ran; ResolveSql when the text changes).
+  void ForgetClassified() const;
+
+  // Kept by Classified(), with the text it was made from (its characters' address and length:
+  // a move of the file keeps them, a copy or a new text does not, and is classified again). A
+  // copy of the file starts without one (the budget counts each kept script once).
+  class ClassifiedCache {
+   public:
+    ClassifiedCache() = default;
+    ClassifiedCache(const ClassifiedCache&) {}
+    ClassifiedCache& operator=(const ClassifiedCache&);
+    ClassifiedCache(ClassifiedCache&& other) noexcept;
+    ClassifiedCache& operator=(ClassifiedCache&& other) noexcept;
+    ~ClassifiedCache();
+
+    std::shared_ptr<sql::ClassifiedScript> Find(const std::string& text) const;
+    void Keep(const std::string& text, std::shared_ptr<sql::ClassifiedScript> script);
+    void Clear();
+
+   private:
+    std::shared_ptr<sql::ClassifiedScript> script_;
+    const char* from_ = nullptr;
+    size_t size_ = 0;
+    size_t weight_ = 0;  // its share of the budget
+  };
+  mutable ClassifiedCache classified_cache;
 };
+
 
 struct Discovery {
   std::vector<MigrationFile> migrations;  // versioned by version, then repeatables by description

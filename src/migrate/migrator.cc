@@ -41,13 +41,23 @@ std::string NewestVersion(const std::vector<AppliedMigration>& history) {
   return newest ? newest->text() : "";
 }
 
+// What the files already applied did that later plans depend on, read once per command: the
+// planning pass fills it, the applying pass starts from it.
+using AppliedMemory = std::optional<std::vector<plan::PriorUpdate>>;
+
 // Every file whose history row says it applied: later plans learn from them.
-Status RememberApplied(exec::Executor& executor, const std::vector<MigrationStatus>& statuses) {
+Status RememberApplied(exec::Executor& executor, const std::vector<MigrationStatus>& statuses,
+                       AppliedMemory& memory) {
+  if (memory) {
+    executor.Remember(*memory);
+    return Ok();
+  }
   for (const auto& s : statuses) {
     if (s.file && (s.state == State::kSuccess || s.state == State::kOutOfOrder)) {
       TIDE_TRY(executor.RememberEarlier(*s.file));
     }
   }
+  memory = executor.remembered();
   return Ok();
 }
 
@@ -67,9 +77,9 @@ bool EarlierMayProvide(const std::vector<PlannedMigration>& earlier, const Migra
   };
   for (const auto& p : earlier) {
     if (p.file->format == ScriptFormat::kYaml) return true;
-    auto script = sql::ClassifyScript(p.file->SqlText(), p.file->path.string());
+    auto script = p.file->Classified();
     if (!script.ok()) return true;
-    for (const auto& c : script->classified) {
+    for (const auto& c : (*script)->classified) {
       if (!c.table.empty() && names(c.table.name)) return true;
     }
   }
@@ -80,9 +90,10 @@ Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
                                                 const config::Settings& settings,
                                                 const std::vector<MigrationStatus>& statuses,
                                                 const std::vector<const MigrationFile*>& to_run,
-                                                exec::Reporter& reporter) {
+                                                exec::Reporter& reporter,
+                                                AppliedMemory& applied) {
   exec::Executor planner(session, settings, {}, reporter);
-  TIDE_TRY(RememberApplied(planner, statuses));
+  TIDE_TRY(RememberApplied(planner, statuses, applied));
   exec::StateTable state(session.schema());
   std::vector<PlannedMigration> out;
   for (const auto* file : to_run) {
@@ -120,8 +131,8 @@ Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
 // third file stops the run before the first file changes anything.
 Status PlanAhead(Session& session, const config::Settings& settings,
                  const std::vector<MigrationStatus>& statuses,
-                 const std::vector<const MigrationFile*>& to_run, exec::Reporter& reporter) {
-  TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, to_run, reporter));
+                 const std::vector<const MigrationFile*>& to_run, exec::Reporter& reporter, AppliedMemory& applied) {
+  TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, to_run, reporter, applied));
   std::string refused;
   int count = 0;
   SourceLocation first;
@@ -155,13 +166,14 @@ std::vector<const MigrationFile*> FilesToRun(const std::vector<MigrationStatus>&
 // beforeRepeatables where the repeatables begin (afterVersioned at the end when none do).
 Status ApplyAll(Session& session, const config::Settings& settings, const MigrateOptions& options,
                 const std::vector<MigrationStatus>& statuses, const std::vector<Scheduled>& to_run,
-                CallbackRunner& callbacks, exec::Reporter& reporter, MigrateResult& result) {
+                CallbackRunner& callbacks, exec::Reporter& reporter, MigrateResult& result,
+                AppliedMemory& applied) {
   exec::FileHooks hooks = callbacks.Hooks();
   exec::ExecutorOptions exec_options;
   exec_options.plain = options.mode == ExecutionMode::kPlain;
   exec_options.hooks = callbacks.empty() ? nullptr : &hooks;
   exec::Executor executor(session, settings, exec_options, reporter);
-  TIDE_TRY(RememberApplied(executor, statuses));
+  if (!to_run.empty()) TIDE_TRY(RememberApplied(executor, statuses, applied));
   bool previous_versioned = true;
   for (const auto& item : to_run) {
     const MigrationFile& file = *item.file;
@@ -180,6 +192,7 @@ Status ApplyAll(Session& session, const config::Settings& settings, const Migrat
     result.applied.push_back({item.Label(), file.script, file.VersionText(), file.description, ms,
                               executor.last_steps()});
     TIDE_TRY(executor.RememberEarlier(file));
+    file.ForgetClassified();  // ran: its parse trees are not read again
   }
   if (previous_versioned) TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterVersioned));
   return Ok();
@@ -391,19 +404,21 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
   }
   // Every file that runs is planned first (a contract half runs the plan stored with its
   // expand: nothing to plan).
+  AppliedMemory applied_memory;
   std::vector<const MigrationFile*> to_plan;
   for (const auto& s : to_run) {
     if (s.half != Half::kContract) to_plan.push_back(s.file);
   }
   if (options.mode != ExecutionMode::kPlain && !to_plan.empty()) {
-    TIDE_TRY(PlanAhead(session, settings, statuses, to_plan, reporter));
+    TIDE_TRY(PlanAhead(session, settings, statuses, to_plan, reporter, applied_memory));
   }
   AuditLog audit(session.schema());
   TIDE_ASSIGN(int64_t run_id, audit.Begin(conn, options.command, PhaseFilterName(options.phase),
                                           result.gate, options.skip_gate_reason));
   TIDE_TRY(callbacks.Fire(CallbackEvent::kBeforeMigrate));
   Status applied =
-      ApplyAll(session, settings, options, statuses, to_run, callbacks, reporter, result);
+      ApplyAll(session, settings, options, statuses, to_run, callbacks, reporter, result,
+               applied_memory);
   if (!applied.ok()) {
     Status after_error = callbacks.Fire(CallbackEvent::kAfterMigrateError);
     if (!after_error.ok()) reporter.Warn(after_error.error().ToString());
@@ -455,7 +470,8 @@ Result<std::vector<PlannedMigration>> PlanPending(Session& session,
   auto kept = std::make_shared<std::vector<MigrationFile>>(std::move(resolved));
   std::vector<const MigrationFile*> pointers;
   for (const auto& f : *kept) pointers.push_back(&f);
-  TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, pointers, reporter));
+  AppliedMemory applied;
+  TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, pointers, reporter, applied));
   for (auto& p : planned) p.keep_alive = kept;
   return planned;
 }
@@ -483,14 +499,14 @@ Result<std::vector<PlannedMigration>> PlanOffline(const config::Settings& settin
       out.push_back(std::move(p));
       continue;
     }
-    TIDE_ASSIGN(auto script, sql::ClassifyScript(file.SqlText(), file.path.string()));
+    TIDE_ASSIGN(auto script, file.ClassifiedOnce());
     PlannedMigration p;
     p.file = &file;
     p.keep_alive = kept;
-    TIDE_ASSIGN(p.plan, planner.PlanScript(script));
+    TIDE_ASSIGN(p.plan, planner.PlanScript(*script));
     // Tables created by earlier files are not new here: in production they hold data. Only a
     // table created earlier in the same file is new (the planner sees that itself).
-    planner.RememberPriorUpdates(script, file.script);
+    planner.RememberPriorUpdates(*script, file.script);
     out.push_back(std::move(p));
   }
   return out;

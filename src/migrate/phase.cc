@@ -82,10 +82,10 @@ Result<PhaseInfo> PhaseOf(const MigrationFile& file, const sql::PhaseFacts& fact
     info.phase = sql::Phase::kExpand;
     return info;
   }
-  TIDE_ASSIGN(auto script, sql::ClassifyScript(file.SqlText(), file.path.string()));
+  TIDE_ASSIGN(auto script, file.Classified());
   std::vector<sql::ObjectRef> created;
-  sql::JudgePhases(script, facts, &created);
-  TIDE_ASSIGN(PhaseInfo info, PhaseOfScript(script, file.path.string()));
+  sql::JudgePhases(*script, facts, &created);
+  TIDE_ASSIGN(PhaseInfo info, PhaseOfScript(*script, file.path.string()));
   info.created = std::move(created);
   return info;
 }

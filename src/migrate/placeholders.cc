@@ -48,13 +48,14 @@ Result<std::string> ReplacePlaceholders(std::string_view text, const Placeholder
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
+  PositionCursor cursor(text);  // positions only move forward: one pass over the text in all
   while (true) {
     size_t start = text.find(prefix, pos);
     if (start == std::string_view::npos) break;
     out.append(text.substr(pos, start - pos));
     size_t name_start = start + prefix.size();
     size_t end = text.find(suffix, name_start);
-    LineColumn at = PositionOf(text, start);
+    LineColumn at = cursor.At(start);
     if (end == std::string_view::npos) {
       return Error::Input(
                  fmt::format("placeholder {}... is never closed with '{}'", prefix, suffix))
@@ -121,6 +122,7 @@ Status CheckText(const MigrationFile& file) {
 
 Status ResolveSql(MigrationFile& file, const Placeholders& placeholders) {
   TIDE_TRY(CheckText(file));
+  file.ForgetClassified();
   if (!file.placeholder_replacement) {
     file.sql = file.content;
     return Ok();

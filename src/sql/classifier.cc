@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "base/strings.h"
 #include "base/text.h"
@@ -398,7 +399,14 @@ bool IsDataStatement(const std::string& node_type) {
 
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> scripts_classified{0};
+}  // namespace
+
+uint64_t ScriptsClassified() { return scripts_classified.load(); }
+
 Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::string& file_name) {
+  ++scripts_classified;
   ClassifiedScript out;
   TIDE_TRY(ForEachStatement(script, file_name, [&](Statement&& st) -> Status {
     out.statements.push_back(std::move(st));

@@ -212,6 +212,9 @@ Classified Classify(const Statement& statement);
 Result<AlterTableText> AlterTableClauses(const Classified& c);
 // Parses and classifies a whole script; a syntax error is an input error with file and line.
 Result<ClassifiedScript> ClassifyScript(std::string_view script, const std::string& file_name);
+// How many scripts ClassifyScript has parsed in this process (a test shows with it that one
+// command parses each migration file once).
+uint64_t ScriptsClassified();
 
 // Functions whose result changes per row: a default calling them rewrites the table.
 bool IsKnownVolatileFunction(const std::string& name);
