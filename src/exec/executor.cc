@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/fault.h"
 #include "base/strings.h"
 #include "base/text.h"
@@ -106,10 +108,40 @@ Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
   return Ok();
 }
 
+void Executor::NoteCreated(const sql::ClassifiedScript& script) {
+  auto find = [&](const sql::TableName& table) {
+    return std::find_if(created_.begin(), created_.end(), [&](const sql::TableName& t) {
+      return t.name == table.name &&
+             (t.schema.empty() || table.schema.empty() || t.schema == table.schema);
+    });
+  };
+  for (const auto& c : script.classified) {
+    if (c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) {
+      created_.push_back(c.table);
+    } else if (c.action == sql::Action::kRenameTable && !c.commands.empty() &&
+               !c.commands[0].new_name.empty()) {
+      // ALTER TABLE packages RENAME TO crates: crates is the same new table (same schema).
+      auto it = find(c.table);
+      if (it == created_.end()) continue;
+      sql::TableName renamed{it->schema.empty() ? c.table.schema : it->schema,
+                             c.commands[0].new_name};
+      created_.erase(it);
+      created_.push_back(std::move(renamed));
+    } else if (c.action == sql::Action::kDropTable) {
+      // Gone: an old table renamed to its name later is not new.
+      for (const auto& cmd : c.commands) {
+        for (auto it = find(cmd.table); it != created_.end(); it = find(cmd.table)) {
+          created_.erase(it);
+        }
+      }
+    }
+  }
+}
+
 Status Executor::Expect(const migrate::MigrationFile& file) {
   if (file.format == migrate::ScriptFormat::kYaml) return Ok();  // plans read the live catalog
   TIDE_ASSIGN(auto script, ClassifyFile(file));
-  for (const auto& t : script.created_tables) created_.push_back(t);
+  NoteCreated(script);
   auto updates = plan::PriorUpdatesOf(script, file.script);
   prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
   return Ok();
@@ -190,6 +222,15 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
                          RunsInTransaction(planned.steps.front()) &&
                          RunsInTransaction(planned.steps.back());
   if (one_transaction) {
+    // No state row: the history row, committed in the same transaction, says it is done, and a
+    // rolled-back transaction leaves nothing to resume. Reconnect() tells the two apart by the
+    // history rows added since the run began.
+    if (!history_baseline_) {
+      TIDE_ASSIGN(auto rank, conn.QueryValue(fmt::format(
+                                 "SELECT coalesce(max(installed_rank), 0) FROM {}",
+                                 session_.history().Qualified())));
+      history_baseline_ = rank ? std::stoll(*rank) : 0;
+    }
     done_in_group_ = state;
   } else {
     TIDE_TRY(state_.Start(conn, state));
@@ -200,7 +241,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   TIDE_TRY(ran);
   // Later files of this run find these tables new: no release uses them yet, and planning
   // needs no catalog query for them (a replay onto an empty database creates every table).
-  for (const auto& t : script.created_tables) created_.push_back(t);
+  NoteCreated(script);
   FaultPoint("executor.applied");
   return Ok();
 }
@@ -250,12 +291,23 @@ Result<MigrationState> Executor::Reconnect(const migrate::MigrationFile& file,
             "stopped");
   }
   // Only what committed counts: the state row says which groups and batches did.
-  TIDE_ASSIGN(auto state, state_.Load(session_.conn(), file.script));
-  if (!state && done_in_group_) {
-    // Its one transaction committed with the row in it, or rolled back: start it again.
+  std::optional<MigrationState> state;
+  if (done_in_group_) {
+    // A file in one transaction has no state row (a row of the script from an earlier run may
+    // be there, and says nothing of this one): its one transaction committed with its history
+    // row in it, or rolled back and starts again. The run lock keeps other runs out, so a
+    // success row of the script added since the run began is this run's.
+    TIDE_ASSIGN(auto committed,
+                session_.conn().QueryValue(
+                    fmt::format("SELECT 1 FROM {} WHERE script = $1 AND success "
+                                "AND installed_rank > $2::integer",
+                                session_.history().Qualified()),
+                    {file.script, std::to_string(history_baseline_.value_or(0))}));
     state = *done_in_group_;
-    state->status = "running";
-    state->next_step = 0;
+    state->status = committed ? "done" : "running";
+    state->next_step = committed ? state->steps : 0;
+  } else {
+    TIDE_ASSIGN(state, state_.Load(session_.conn(), file.script));
   }
   if (!state) return Error::Internal(fmt::format("the state of {} is gone", file.script));
   if (state->status != "done") TIDE_TRY(ReplaySessionSteps(plan, state->next_step));
@@ -529,11 +581,7 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
                        FaultPoint("group.after_step");
                        ++k;
                      }
-                     if (done_in_group_) {
-                       TIDE_TRY(state_.StartDone(conn, *done_in_group_));
-                     } else {
-                       TIDE_TRY(state_.Advance(conn, file.script, end, local));
-                     }
+                     if (!done_in_group_) TIDE_TRY(state_.Advance(conn, file.script, end, local));
                      if (last_group) {
                        TIDE_TRY(AfterEach());
                        TIDE_TRY(RecordSuccess(file, MsSince(started_)));

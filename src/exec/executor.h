@@ -131,6 +131,9 @@ class Executor {
   Result<sql::ClassifiedScript> ClassifyFile(const migrate::MigrationFile& file);
   // Plan() of a file classified already.
   Result<plan::Plan> PlanClassified(const sql::ClassifiedScript& script);
+  // Keeps created_ up to date after a file: the tables it created (or renamed from new ones)
+  // are new for the files after it; the ones it dropped are no longer.
+  void NoteCreated(const sql::ClassifiedScript& script);
   // The state row of a file that has not finished, taken from unfinished_.
   Result<std::optional<MigrationState>> TakeUnfinished(const std::string& script);
 
@@ -143,9 +146,13 @@ class Executor {
   // be a file of seed data).
   std::vector<plan::PriorUpdate> prior_updates_;
   std::vector<sql::TableName> created_;
-  // The file's state row when its whole plan is one transaction: written in that transaction,
-  // already "done", instead of a row before it and two updates in it (nothing to resume there).
+  // The file's state when its whole plan is one transaction: no row is written for it (nothing
+  // to resume there; its history row, in the same transaction, says it is done).
   std::optional<MigrationState> done_in_group_;
+  // The highest installed_rank of the history before this run's first file in one transaction:
+  // after a lost connection, a success row of the file above it is the one its transaction
+  // committed.
+  std::optional<int64_t> history_baseline_;
   bool had_state_ = false;  // the file had a state row: a failed history row may be its
   // Unfinished state rows by script, read once at the first Apply(): the run lock keeps other
   // runs out, so each file need not ask again (one round trip less per file).
