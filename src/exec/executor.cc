@@ -103,9 +103,14 @@ Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
   if (file.format != migrate::ScriptFormat::kSql) return Ok();
   auto script = ClassifyFile(file);
   if (!script.ok()) return Ok();  // an old file tide cannot parse has nothing to teach
-  auto updates = plan::PriorUpdatesOf(*script, file.script);
-  prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
+  RememberUpdates(*script, file);
   return Ok();
+}
+
+void Executor::RememberUpdates(const sql::ClassifiedScript& script,
+                               const migrate::MigrationFile& file) {
+  auto updates = plan::PriorUpdatesOf(script, file.script);
+  prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
 }
 
 void Executor::NoteCreated(const sql::ClassifiedScript& script) {
@@ -138,13 +143,62 @@ void Executor::NoteCreated(const sql::ClassifiedScript& script) {
   }
 }
 
+void Executor::NoteFileTables(const sql::ClassifiedScript& script) {
+  file_new_.clear();
+  // Ends the span of quoted that is open at `at` (the statements before `at` keep it).
+  auto close = [&](const std::string& quoted, size_t at) {
+    auto it = file_new_.find(quoted);
+    if (it != file_new_.end() && it->second.back().second == SIZE_MAX) it->second.back().second = at;
+  };
+  for (const auto& c : script.classified) {
+    if (c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) {
+      std::string quoted = c.table.Quoted();
+      close(quoted, c.index);
+      file_new_[quoted].push_back({c.index, SIZE_MAX});
+    } else if (c.action == sql::Action::kRenameTable && !c.commands.empty() &&
+               !c.commands[0].new_name.empty()) {
+      std::string from = c.table.Quoted();
+      std::string to = sql::TableName{c.table.schema, c.commands[0].new_name}.Quoted();
+      bool was_new = NewInFile(from, static_cast<int>(c.index));
+      close(from, c.index + 1);
+      close(to, c.index);
+      if (was_new) file_new_[to].push_back({c.index, SIZE_MAX});
+    } else if (c.action == sql::Action::kDropTable) {
+      for (const auto& cmd : c.commands) close(cmd.table.Quoted(), c.index + 1);
+    }
+  }
+}
+
+bool Executor::NewInFile(const std::string& quoted, int statement) const {
+  if (statement < 0) return false;
+  auto it = file_new_.find(quoted);
+  if (it == file_new_.end()) return false;
+  auto at = static_cast<size_t>(statement);
+  for (const auto& [from, to] : it->second) {
+    if (from < at && at < to) return true;
+  }
+  return false;
+}
+
 Status Executor::Expect(const migrate::MigrationFile& file) {
   if (file.format == migrate::ScriptFormat::kYaml) return Ok();  // plans read the live catalog
   TIDE_ASSIGN(auto script, ClassifyFile(file));
   NoteCreated(script);
-  auto updates = plan::PriorUpdatesOf(script, file.script);
-  prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
+  RememberUpdates(script, file);
   return Ok();
+}
+
+Result<plan::Plan> Executor::PlanThenExpect(const migrate::MigrationFile& file) {
+  if (file.format != migrate::ScriptFormat::kSql) {
+    TIDE_ASSIGN(plan::Plan planned, Plan(file));
+    TIDE_TRY(Expect(file));
+    return planned;
+  }
+  TIDE_ASSIGN(auto script, ClassifyFile(file));
+  TIDE_ASSIGN(plan::Plan planned, PlanClassified(script));
+  NoteCreated(script);
+  RememberUpdates(script, file);
+  return planned;
 }
 
 Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
@@ -173,6 +227,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   started_ = Clock::now();
   last_steps_.clear();
   done_in_group_.reset();
+  file_new_.clear();  // a resumed run has no classified file: every table's holders are asked
   had_state_ = existing.has_value();
   if (existing && existing->status != "done") {
     if (existing->checksum != file.checksum) {
@@ -191,11 +246,13 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
         existing->error.empty() ? "" : " (it stopped: " + Abbreviate(existing->error, 200) + ")"));
     TIDE_TRY(
         RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
+    TIDE_TRY(RememberEarlier(file));
     FaultPoint("executor.applied");
     return Ok();
   }
   if (file.format == migrate::ScriptFormat::kYaml) return ApplyDeclarativeExpand(file);
   TIDE_ASSIGN(auto script, ClassifyFile(file));
+  NoteFileTables(script);
   TIDE_ASSIGN(plan::Plan planned, PlanClassified(script));
   if (!planned.refusals.empty()) {
     const auto& r = planned.refusals.front();
@@ -242,6 +299,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   // Later files of this run find these tables new: no release uses them yet, and planning
   // needs no catalog query for them (a replay onto an empty database creates every table).
   NoteCreated(script);
+  RememberUpdates(script, file);
   FaultPoint("executor.applied");
   return Ok();
 }
@@ -548,6 +606,8 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
     sql::Lock lock = sql::Lock::kNone;
     for (int k = first; k < end; ++k) {
       for (const auto& t : plan.steps[k].lock_tables) {
+        // A table this file created before the step: no other session can hold a lock on it.
+        if (NewInFile(t, plan.steps[k].statement)) continue;
         if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(t);
       }
       if (static_cast<int>(plan.steps[k].lock) > static_cast<int>(lock)) lock = plan.steps[k].lock;
