@@ -160,6 +160,37 @@ TEST_F(DbServerFaultTest, TerminatedConnectionDuringBackfillReconnects) {
   FinishAndCompare(cycle, "terminated connection");
 }
 
+// A file that runs in one transaction writes no state row: when the connection is lost before
+// its COMMIT, the history tells whether that transaction committed. A changed repeatable has
+// a success row of its script from an earlier run, which must not pass for this run's.
+TEST_F(DbServerFaultTest, ConnectionLostBeforeCommitOfOneTransactionFileRunsItAgain) {
+  TempDir dir;
+  dir.Write("sql/V1__t.sql", "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);\n");
+  dir.Write("sql/R__v.sql", "CREATE OR REPLACE VIEW v AS SELECT id FROM t;\n");
+  std::vector<std::string> args = {"--url", url_, "--locations", (dir.path() / "sql").string(),
+                                   "migrate"};
+  TideRun first = RunTide(args, dir.path());
+  ASSERT_EQ(first.exit_code, 0) << first.all();
+  EXPECT_EQ(Value("SELECT count(*) FROM tide_migration_state"), "0");
+  dir.Write("sql/R__v.sql", "CREATE OR REPLACE VIEW v AS SELECT id, n FROM t;\n");
+  TideProcess run(args, dir.path(), {"TIDE_FAULT=group.before_commit:stop"});
+  ASSERT_TRUE(run.WaitStopped()) << run.Output();
+  EXPECT_EQ(Value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                  "application_name = 'tide' AND datname = current_database()"),
+            "1");
+  run.Kill(SIGCONT);
+  TideRun r = run.Wait();
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.all().find("continues at step 1 of 1"), std::string::npos) << r.all();
+  EXPECT_EQ(Value("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute "
+                  "WHERE attrelid = 'v'::regclass"),
+            "id,n");
+  EXPECT_EQ(Value("SELECT count(*) FROM flyway_schema_history WHERE script = 'R__v.sql' "
+                  "AND success"),
+            "2");
+  EXPECT_EQ(Value("SELECT count(*) FROM tide_migration_state"), "0");
+}
+
 TEST_F(DbServerFaultTest, WithReconnectOffALostConnectionStopsResumableAndSaysSo) {
   CustomersCycle cycle("reconnect_wait = \"0s\"\n");
   auto run = StartExpandBackfill(cycle);

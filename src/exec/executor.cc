@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/fault.h"
 #include "base/strings.h"
 #include "base/text.h"
@@ -103,18 +105,102 @@ Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
   // Read once: a file already applied is not planned or run again.
   auto script = ClassifyFile(file, false);
   if (!script.ok()) return Ok();  // an old file tide cannot parse has nothing to teach
-  auto updates = plan::PriorUpdatesOf(**script, file.script);
-  prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
+  RememberUpdates(**script, file);
   return Ok();
+}
+
+void Executor::RememberUpdates(const sql::ClassifiedScript& script,
+                               const migrate::MigrationFile& file) {
+  auto updates = plan::PriorUpdatesOf(script, file.script);
+  prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
+}
+
+void Executor::NoteCreated(const sql::ClassifiedScript& script) {
+  auto find = [&](const sql::TableName& table) {
+    return std::find_if(created_.begin(), created_.end(), [&](const sql::TableName& t) {
+      return t.name == table.name &&
+             (t.schema.empty() || table.schema.empty() || t.schema == table.schema);
+    });
+  };
+  for (const auto& c : script.classified) {
+    if (c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) {
+      created_.push_back(c.table);
+    } else if (c.action == sql::Action::kRenameTable && !c.commands.empty() &&
+               !c.commands[0].new_name.empty()) {
+      // ALTER TABLE packages RENAME TO crates: crates is the same new table (same schema).
+      auto it = find(c.table);
+      if (it == created_.end()) continue;
+      sql::TableName renamed{it->schema.empty() ? c.table.schema : it->schema,
+                             c.commands[0].new_name};
+      created_.erase(it);
+      created_.push_back(std::move(renamed));
+    } else if (c.action == sql::Action::kDropTable) {
+      // Gone: an old table renamed to its name later is not new.
+      for (const auto& cmd : c.commands) {
+        for (auto it = find(cmd.table); it != created_.end(); it = find(cmd.table)) {
+          created_.erase(it);
+        }
+      }
+    }
+  }
+}
+
+void Executor::NoteFileTables(const sql::ClassifiedScript& script) {
+  file_new_.clear();
+  // Ends the span of quoted that is open at `at` (the statements before `at` keep it).
+  auto close = [&](const std::string& quoted, size_t at) {
+    auto it = file_new_.find(quoted);
+    if (it != file_new_.end() && it->second.back().second == SIZE_MAX) it->second.back().second = at;
+  };
+  for (const auto& c : script.classified) {
+    if (c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) {
+      std::string quoted = c.table.Quoted();
+      close(quoted, c.index);
+      file_new_[quoted].push_back({c.index, SIZE_MAX});
+    } else if (c.action == sql::Action::kRenameTable && !c.commands.empty() &&
+               !c.commands[0].new_name.empty()) {
+      std::string from = c.table.Quoted();
+      std::string to = sql::TableName{c.table.schema, c.commands[0].new_name}.Quoted();
+      bool was_new = NewInFile(from, static_cast<int>(c.index));
+      close(from, c.index + 1);
+      close(to, c.index);
+      if (was_new) file_new_[to].push_back({c.index, SIZE_MAX});
+    } else if (c.action == sql::Action::kDropTable) {
+      for (const auto& cmd : c.commands) close(cmd.table.Quoted(), c.index + 1);
+    }
+  }
+}
+
+bool Executor::NewInFile(const std::string& quoted, int statement) const {
+  if (statement < 0) return false;
+  auto it = file_new_.find(quoted);
+  if (it == file_new_.end()) return false;
+  auto at = static_cast<size_t>(statement);
+  for (const auto& [from, to] : it->second) {
+    if (from < at && at < to) return true;
+  }
+  return false;
 }
 
 Status Executor::Expect(const migrate::MigrationFile& file) {
   if (file.format == migrate::ScriptFormat::kYaml) return Ok();  // plans read the live catalog
   TIDE_ASSIGN(auto script, ClassifyFile(file));
-  for (const auto& t : script->created_tables) created_.push_back(t);
-  auto updates = plan::PriorUpdatesOf(*script, file.script);
-  prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
+  NoteCreated(*script);
+  RememberUpdates(*script, file);
   return Ok();
+}
+
+Result<plan::Plan> Executor::PlanThenExpect(const migrate::MigrationFile& file) {
+  if (file.format != migrate::ScriptFormat::kSql) {
+    TIDE_ASSIGN(plan::Plan planned, Plan(file));
+    TIDE_TRY(Expect(file));
+    return planned;
+  }
+  TIDE_ASSIGN(auto script, ClassifyFile(file));
+  TIDE_ASSIGN(plan::Plan planned, PlanClassified(*script));
+  NoteCreated(*script);
+  RememberUpdates(*script, file);
+  return planned;
 }
 
 Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
@@ -143,6 +229,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   started_ = Clock::now();
   last_steps_.clear();
   done_in_group_.reset();
+  file_new_.clear();  // a resumed run has no classified file: every table's holders are asked
   had_state_ = existing.has_value();
   if (existing && existing->status != "done") {
     if (existing->checksum != file.checksum) {
@@ -161,11 +248,13 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
         existing->error.empty() ? "" : " (it stopped: " + Abbreviate(existing->error, 200) + ")"));
     TIDE_TRY(
         RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
+    TIDE_TRY(RememberEarlier(file));
     FaultPoint("executor.applied");
     return Ok();
   }
   if (file.format == migrate::ScriptFormat::kYaml) return ApplyDeclarativeExpand(file);
   TIDE_ASSIGN(auto script, ClassifyFile(file));
+  NoteFileTables(*script);
   TIDE_ASSIGN(plan::Plan planned, PlanClassified(*script));
   if (!planned.refusals.empty()) {
     const auto& r = planned.refusals.front();
@@ -192,6 +281,15 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
                          RunsInTransaction(planned.steps.front()) &&
                          RunsInTransaction(planned.steps.back());
   if (one_transaction) {
+    // No state row: the history row, committed in the same transaction, says it is done, and a
+    // rolled-back transaction leaves nothing to resume. Reconnect() tells the two apart by the
+    // history rows added since the run began.
+    if (!history_baseline_) {
+      TIDE_ASSIGN(auto rank, conn.QueryValue(fmt::format(
+                                 "SELECT coalesce(max(installed_rank), 0) FROM {}",
+                                 session_.history().Qualified())));
+      history_baseline_ = rank ? std::stoll(*rank) : 0;
+    }
     done_in_group_ = state;
   } else {
     TIDE_TRY(state_.Start(conn, state));
@@ -202,7 +300,8 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   TIDE_TRY(ran);
   // Later files of this run find these tables new: no release uses them yet, and planning
   // needs no catalog query for them (a replay onto an empty database creates every table).
-  for (const auto& t : script->created_tables) created_.push_back(t);
+  NoteCreated(*script);
+  RememberUpdates(*script, file);
   FaultPoint("executor.applied");
   return Ok();
 }
@@ -252,12 +351,23 @@ Result<MigrationState> Executor::Reconnect(const migrate::MigrationFile& file,
             "stopped");
   }
   // Only what committed counts: the state row says which groups and batches did.
-  TIDE_ASSIGN(auto state, state_.Load(session_.conn(), file.script));
-  if (!state && done_in_group_) {
-    // Its one transaction committed with the row in it, or rolled back: start it again.
+  std::optional<MigrationState> state;
+  if (done_in_group_) {
+    // A file in one transaction has no state row (a row of the script from an earlier run may
+    // be there, and says nothing of this one): its one transaction committed with its history
+    // row in it, or rolled back and starts again. The run lock keeps other runs out, so a
+    // success row of the script added since the run began is this run's.
+    TIDE_ASSIGN(auto committed,
+                session_.conn().QueryValue(
+                    fmt::format("SELECT 1 FROM {} WHERE script = $1 AND success "
+                                "AND installed_rank > $2::integer",
+                                session_.history().Qualified()),
+                    {file.script, std::to_string(history_baseline_.value_or(0))}));
     state = *done_in_group_;
-    state->status = "running";
-    state->next_step = 0;
+    state->status = committed ? "done" : "running";
+    state->next_step = committed ? state->steps : 0;
+  } else {
+    TIDE_ASSIGN(state, state_.Load(session_.conn(), file.script));
   }
   if (!state) return Error::Internal(fmt::format("the state of {} is gone", file.script));
   if (state->status != "done") TIDE_TRY(ReplaySessionSteps(plan, state->next_step));
@@ -498,6 +608,8 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
     sql::Lock lock = sql::Lock::kNone;
     for (int k = first; k < end; ++k) {
       for (const auto& t : plan.steps[k].lock_tables) {
+        // A table this file created before the step: no other session can hold a lock on it.
+        if (NewInFile(t, plan.steps[k].statement)) continue;
         if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(t);
       }
       if (static_cast<int>(plan.steps[k].lock) > static_cast<int>(lock)) lock = plan.steps[k].lock;
@@ -531,11 +643,7 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
                        FaultPoint("group.after_step");
                        ++k;
                      }
-                     if (done_in_group_) {
-                       TIDE_TRY(state_.StartDone(conn, *done_in_group_));
-                     } else {
-                       TIDE_TRY(state_.Advance(conn, file.script, end, local));
-                     }
+                     if (!done_in_group_) TIDE_TRY(state_.Advance(conn, file.script, end, local));
                      if (last_group) {
                        TIDE_TRY(AfterEach());
                        TIDE_TRY(RecordSuccess(file, MsSince(started_)));

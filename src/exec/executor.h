@@ -75,10 +75,13 @@ class Executor {
   Result<plan::Plan> Plan(const migrate::MigrationFile& file);
   // A file that will run before the next ones planned: the tables it creates are new for them.
   Status Expect(const migrate::MigrationFile& file);
+  // Plan(file), then Expect(file), classifying the file once.
+  Result<plan::Plan> PlanThenExpect(const migrate::MigrationFile& file);
 
   // Runs the file's SqlText() (placeholders replaced), or resumes its half-applied run, and
   // appends its history row. On failure the database holds either nothing of the file or a
-  // resumable state, and the error says which.
+  // resumable state, and the error says which. Once applied, the file is remembered as
+  // RememberEarlier() does (its caller need not).
   Status Apply(const migrate::MigrationFile& file);
 
   // A declarative (.yaml) file runs in halves (ops/declarative.h). Apply() runs its expand, as
@@ -139,6 +142,16 @@ class Executor {
                                                               bool keep = true);
   // Plan() of a file classified already.
   Result<plan::Plan> PlanClassified(const sql::ClassifiedScript& script);
+  // Keeps created_ up to date after a file: the tables it created (or renamed from new ones)
+  // are new for the files after it; the ones it dropped are no longer.
+  void NoteCreated(const sql::ClassifiedScript& script);
+  // RememberEarlier() of a file classified already.
+  void RememberUpdates(const sql::ClassifiedScript& script, const migrate::MigrationFile& file);
+  // Where the file being applied has tables of its own: a table it created (or renamed from
+  // one it created) is new for the statements after that one, until it is dropped or renamed
+  // away. Names quoted as in Step::lock_tables; a name quoted otherwise is simply not found.
+  void NoteFileTables(const sql::ClassifiedScript& script);
+  bool NewInFile(const std::string& quoted, int statement) const;
   // The state row of a file that has not finished, taken from unfinished_.
   Result<std::optional<MigrationState>> TakeUnfinished(const std::string& script);
 
@@ -151,9 +164,16 @@ class Executor {
   // be a file of seed data).
   std::vector<plan::PriorUpdate> prior_updates_;
   std::vector<sql::TableName> created_;
-  // The file's state row when its whole plan is one transaction: written in that transaction,
-  // already "done", instead of a row before it and two updates in it (nothing to resume there).
+  // For NewInFile(): quoted table -> spans [from, to) of statement positions (exclusive from:
+  // the creating statement itself).
+  std::map<std::string, std::vector<std::pair<size_t, size_t>>> file_new_;
+  // The file's state when its whole plan is one transaction: no row is written for it (nothing
+  // to resume there; its history row, in the same transaction, says it is done).
   std::optional<MigrationState> done_in_group_;
+  // The highest installed_rank of the history before this run's first file in one transaction:
+  // after a lost connection, a success row of the file above it is the one its transaction
+  // committed.
+  std::optional<int64_t> history_baseline_;
   bool had_state_ = false;  // the file had a state row: a failed history row may be its
   // Unfinished state rows by script, read once at the first Apply(): the run lock keeps other
   // runs out, so each file need not ask again (one round trip less per file).

@@ -68,6 +68,7 @@ Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
     return recorded;
   }
   if (transactional) TIDE_TRY(conn.Exec("COMMIT"));
+  RememberUpdates(script, file);
   return Ok();
 }
 

@@ -130,12 +130,6 @@ Status StateTable::Start(pg::Connection& conn, const MigrationState& s) const {
                    std::to_string(s.steps), DumpJson(s.plan)});
 }
 
-Status StateTable::StartDone(pg::Connection& conn, const MigrationState& s) const {
-  return conn.Run(UpsertSql(Qualified(), "done", "$6::integer"),
-                  {s.script, s.version, s.description, std::to_string(s.checksum), s.phase,
-                   std::to_string(s.steps), DumpJson(s.plan)});
-}
-
 Status StateTable::Advance(pg::Connection& conn, const std::string& script, int next_step,
                            const nlohmann::json& outputs) const {
   return conn.Run(

@@ -2,7 +2,8 @@
 // tide's own table beside Flyway's history: one row per migration tide has started, holding the
 // plan it runs, the next step, names it learned on the way and a backfill's checkpoint. Every
 // step's progress is written in the same transaction as the step itself, so after a crash the
-// row says exactly where to resume.
+// row says exactly where to resume. A file whose whole plan is one transaction gets no row: it
+// commits with its history row or leaves nothing behind, so there is nothing to resume.
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -50,9 +51,6 @@ class StateTable {
   Result<std::vector<MigrationState>> LoadUnfinished(pg::Connection& conn) const;
   // Inserts or replaces the row for state.script, status "running".
   Status Start(pg::Connection& conn, const MigrationState& state) const;
-  // Inserts or replaces the row for state.script, status "done": for a file whose whole plan
-  // runs in one transaction with this statement (nothing to resume if it stops).
-  Status StartDone(pg::Connection& conn, const MigrationState& state) const;
   // Also clears the checkpoint: it belongs to the backfill of the step that just ended.
   Status Advance(pg::Connection& conn, const std::string& script, int next_step,
                  const nlohmann::json& outputs) const;

@@ -119,7 +119,9 @@ Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
         return std::move(now).error();
       }
     } else {
-      TIDE_ASSIGN(p.plan, planner.Plan(*file));
+      TIDE_ASSIGN(p.plan, planner.PlanThenExpect(*file));
+      out.push_back(std::move(p));
+      continue;
     }
     TIDE_TRY(planner.Expect(*file));
     out.push_back(std::move(p));
@@ -191,7 +193,7 @@ Status ApplyAll(Session& session, const config::Settings& settings, const Migrat
     reporter.Info(fmt::format("  done in {}", FormatDuration(std::chrono::milliseconds(ms))));
     result.applied.push_back({item.Label(), file.script, file.VersionText(), file.description, ms,
                               executor.last_steps()});
-    TIDE_TRY(executor.RememberEarlier(file));
+    // (Apply has remembered the file for the plans after it; a contract half teaches nothing.)
     file.ForgetClassified();  // ran: its parse trees are not read again
   }
   if (previous_versioned) TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterVersioned));

@@ -86,6 +86,41 @@ void Planner::RememberPriorUpdates(const sql::ClassifiedScript& script,
   RememberPriorUpdates(PriorUpdatesOf(script, script_name));
 }
 
+// The actions PlanStatement plans by the size of their table (the cases of its switch that read
+// `facts`); every other statement runs as written, so its table's facts would only cost catalog
+// queries (a CREATE TABLE would ask about the table it is about to create).
+namespace {
+bool NeedsFacts(sql::Action action) {
+  using sql::Action;
+  switch (action) {
+    case Action::kUpdate:
+    case Action::kDelete:
+    case Action::kVacuumFull:
+    case Action::kCluster:
+    case Action::kLockTable:
+    case Action::kAlterTableOther:
+    case Action::kAddColumn:
+    case Action::kDropColumn:
+    case Action::kAlterColumnType:
+    case Action::kSetDefault:
+    case Action::kDropDefault:
+    case Action::kSetNotNull:
+    case Action::kDropNotNull:
+    case Action::kAddConstraint:
+    case Action::kValidateConstraint:
+    case Action::kDropConstraint:
+    case Action::kAttachPartition:
+    case Action::kDetachPartition:
+    case Action::kSetTablespace:
+    case Action::kSetLogged:
+    case Action::kSetAccessMethod:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
 Result<TableFacts> Planner::Facts(const FileContext& ctx, const sql::TableName& table,
                                   size_t before) {
   auto fresh = [&] {
@@ -96,11 +131,16 @@ Result<TableFacts> Planner::Facts(const FileContext& ctx, const sql::TableName& 
     f.quoted = table.Quoted();
     return f;
   };
-  for (const auto& t : created_in_run_) {
-    if (SameTable(t, table)) return fresh();
-  }
-  if (ctx.created.Contains(table, before)) return fresh();
+  if (CreatedBefore(ctx, table, before)) return fresh();
   return catalog_.Table(table);
+}
+
+bool Planner::CreatedBefore(const FileContext& ctx, const sql::TableName& table,
+                            size_t before) const {
+  for (const auto& t : created_in_run_) {
+    if (SameTable(t, table)) return true;
+  }
+  return ctx.created.Contains(table, before);
 }
 
 void Planner::RefuseOrAllow(FileContext& ctx, const sql::Classified& c, const std::string& rule,
@@ -128,6 +168,10 @@ Result<Plan> Planner::PlanScript(const sql::ClassifiedScript& script) {
   for (const auto& c : script.classified) {
     if (c.action == sql::Action::kCreateTable || c.action == sql::Action::kCreateTableAs) {
       ctx.created.Add(c.table, c.index);
+    } else if (c.action == sql::Action::kRenameTable && !c.commands.empty() &&
+               !c.commands[0].new_name.empty() && CreatedBefore(ctx, c.table, c.index)) {
+      // A new table renamed is still new (RENAME keeps its schema).
+      ctx.created.Add({c.table.schema, c.commands[0].new_name}, c.index);
     }
   }
   for (const auto& c : script.classified) {
@@ -154,7 +198,7 @@ Status Planner::PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& 
       break;
   }
   TableFacts facts;
-  if (!c.table.empty()) {
+  if (!c.table.empty() && NeedsFacts(c.action)) {
     TIDE_ASSIGN(facts, Facts(ctx, c.table, c.index));
   }
   bool fresh = c.table.empty() || !facts.exists || facts.small;

@@ -68,6 +68,9 @@ class Planner {
   Status PlanDml(FileContext& ctx, const sql::Classified& c, const TableFacts& facts, Plan& plan);
   Status PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan);
   Result<TableFacts> Facts(const FileContext& ctx, const sql::TableName& table, size_t before);
+  // Created earlier in this run, or in this file before position `before` (or renamed from
+  // such a table): new, no release uses it.
+  bool CreatedBefore(const FileContext& ctx, const sql::TableName& table, size_t before) const;
   // Refuses, or (when an allow covers rule) runs the statement as written with a note.
   void RefuseOrAllow(FileContext& ctx, const sql::Classified& c, const std::string& rule,
                      const std::string& message, const std::string& recipe, Plan& plan);
