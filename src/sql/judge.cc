@@ -132,6 +132,8 @@ void JudgeReplacement(ClassifiedScript& script, size_t i, const PhaseFacts& fact
 bool CreatesNew(const Classified& c) {
   if (!c.statement) return false;
   const auto& t = c.statement->tree;
+  // A data statement's tree is dropped once classified (ClassifyScript): it creates nothing.
+  if (!t.is_object()) return false;
   if (t.value("replace", false) || t.value("if_not_exists", false)) return false;
   return true;
 }
