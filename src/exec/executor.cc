@@ -9,6 +9,7 @@
 #include "exec/index_builder.h"
 #include "exec/locate.h"
 #include "exec/lock_retry.h"
+#include "exec/partition_exec.h"
 #include "exec/reconnect.h"
 #include "plan/catalog.h"
 
@@ -302,6 +303,9 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
       i = end;
       continue;
     }
+    // A concurrent detach commits its first transaction before it waits: a failure may leave
+    // the partition "detach pending", which only this plan's rerun finishes (FINALIZE).
+    if (plan.steps[i].kind == StepKind::kDetachPartitionConcurrently) committed = true;
     if (!conn.IsBroken()) return Failure(file, plan, failed_step_, i, st.error(), committed);
     // A lost connection is not a failed step: reconnect and go on from what committed.
     TIDE_ASSIGN(MigrationState state, Reconnect(file, plan, i, st.error()));
@@ -570,6 +574,11 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
         break;
       case StepKind::kReindexConcurrently:
         st = IndexBuilder(conn, retry, reporter_).Reindex(head);
+        break;
+      case StepKind::kDetachPartitionConcurrently:
+        st = DetachPartitionConcurrently(
+            retry, reporter_, conn, head, outputs, first,
+            [&] { return state_.Advance(conn, file.script, first, outputs); });
         break;
       default:
         // A statement that cannot run in a transaction (VACUUM, ...), as written.

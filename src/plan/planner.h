@@ -67,6 +67,12 @@ class Planner {
                               const std::string& head, const TableFacts& facts, Plan& plan);
   Status PlanDml(FileContext& ctx, const sql::Classified& c, const TableFacts& facts, Plan& plan);
   Status PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan);
+  // plan_partition.cc: CREATE INDEX on a partitioned table, ATTACH and DETACH PARTITION.
+  Status PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
+                              Plan& plan);
+  Status PlanAttachPartition(FileContext& ctx, const sql::Classified& c, Plan& plan);
+  Status PlanDetachPartition(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
+                             Plan& plan);
   Result<TableFacts> Facts(const FileContext& ctx, const sql::TableName& table, size_t before);
   // Refuses, or (when an allow covers rule) runs the statement as written with a note.
   void RefuseOrAllow(FileContext& ctx, const sql::Classified& c, const std::string& rule,
