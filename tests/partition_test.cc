@@ -35,7 +35,9 @@ const char* kCreate =
     "CREATE TABLE events_q3_rest PARTITION OF events_q3 FOR VALUES IN (5, 6, 7, 8, 9);\n"
     "CREATE TABLE events_default PARTITION OF events DEFAULT;\n"
     "CREATE TABLE events_2024_02_v_w_idx (x int);\n"
-    "CREATE TABLE events_2024_05 (id bigint NOT NULL, ts date NOT NULL, v int NOT NULL, w text);\n";
+    "CREATE TABLE events_2024_05 (id bigint NOT NULL, ts date NOT NULL, v int NOT NULL, w text);\n"
+    "CREATE TABLE owners (id bigint PRIMARY KEY);\n"
+    "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n";
 
 // January to April, the third quarter, and October-November in the default partition.
 const char* kSeed =
@@ -47,6 +49,8 @@ const char* kSeed =
     "FROM generate_series(1, 500) g;\n"
     "INSERT INTO events_2024_05 SELECT 10000 + g, DATE '2024-05-01' + (g % 31), g % 10, 'n' || g "
     "FROM generate_series(1, 2000) g;\n"
+    "INSERT INTO owners SELECT g FROM generate_series(1, 10) g;\n"
+    "INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 3000) g;\n"
     "ANALYZE;\n";
 
 const char* kIndexes =
@@ -248,6 +252,37 @@ TEST_F(DbPartitionTest, DetachRunsConcurrentlyAndFinalizesAfterAnInterruption) {
   ASSERT_EQ(r.exit_code, 0) << r.all();
   EXPECT_NE(r.out.find("FINALIZE"), std::string::npos) << r.out;
   ExpectSameAsPlain("detach concurrently, finalized:\n" + stopped.all() + r.all());
+}
+
+// Constraints written inside ADD COLUMN get their stand-alone safe forms, and the names
+// PostgreSQL gives the inline ones.
+TEST_F(DbPartitionTest, InlineConstraintsOfAddColumnAreSplitIntoTheirSafeForms) {
+  ASSERT_NO_FATAL_FAILURE(Prepare(
+      "ALTER TABLE accounts ADD COLUMN score int CHECK (score > 0);\n"
+      "ALTER TABLE accounts ADD COLUMN code text UNIQUE;\n"
+      "ALTER TABLE accounts ADD COLUMN owner_id bigint DEFAULT 1 REFERENCES owners (id) ON DELETE "
+      "CASCADE;\n"
+      "ALTER TABLE accounts ADD COLUMN level int NOT NULL DEFAULT 1 CONSTRAINT level_positive "
+      "CHECK (level > 0), ADD COLUMN note text;\n"));
+  std::string planned = PlanText(safe_);
+  EXPECT_NE(planned.find("ADD CHECK (score > 0) NOT VALID"), std::string::npos) << planned;
+  EXPECT_NE(planned.find("CREATE UNIQUE INDEX CONCURRENTLY \"accounts_code_key\""),
+            std::string::npos)
+      << planned;
+  EXPECT_NE(planned.find("ADD FOREIGN KEY (\"owner_id\") REFERENCES owners (id) ON DELETE "
+                         "CASCADE NOT VALID"),
+            std::string::npos)
+      << planned;
+  EXPECT_NE(planned.find("ADD CONSTRAINT level_positive CHECK (level > 0) NOT VALID"),
+            std::string::npos)
+      << planned;
+  TideRun r = Tide(safe_, {"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  ExpectSameAsPlain("inline constraints split");
+  EXPECT_EQ(Value(safe_, "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint "
+                         "WHERE conrelid = 'accounts'::regclass"),
+            "accounts_code_key,accounts_owner_id_fkey,accounts_pkey,accounts_score_check,"
+            "level_positive");
 }
 
 }  // namespace

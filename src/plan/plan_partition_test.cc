@@ -166,3 +166,46 @@ TEST_F(PartitionPlanTest, AttachValidatesACheckOfTheBoundFirst) {
 }  // namespace
 }  // namespace tide::plan
 
+namespace tide::plan {
+namespace {
+
+TEST(InlineConstraintPlanTest, AddColumnWithInlineConstraintsIsSplit) {
+  FakeCatalog catalog;
+  TableFacts t;
+  t.rows = 1'000'000;
+  t.small = false;
+  t.quoted = "\"public\".\"accounts\"";
+  t.schema = "public";
+  catalog.tables["accounts"] = t;
+  auto script = sql::ClassifyScript(
+      "ALTER TABLE accounts ADD COLUMN score int NOT NULL DEFAULT 1 CHECK (score > 0) UNIQUE",
+      "t.sql");
+  ASSERT_TRUE(script.ok());
+  Planner planner(catalog, {});
+  auto plan = planner.PlanScript(*script);
+  ASSERT_TRUE(plan.ok()) << plan.error().ToString();
+  std::vector<std::string> sqls;
+  for (const auto& s : plan->steps) sqls.push_back(s.sql);
+  ASSERT_EQ(sqls.size(), 5u) << ::testing::PrintToString(sqls);
+  EXPECT_EQ(sqls[0], "ALTER TABLE accounts ADD COLUMN score int NOT NULL DEFAULT 1");
+  EXPECT_EQ(sqls[1], "ALTER TABLE accounts ADD CHECK (score > 0) NOT VALID");
+  EXPECT_EQ(plan->steps[1].kind, StepKind::kAddConstraintNotValid);
+  EXPECT_EQ(plan->steps[2].kind, StepKind::kValidateConstraint);
+  EXPECT_EQ(plan->steps[2].constraint_from_step, 1);
+  EXPECT_EQ(sqls[3],
+            "CREATE UNIQUE INDEX CONCURRENTLY \"accounts_score_key\" ON \"public\".\"accounts\" "
+            "(\"score\")");
+  EXPECT_EQ(sqls[4],
+            "ALTER TABLE accounts ADD CONSTRAINT \"accounts_score_key\" UNIQUE USING INDEX "
+            "\"accounts_score_key\"");
+  // Without a default an inline REFERENCES checks nothing: as written.
+  auto fk = sql::ClassifyScript("ALTER TABLE accounts ADD COLUMN o bigint REFERENCES owners",
+                                "t.sql");
+  ASSERT_TRUE(fk.ok());
+  auto fk_plan = planner.PlanScript(*fk);
+  ASSERT_TRUE(fk_plan.ok());
+  ASSERT_EQ(fk_plan->steps.size(), 1u);
+}
+
+}  // namespace
+}  // namespace tide::plan

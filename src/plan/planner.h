@@ -63,6 +63,10 @@ class Planner {
   // it with a whole-table UPDATE; nothing otherwise.
   Status PlanCatchUp(const sql::Classified& c, const std::string& column, const TableFacts& facts,
                      Plan& plan);
+  // ADD COLUMN with inline CHECK / UNIQUE / REFERENCES (with a default): the column alone, then
+  // each constraint in its stand-alone safe form, named as PostgreSQL names the inline one.
+  Status PlanInlineConstraints(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
+                               const std::string& clause_sql, const TableFacts& facts, Plan& plan);
   Status PlanUniqueConstraint(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
                               const std::string& head, const TableFacts& facts, Plan& plan);
   Status PlanDml(FileContext& ctx, const sql::Classified& c, const TableFacts& facts, Plan& plan);
