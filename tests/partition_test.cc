@@ -254,6 +254,24 @@ TEST_F(DbPartitionTest, DetachRunsConcurrentlyAndFinalizesAfterAnInterruption) {
   ExpectSameAsPlain("detach concurrently, finalized:\n" + stopped.all() + r.all());
 }
 
+// ADD UNIQUE on a partitioned table: each leaf partition's index concurrently, its constraint
+// USING INDEX, the sub-partitioned level's constraint, then the statement, which adopts them.
+TEST_F(DbPartitionTest, UniqueConstraintIsBuiltPartitionByPartition) {
+  ASSERT_NO_FATAL_FAILURE(Prepare("ALTER TABLE events ADD UNIQUE (id, ts, v);\n"));
+  std::string planned = PlanText(safe_);
+  EXPECT_NE(planned.find("CREATE UNIQUE INDEX CONCURRENTLY \"events_2024_01_id_ts_v_key\""),
+            std::string::npos)
+      << planned;
+  EXPECT_NE(planned.find("ADD CONSTRAINT \"events_q3_id_ts_v_key\" UNIQUE"), std::string::npos)
+      << planned;
+  TideRun r = Tide(safe_, {"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  ExpectSameAsPlain("unique constraint partition by partition");
+  EXPECT_EQ(Value(safe_, "SELECT count(*) FROM pg_constraint WHERE conparentid = (SELECT oid FROM "
+                         "pg_constraint WHERE conname = 'events_id_ts_v_key')"),
+            "6");
+}
+
 // Constraints written inside ADD COLUMN get their stand-alone safe forms, and the names
 // PostgreSQL gives the inline ones.
 TEST_F(DbPartitionTest, InlineConstraintsOfAddColumnAreSplitIntoTheirSafeForms) {

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "plan/names.h"
+#include "plan/plan_partition.h"
 #include "plan/planner.h"
 #include "sql/sql_text.h"
 
@@ -329,6 +330,11 @@ Status Planner::PlanInlineConstraints(FileContext& ctx, const sql::Classified& c
       unique.deferrable = k.node->value("deferrable", false);
       unique.initially_deferred = k.node->value("initdeferred", false);
       unique.lock = sql::Lock::kAccessExclusive;
+      // Its stand-alone form, for a table that takes it as written (a partitioned one).
+      unique.text = fmt::format(
+          "ADD {}UNIQUE ({})",
+          unique.object_name.empty() ? "" : "CONSTRAINT " + QuoteIdent(unique.object_name) + " ",
+          qcol);
       TIDE_TRY(PlanUniqueConstraint(ctx, c, unique, head, facts, plan));
       continue;
     }
@@ -472,6 +478,8 @@ Status Planner::PlanUniqueConstraint(FileContext& ctx, const sql::Classified& c,
                                      const TableFacts& facts, Plan& plan) {
   bool primary = cmd.constraint == ConstraintType::kPrimaryKey;
   std::string kind = primary ? "PRIMARY KEY" : "UNIQUE";
+  // USING INDEX and CONCURRENTLY are refused on a partitioned table: partition by partition.
+  if (facts.partitioned) return PlanPartitionedUnique(catalog_, c, cmd, head, facts, plan);
   if (cmd.has_options || cmd.columns.empty()) {
     RefuseOrAllow(ctx, c, "add-unique-constraint",
                   fmt::format("ADD {} builds its index on {} ({}) under ACCESS EXCLUSIVE",

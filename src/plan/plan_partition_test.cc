@@ -100,6 +100,33 @@ TEST_F(PartitionPlanTest, UniqueWithoutASubPartitionsKeyRunsAsWritten) {
   EXPECT_EQ(plan.notes[0].rule, "create-index-partitioned-as-written");
 }
 
+TEST_F(PartitionPlanTest, UniqueConstraintLeavesFirstThenLevelsThenTheStatement) {
+  catalog_.partitions["m"][1].key_columns = {"id"};  // m_sub is partitioned by id
+  catalog_.partition_keys["m"] = {"ts"};
+  Plan plan = PlanOf("ALTER TABLE m ADD UNIQUE (id, ts)");
+  std::vector<std::string> want = {
+      "CREATE UNIQUE INDEX CONCURRENTLY \"m_2024_01_id_ts_key\" ON \"public\".\"m_2024_01\" "
+      "(\"id\", \"ts\")",
+      "ALTER TABLE \"public\".\"m_2024_01\" ADD CONSTRAINT \"m_2024_01_id_ts_key\" UNIQUE USING "
+      "INDEX \"m_2024_01_id_ts_key\"",
+      "CREATE UNIQUE INDEX CONCURRENTLY \"m_sub_1_id_ts_key\" ON \"public\".\"m_sub_1\" "
+      "(\"id\", \"ts\")",
+      "ALTER TABLE \"public\".\"m_sub_1\" ADD CONSTRAINT \"m_sub_1_id_ts_key\" UNIQUE USING "
+      "INDEX \"m_sub_1_id_ts_key\"",
+      "CREATE UNIQUE INDEX CONCURRENTLY \"m_default_id_ts_key\" ON \"public\".\"m_default\" "
+      "(\"id\", \"ts\")",
+      "ALTER TABLE \"public\".\"m_default\" ADD CONSTRAINT \"m_default_id_ts_key\" UNIQUE "
+      "USING INDEX \"m_default_id_ts_key\"",
+      "ALTER TABLE \"public\".\"m_sub\" ADD CONSTRAINT \"m_sub_id_ts_key\" UNIQUE (\"id\", "
+      "\"ts\")",
+      "ALTER TABLE m ADD UNIQUE (id, ts)"};
+  EXPECT_EQ(Sqls(plan), want);
+  // Without the partition key PostgreSQL refuses it before changing anything: as written.
+  Plan refused = PlanOf("ALTER TABLE m ADD UNIQUE (id)");
+  ASSERT_EQ(refused.steps.size(), 1u);
+  EXPECT_EQ(refused.steps[0].sql, "ALTER TABLE m ADD UNIQUE (id)");
+}
+
 TEST_F(PartitionPlanTest, SmallPartitionedTableRunsAsWritten) {
   catalog_.tables["m"].small = true;
   catalog_.tables["m"].rows = 10;
