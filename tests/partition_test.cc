@@ -37,6 +37,7 @@ const char* kCreate =
     "CREATE TABLE events_2024_02_v_w_idx (x int);\n"
     "CREATE TABLE events_2024_05 (id bigint NOT NULL, ts date NOT NULL, v int NOT NULL, w text);\n"
     "CREATE TABLE owners (id bigint PRIMARY KEY);\n"
+    "CREATE TABLE kinds (v int PRIMARY KEY);\n"
     "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n";
 
 // January to April, the third quarter, and October-November in the default partition.
@@ -50,6 +51,7 @@ const char* kSeed =
     "INSERT INTO events_2024_05 SELECT 10000 + g, DATE '2024-05-01' + (g % 31), g % 10, 'n' || g "
     "FROM generate_series(1, 2000) g;\n"
     "INSERT INTO owners SELECT g FROM generate_series(1, 10) g;\n"
+    "INSERT INTO kinds SELECT g FROM generate_series(0, 9) g;\n"
     "INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 3000) g;\n"
     "ANALYZE;\n";
 
@@ -270,6 +272,21 @@ TEST_F(DbPartitionTest, UniqueConstraintIsBuiltPartitionByPartition) {
   EXPECT_EQ(Value(safe_, "SELECT count(*) FROM pg_constraint WHERE conparentid = (SELECT oid FROM "
                          "pg_constraint WHERE conname = 'events_id_ts_v_key')"),
             "6");
+}
+
+// ADD FOREIGN KEY on a partitioned table, where PostgreSQL refuses NOT VALID: each partition's
+// key NOT VALID and validated, then the statement (named as PostgreSQL names it) adopts them.
+TEST_F(DbPartitionTest, ForeignKeyIsValidatedPartitionByPartition) {
+  ASSERT_NO_FATAL_FAILURE(
+      Prepare("ALTER TABLE events ADD FOREIGN KEY (v) REFERENCES kinds (v) ON DELETE CASCADE;\n"));
+  std::string planned = PlanText(safe_);
+  EXPECT_NE(planned.find("ALTER TABLE public.events_2024_01 ADD CONSTRAINT \"events_v_fkey\" "
+                         "FOREIGN KEY (v) REFERENCES kinds (v) ON DELETE CASCADE NOT VALID"),
+            std::string::npos)
+      << planned;
+  TideRun r = Tide(safe_, {"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  ExpectSameAsPlain("foreign key partition by partition");
 }
 
 // Constraints written inside ADD COLUMN get their stand-alone safe forms, and the names

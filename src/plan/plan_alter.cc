@@ -171,6 +171,10 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
         return Ok();
       }
       if (cmd.not_valid) break;
+      if (facts.partitioned && cmd.constraint == ConstraintType::kForeignKey) {
+        TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
+        return PlanPartitionedForeignKey(catalog_, c, cmd, parts.head, facts, plan);
+      }
       Step add = ClauseStep(c, cmd, clause_sql + " NOT VALID", facts);
       add.kind = StepKind::kAddConstraintNotValid;
       add.object_name = cmd.object_name;

@@ -637,3 +637,108 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
 }
 
 }  // namespace tide::plan
+
+namespace tide::plan {
+
+Status PlanPartitionedForeignKey(Catalog& catalog, const sql::Classified& c,
+                                 const sql::Command& cmd, const std::string& head,
+                                 const TableFacts& facts, Plan& plan) {
+  int index = static_cast<int>(c.index);
+  std::string clause = cmd.text.empty() ? "" : cmd.text;
+  Step written = AsWritten(c, cmd.text.empty() ? c.statement->text : head + " " + cmd.text);
+  written.lock = sql::Lock::kShareRowExclusive;
+  written.lock_tables = {facts.quoted};
+  if (!cmd.referenced.empty()) written.lock_tables.push_back(cmd.referenced.Quoted());
+  written.estimated_rows = facts.rows;
+  auto as_written = [&](const std::string& why) {
+    plan.notes.push_back({index, c.line(), "foreign-key-partitioned-as-written", why});
+    plan.steps.push_back(written);
+    return Ok();
+  };
+  size_t foreign = FindKeyword(clause, "foreign", 0);
+  if (clause.empty() || foreign == std::string::npos || cmd.columns.empty()) {
+    return as_written("runs as written: tide could not find the key's text in the clause");
+  }
+  std::string key_text = clause.substr(foreign);
+  TIDE_ASSIGN(auto partitions, catalog.Partitions(c.table));
+  std::string name = cmd.object_name;
+  if (name.empty()) {
+    // ChooseConstraintName: <table>_<columns>_fkey, numbered while a constraint has the name.
+    std::vector<std::string> used;
+    for (const auto& [column, detail] : facts.details) {
+      for (const auto& u : detail.used_by) {
+        if (u.rfind("constraint ", 0) == 0) used.push_back(u.substr(11));
+      }
+    }
+    TIDE_ASSIGN(name, ChooseName(c.table.name, Join(cmd.columns, "_"), "fkey",
+                                 [&](const std::string& n) -> Result<bool> {
+                                   return std::find(used.begin(), used.end(), n) != used.end();
+                                 }));
+  }
+  std::string named = fmt::format("{} ADD CONSTRAINT {} {}", head, QuoteIdent(name), key_text);
+  std::string why = fmt::format(
+      "ADD FOREIGN KEY on the partitioned table {} ({}) checks every row of every partition "
+      "while it holds SHARE ROW EXCLUSIVE on them and on {}, and PostgreSQL refuses NOT VALID "
+      "on a partitioned table: tide adds the key to each partition NOT VALID and validates it "
+      "there (SHARE UPDATE EXCLUSIVE), then the statement only adopts them",
+      c.table.Display(), RowsText(facts.rows, facts.known), cmd.referenced.Display());
+  plan.notes.push_back({index, c.line(), "foreign-key-not-valid", why});
+  if (!partitions) {
+    Step each = written;
+    each.kind = StepKind::kAddConstraintNotValid;
+    each.sql = fmt::format("ALTER TABLE <each partition of {}> ADD CONSTRAINT {} {} NOT VALID",
+                           facts.quoted, QuoteIdent(name), key_text);
+    each.why = "then VALIDATE CONSTRAINT on each partition";
+    plan.steps.push_back(each);
+    written.sql = named;
+    plan.steps.push_back(written);
+    return Ok();
+  }
+  std::vector<Step> levels;
+  for (const auto& p : *partitions) {
+    if (p.foreign || p.detach_pending) {
+      plan.notes.pop_back();
+      return as_written(fmt::format("runs as written: {} is {}", p.name.Display(),
+                                    p.foreign ? "a foreign table" : "being detached"));
+    }
+  }
+  for (const auto& p : *partitions) {
+    Step add = written;
+    add.table = p.name.Display();
+    add.lock_tables = {p.quoted};
+    if (!cmd.referenced.empty()) add.lock_tables.push_back(cmd.referenced.Quoted());
+    add.estimated_rows = p.rows;
+    add.new_transaction = true;
+    add.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {}", p.quoted, QuoteIdent(name),
+                          key_text);
+    if (p.partitioned) {
+      add.why = fmt::format("{} is partitioned too: its key adopts its partitions'",
+                            p.name.Display());
+      levels.push_back(std::move(add));
+      continue;
+    }
+    add.kind = StepKind::kAddConstraintNotValid;
+    add.sql += " NOT VALID";
+    add.object_name = name;
+    add.why = fmt::format("the key on partition {}, NOT VALID: new rows are checked at once",
+                          p.name.Display());
+    plan.steps.push_back(add);
+    Step validate = add;
+    validate.kind = StepKind::kValidateConstraint;
+    validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", p.quoted,
+                               QuoteIdent(name));
+    validate.lock = sql::Lock::kShareUpdateExclusive;
+    validate.own_transaction = true;
+    validate.new_transaction = false;
+    validate.why = "checks the partition's rows without blocking reads or writes";
+    plan.steps.push_back(validate);
+  }
+  for (auto it = levels.rbegin(); it != levels.rend(); ++it) plan.steps.push_back(*it);
+  written.sql = named;
+  written.new_transaction = true;
+  written.why = "adopts every partition's validated key: no scan";
+  plan.steps.push_back(written);
+  return Ok();
+}
+
+}  // namespace tide::plan

@@ -19,4 +19,12 @@ namespace tide::plan {
 Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const sql::Command& cmd,
                              const std::string& head, const TableFacts& facts, Plan& plan);
 
+// ADD FOREIGN KEY on a big partitioned table: PostgreSQL refuses NOT VALID there (up to 17).
+// Each leaf partition gets the key NOT VALID then VALIDATE, under the name a plain run gives
+// the partitions' keys (the parent's); each sub-partitioned level and then the statement, named
+// as PostgreSQL names it, only adopt them.
+Status PlanPartitionedForeignKey(Catalog& catalog, const sql::Classified& c,
+                                 const sql::Command& cmd, const std::string& head,
+                                 const TableFacts& facts, Plan& plan);
+
 }  // namespace tide::plan
