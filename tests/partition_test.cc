@@ -152,8 +152,12 @@ TEST_F(DbPartitionTest, IndexesOnAPartitionedTableAreBuiltPartitionByPartition) 
       return;
     }
     for (int i = 0; !stop; ++i) {
-      Status st = conn->Run("UPDATE events SET w = w WHERE id = $1::bigint",
-                            {std::to_string(1 + i % 4000)});
+      // One row, in the partition its date prunes to, as an application writes.
+      Status st = conn->Run(
+          "UPDATE events SET w = w WHERE id = $1::bigint AND ts = DATE '2024-01-01' + "
+          "($1::int % 121)",
+          {std::to_string(1 + i % 4000)});
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
       if (!st.ok()) ++failures;
       ++writes;
     }
