@@ -260,6 +260,21 @@ TEST_F(DbPartitionTest, DetachRunsConcurrentlyAndFinalizesAfterAnInterruption) {
   ExpectSameAsPlain("detach concurrently, finalized:\n" + stopped.all() + r.all());
 }
 
+// Killed right after the concurrent detach finished, before tide recorded it: the rerun finds
+// the partition detached, drops the CHECK the detach left on it, and ends as a plain run.
+TEST_F(DbPartitionTest, DetachKilledAfterItFinishedIsTakenAsDone) {
+  ASSERT_NO_FATAL_FAILURE(Prepare("ALTER TABLE events_q3 DETACH PARTITION events_q3_rest;\n"));
+  TideRun killed = Tide(safe_, {"migrate"}, {"TIDE_FAULT=detach.after"});
+  ASSERT_EQ(killed.exit_code, -SIGKILL) << killed.all();
+  EXPECT_EQ(Value(safe_, "SELECT count(*) FROM pg_constraint WHERE conrelid = "
+                         "'events_q3_rest'::regclass AND contype = 'c'"),
+            "1");
+  TideRun r = Tide(safe_, {"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.out.find("detached already"), std::string::npos) << r.out;
+  ExpectSameAsPlain("detach killed after it finished");
+}
+
 // ADD UNIQUE on a partitioned table: each leaf partition's index concurrently, its constraint
 // USING INDEX, the sub-partitioned level's constraint, then the statement, which adopts them.
 TEST_F(DbPartitionTest, UniqueConstraintIsBuiltPartitionByPartition) {
