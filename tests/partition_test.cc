@@ -308,6 +308,19 @@ TEST_F(DbPartitionTest, ForeignKeyIsValidatedPartitionByPartition) {
   ExpectSameAsPlain("foreign key partition by partition");
 }
 
+// ADD PRIMARY KEY likewise, after its nullable column is made NOT NULL through a validated check.
+TEST_F(DbPartitionTest, PrimaryKeyIsBuiltPartitionByPartition) {
+  ASSERT_NO_FATAL_FAILURE(Prepare("ALTER TABLE events ADD PRIMARY KEY (id, ts, v, w);\n"));
+  std::string planned = PlanText(safe_);
+  EXPECT_NE(planned.find("CHECK (\"w\" IS NOT NULL) NOT VALID"), std::string::npos) << planned;
+  EXPECT_NE(planned.find("ADD CONSTRAINT \"events_2024_01_pkey\" PRIMARY KEY USING INDEX"),
+            std::string::npos)
+      << planned;
+  TideRun r = Tide(safe_, {"migrate"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  ExpectSameAsPlain("primary key partition by partition");
+}
+
 // Constraints written inside ADD COLUMN get their stand-alone safe forms, and the names
 // PostgreSQL gives the inline ones.
 TEST_F(DbPartitionTest, InlineConstraintsOfAddColumnAreSplitIntoTheirSafeForms) {

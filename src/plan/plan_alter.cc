@@ -483,7 +483,16 @@ Status Planner::PlanUniqueConstraint(FileContext& ctx, const sql::Classified& c,
   bool primary = cmd.constraint == ConstraintType::kPrimaryKey;
   std::string kind = primary ? "PRIMARY KEY" : "UNIQUE";
   // USING INDEX and CONCURRENTLY are refused on a partitioned table: partition by partition.
-  if (facts.partitioned) return PlanPartitionedUnique(catalog_, c, cmd, head, facts, plan);
+  if (facts.partitioned) {
+    return PlanPartitionedUnique(catalog_, c, cmd, head, facts, plan, [&]() -> Status {
+      if (!primary) return Ok();
+      for (const auto& col : cmd.columns) {
+        const ColumnFacts* f = facts.Column(col);
+        if (!f || !f->not_null) TIDE_TRY(PlanSetNotNull(ctx, c, col, facts, plan));
+      }
+      return Ok();
+    });
+  }
   if (cmd.has_options || cmd.columns.empty()) {
     RefuseOrAllow(ctx, c, "add-unique-constraint",
                   fmt::format("ADD {} builds its index on {} ({}) under ACCESS EXCLUSIVE",

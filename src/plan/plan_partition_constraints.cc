@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -16,7 +17,8 @@
 namespace tide::plan {
 
 Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const sql::Command& cmd,
-                             const std::string& head, const TableFacts& facts, Plan& plan) {
+                             const std::string& head, const TableFacts& facts, Plan& plan,
+                             const std::function<Status()>& prepare) {
   int index = static_cast<int>(c.index);
   std::string clause = cmd.text.empty() ? c.statement->text : head + " " + cmd.text;
   Step written = AsWritten(c, clause);
@@ -28,10 +30,8 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
     plan.steps.push_back(written);
     return Ok();
   };
-  if (cmd.constraint == sql::ConstraintType::kPrimaryKey) {
-    return as_written("runs as written: a PRIMARY KEY on a partitioned table also makes its "
-                      "columns NOT NULL in every partition, which tide does not split yet");
-  }
+  bool primary = cmd.constraint == sql::ConstraintType::kPrimaryKey;
+  std::string kind = primary ? "PRIMARY KEY" : "UNIQUE";
   if (cmd.has_options || cmd.columns.empty() || cmd.deferrable || cmd.using_index) {
     return as_written("runs as written: tide builds the partitions' unique indexes itself only "
                       "for plain columns without options");
@@ -51,21 +51,37 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
                         "anything");
     }
   }
+  if (partitions) {
+    for (const auto& p : *partitions) {
+      if (p.foreign || p.detach_pending) {
+        return as_written(fmt::format("runs as written: {} is {}", p.name.Display(),
+                                      p.foreign ? "a foreign table" : "being detached"));
+      }
+      if (p.partitioned && (p.key_has_expressions || !covers(p.key_columns))) {
+        return as_written(fmt::format("runs as written: a unique constraint must hold the "
+                                      "partition key of {} too, which PostgreSQL checks",
+                                      p.name.Display()));
+      }
+    }
+  }
+  // A PRIMARY KEY's columns are made NOT NULL first, without a scan (a validated check).
+  TIDE_TRY(prepare());
   std::string why = fmt::format(
-      "ADD UNIQUE on the partitioned table {} ({}) builds every partition's index under ACCESS "
+      "ADD {} on the partitioned table {} ({}) builds every partition's index under ACCESS "
       "EXCLUSIVE; tide builds each partition's unique index concurrently, named as PostgreSQL "
       "names them, adds each partition's constraint USING INDEX, and the statement then only "
       "adopts them (a catalog change)",
-      c.table.Display(), RowsText(facts.rows, facts.known));
-  plan.notes.push_back({index, c.line(), "unique-using-index", why});
+      kind, c.table.Display(), RowsText(facts.rows, facts.known));
+  plan.notes.push_back({index, c.line(), primary ? "primary-key-using-index" : "unique-using-index",
+                        why});
   std::vector<std::string> cols;
   for (const auto& col : cmd.columns) cols.push_back(QuoteIdent(col));
   if (!partitions) {
     Step each;
     each.kind = StepKind::kCreateIndexConcurrently;
-    each.sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY <partition>_..._key ON <each "
+    each.sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY <partition>_..._{} ON <each "
                            "partition of {}> ({})",
-                           facts.quoted, Join(cols, ", "));
+                           primary ? "pkey" : "key", facts.quoted, Join(cols, ", "));
     each.table = c.table.Display();
     each.lock_tables = {facts.quoted};
     each.lock = sql::Lock::kShareUpdateExclusive;
@@ -87,26 +103,14 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
   std::string schema = facts.schema.empty() ? c.table.schema : facts.schema;
   std::string parent_name = cmd.object_name;
   if (parent_name.empty()) {
-    TIDE_ASSIGN(parent_name, ConstraintIndexName(c.table.name, cmd.columns, false, taken(schema)));
+    TIDE_ASSIGN(parent_name,
+                ConstraintIndexName(c.table.name, cmd.columns, primary, taken(schema)));
   }
   planned[schema].insert(parent_name);
   std::vector<Step> levels;  // the sub-partitioned levels' constraints, in pre-order
   for (const auto& p : *partitions) {
-    if (p.foreign || p.detach_pending) {
-      plan.notes.pop_back();
-      return as_written(fmt::format("runs as written: {} is {}", p.name.Display(),
-                                    p.foreign ? "a foreign table" : "being detached"));
-    }
-    if (p.partitioned && (p.key_has_expressions || !covers(p.key_columns))) {
-      plan.notes.pop_back();
-      return as_written(fmt::format("runs as written: a unique constraint must hold the "
-                                    "partition key of {} too, which PostgreSQL checks",
-                                    p.name.Display()));
-    }
-  }
-  for (const auto& p : *partitions) {
     TIDE_ASSIGN(std::string name,
-                ConstraintIndexName(p.name.name, cmd.columns, false, taken(p.name.schema)));
+                ConstraintIndexName(p.name.name, cmd.columns, primary, taken(p.name.schema)));
     planned[p.name.schema].insert(name);
     Step s;
     s.table = p.name.Display();
@@ -117,8 +121,8 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
     s.estimated_rows = p.rows;
     if (p.partitioned) {
       s.kind = StepKind::kSql;
-      s.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})", p.quoted,
-                          QuoteIdent(name), Join(cols, ", "));
+      s.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} ({})", p.quoted, QuoteIdent(name),
+                          kind, Join(cols, ", "));
       s.lock = sql::Lock::kAccessExclusive;
       s.new_transaction = true;
       s.why = fmt::format("{} is partitioned too: its constraint adopts its partitions' (no "
@@ -140,8 +144,8 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
     plan.steps.push_back(build);
     Step attach = s;
     attach.kind = StepKind::kSql;
-    attach.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", p.quoted,
-                             QuoteIdent(name), QuoteIdent(name));
+    attach.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", p.quoted,
+                             QuoteIdent(name), kind, QuoteIdent(name));
     attach.lock = sql::Lock::kAccessExclusive;
     attach.new_transaction = true;
     attach.why = "the partition's constraint over the valid index: a catalog change";
