@@ -401,6 +401,14 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
           "run's record",
           s.table, s.object_name, AgainCommand()));
     }
+    if (!validated.ok() && validated.error().sqlstate() == "23514" &&
+        s.object_name.rfind("tide_pb_", 0) == 0) {
+      return std::move(validated).error().WithHint(fmt::format(
+          "rows of {0} lie outside the partition bound, so the ATTACH PARTITION would fail too "
+          "(tide checks them first, with {1}, to spare the attach its scan): move them, then run "
+          "{2} again, which resumes here; or give this run up with tide repair, which drops {1}",
+          s.table, s.object_name, AgainCommand()));
+    }
     if (!validated.ok()) return validated;
     FaultPoint("validate.after");
     return Ok();
