@@ -11,6 +11,7 @@
 #include "exec/index_builder.h"
 #include "exec/locate.h"
 #include "exec/lock_retry.h"
+#include "exec/partition_exec.h"
 #include "exec/reconnect.h"
 #include "plan/catalog.h"
 
@@ -414,6 +415,9 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
       i = end;
       continue;
     }
+    // A concurrent detach commits its first transaction before it waits: a failure may leave
+    // the partition "detach pending", which only this plan's rerun finishes (FINALIZE).
+    if (plan.steps[i].kind == StepKind::kDetachPartitionConcurrently) committed = true;
     if (!conn.IsBroken()) return Failure(file, plan, failed_step_, i, st.error(), committed);
     // A lost connection is not a failed step: reconnect and go on from what committed.
     TIDE_ASSIGN(MigrationState state, Reconnect(file, plan, i, st.error()));
@@ -507,6 +511,14 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
           "the rows its UPDATE would fill): fill them, then run {2} again, which resumes "
           "here; or give this run up with tide repair, which drops tide's check {1} and the "
           "run's record",
+          s.table, s.object_name, AgainCommand()));
+    }
+    if (!validated.ok() && validated.error().sqlstate() == "23514" &&
+        s.object_name.rfind("tide_pb_", 0) == 0) {
+      return std::move(validated).error().WithHint(fmt::format(
+          "rows of {0} lie outside the partition bound, so the ATTACH PARTITION would fail too "
+          "(tide checks them first, with {1}, to spare the attach its scan): move them, then run "
+          "{2} again, which resumes here; or give this run up with tide repair, which drops {1}",
           s.table, s.object_name, AgainCommand()));
     }
     if (!validated.ok()) return validated;
@@ -680,6 +692,11 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
         break;
       case StepKind::kReindexConcurrently:
         st = IndexBuilder(conn, retry, reporter_).Reindex(head);
+        break;
+      case StepKind::kDetachPartitionConcurrently:
+        st = DetachPartitionConcurrently(
+            retry, reporter_, conn, head, outputs, first,
+            [&] { return state_.Advance(conn, file.script, first, outputs); });
         break;
       default:
         // A statement that cannot run in a transaction (VACUUM, ...), as written.

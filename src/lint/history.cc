@@ -64,7 +64,7 @@ const History::Table* History::Find(const sql::TableName& name) const {
 History::Table& History::FindOrAdd(const sql::TableName& name) {
   if (Table* t = Find(name)) return *t;
   auto& list = tables_[name.name];
-  list.push_back(Table{name, {}, {}});
+  list.push_back(Table{name, {}, {}, false});
   return list.back();
 }
 
@@ -72,6 +72,11 @@ void History::Drop(const sql::TableName& name) {
   auto it = tables_.find(name.name);
   if (it == tables_.end()) return;
   std::erase_if(it->second, [&](const Table& t) { return Matches(t.name, name); });
+}
+
+bool History::IsPartitioned(const sql::TableName& table) const {
+  const Table* t = Find(table);
+  return t && t->partitioned;
 }
 
 const History::Column* History::FindColumn(const sql::TableName& table,
@@ -96,6 +101,7 @@ void History::ApplyCreateTable(const sql::Classified& c) {
   Table& t = FindOrAdd(c.table);
   created_in_file_.insert(c.table.Display());
   if (c.action != Action::kCreateTable) return;
+  t.partitioned = c.statement->tree.contains("partspec");
   for (const auto& elt : sql::tree::Array(c.statement->tree, "tableElts")) {
     if (elt.contains("ColumnDef")) {
       const Json& def = elt["ColumnDef"];

@@ -37,6 +37,8 @@ class History {
   const Column* FindColumn(const sql::TableName& table, const std::string& column) const;
   // A CHECK (column IS NOT NULL) that is valid: added without NOT VALID, or validated since.
   bool HasValidNotNullCheck(const sql::TableName& table, const std::string& column) const;
+  // A table created with PARTITION BY (what lint knows of partitioned tables).
+  bool IsPartitioned(const sql::TableName& table) const;
   // A function or procedure that a migration created (calling it runs code lint cannot see).
   bool DefinesFunction(const std::string& name) const { return functions_.count(name) > 0; }
   // A view (or materialized view) an earlier statement created or dropped: its columns as that
@@ -52,6 +54,7 @@ class History {
     sql::TableName name;
     std::map<std::string, Column> columns;
     std::map<std::string, Check> checks;  // by constraint name
+    bool partitioned = false;
   };
 
   Table* Find(const sql::TableName& name);

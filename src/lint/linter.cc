@@ -29,7 +29,10 @@ bool Unsuppressible(std::string_view rule) {
          rule == "internal-error";
 }
 
-Linter::Linter(LintOptions options) : options_(options), planner_(catalog_, {}) {}
+Linter::Linter(LintOptions options) : options_(options), planner_(catalog_, {}) {
+  // Offline, a table is known to be partitioned when an earlier file created it so.
+  catalog_.is_partitioned = [this](const sql::TableName& t) { return history_.IsPartitioned(t); };
+}
 
 FileReport Linter::Lint(const SourceFile& file) {
   FileReport report;

@@ -10,6 +10,7 @@ const std::vector<std::unique_ptr<Rule>>& AllRules() {
     using namespace rules;
     std::vector<std::unique_ptr<Rule>> all;
     for (auto make : {NewCreateIndexNonConcurrent,
+                      NewCreateIndexPartitioned,
                       NewDropIndexNonConcurrent,
                       NewReindexNonConcurrent,
                       NewConcurrentlyInTransaction,
@@ -25,6 +26,7 @@ const std::vector<std::unique_ptr<Rule>>& AllRules() {
                       NewExclusionConstraint,
                       NewRewriteColumnType,
                       NewRewriteTable,
+                      NewAttachPartition,
                       NewDetachPartition,
                       NewVacuumFull,
                       NewCluster,
@@ -65,7 +67,7 @@ bool NeedsTableSize(std::string_view id) {
       "set-not-null", "rewrite-column-type", "rewrite-table", "volatile-default",
       "generated-stored", "identity-column", "cluster", "vacuum-full", "lock-table",
       "unbatched-backfill", "backfill-in-ddl-transaction", "validate-in-same-transaction",
-      "detach-partition", "mixed-phases"};
+      "detach-partition", "mixed-phases", "create-index-partitioned", "attach-partition"};
   for (auto sized : kSized) {
     if (sized == id) return true;
   }

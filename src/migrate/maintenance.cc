@@ -32,8 +32,10 @@ Status ForgetHalfApplied(pg::Connection& conn, const std::string& schema,
                            QuoteLiteral(std::to_string(settings.lock_timeout.count()) + "ms"))));
   for (int i = 0; i < run->next_step && i < static_cast<int>(plan.steps.size()); ++i) {
     const plan::Step& s = plan.steps[i];
-    if (s.kind != plan::StepKind::kAddConstraintNotValid ||
-        s.object_name.rfind("tide_nn_", 0) != 0 || s.lock_tables.empty()) {
+    // tide_nn_: SET NOT NULL's check; tide_pb_: an ATTACH PARTITION's bound check.
+    bool temporary = s.object_name.rfind("tide_nn_", 0) == 0 ||
+                     s.object_name.rfind("tide_pb_", 0) == 0;
+    if (s.kind != plan::StepKind::kAddConstraintNotValid || !temporary || s.lock_tables.empty()) {
       continue;
     }
     TIDE_ASSIGN(auto found, conn.QueryValue("SELECT 1 FROM pg_constraint WHERE conrelid = "

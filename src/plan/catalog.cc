@@ -54,6 +54,21 @@ Status LoadDetails(pg::Connection& conn, const std::string& oid, TableFacts& fac
   return Ok();
 }
 
+// Column names joined by the unit separator (a name may hold a comma, not a control byte).
+std::vector<std::string> SplitKeyColumns(const std::string& joined) {
+  std::vector<std::string> out;
+  if (joined.empty()) return out;
+  size_t from = 0;
+  for (;;) {
+    size_t comma = joined.find('\x1f', from);
+    out.push_back(joined.substr(from, comma == std::string::npos ? std::string::npos
+                                                                  : comma - from));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 const ColumnFacts* TableFacts::Column(const std::string& name) const {
@@ -204,12 +219,81 @@ Result<std::optional<sql::TableName>> PgCatalog::TableOfIndex(const sql::TableNa
   return std::optional<sql::TableName>(sql::TableName{r.Get(0, 0), r.Get(0, 1)});
 }
 
+Result<std::optional<std::vector<PartitionFacts>>> PgCatalog::Partitions(
+    const sql::TableName& table) {
+  // Depth first; siblings in the order they were made (PostgreSQL walks them in bound order,
+  // which differs only in the order names are chosen: it matters only when two partitions'
+  // index names collide after truncation to 63 bytes). The default partition comes last.
+  std::string pending = conn_.server_version() >= 140000 ? "i.inhdetachpending" : "false";
+  TIDE_ASSIGN(auto r, conn_.Query(
+                          "WITH RECURSIVE tree AS ("
+                          " SELECT i.inhrelid AS relid, i.inhparent AS parent, 1 AS level, "
+                          " ARRAY[(c.relpartbound IS NOT NULL AND pg_get_expr(c.relpartbound, "
+                          "c.oid) = 'DEFAULT')::int::bigint, i.inhrelid::bigint] AS path, " +
+                              pending +
+                              " AS pending FROM pg_inherits i JOIN pg_class c ON c.oid = "
+                              "i.inhrelid WHERE i.inhparent = to_regclass($1) "
+                              "UNION ALL SELECT i.inhrelid, i.inhparent, t.level + 1, t.path || "
+                              "ARRAY[(c.relpartbound IS NOT NULL AND pg_get_expr(c.relpartbound, "
+                              "c.oid) = 'DEFAULT')::int::bigint, i.inhrelid::bigint], " +
+                              pending +
+                              " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                              "JOIN tree t ON i.inhparent = t.relid) "
+                              "SELECT n.nspname, c.relname, quote_ident(n.nspname) || '.' || "
+                              "quote_ident(c.relname), pn.nspname, p.relname, t.level, "
+                              "c.relkind = 'p', c.relkind = 'f', "
+                              "coalesce(pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', false), "
+                              "t.pending, c.reltuples::bigint, "
+                              "coalesce((SELECT array_to_string(array_agg(a.attname ORDER BY "
+                              "k.ord), E'\\x1f') FROM pg_partitioned_table pt, unnest(pt.partattrs) "
+                              "WITH ORDINALITY k(attnum, ord) JOIN pg_attribute a ON a.attrelid "
+                              "= c.oid AND a.attnum = k.attnum WHERE pt.partrelid = c.oid), ''), "
+                              "coalesce((SELECT 0 = ANY(pt.partattrs) FROM pg_partitioned_table "
+                              "pt WHERE pt.partrelid = c.oid), false) "
+                              "FROM tree t JOIN pg_class c ON c.oid = t.relid "
+                              "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                              "JOIN pg_class p ON p.oid = t.parent "
+                              "JOIN pg_namespace pn ON pn.oid = p.relnamespace ORDER BY t.path",
+                          {table.Quoted()}));
+  std::vector<PartitionFacts> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    PartitionFacts p;
+    p.name = {r.Get(i, 0), r.Get(i, 1)};
+    p.quoted = r.Get(i, 2);
+    p.parent = {r.Get(i, 3), r.Get(i, 4)};
+    p.level = static_cast<int>(r.GetInt(i, 5));
+    p.partitioned = r.GetBool(i, 6);
+    p.foreign = r.GetBool(i, 7);
+    p.is_default = r.GetBool(i, 8);
+    p.detach_pending = r.GetBool(i, 9);
+    p.rows = r.GetInt(i, 10);
+    p.key_columns = SplitKeyColumns(r.Get(i, 11));
+    p.key_has_expressions = r.GetBool(i, 12);
+    out.push_back(std::move(p));
+  }
+  return std::optional<std::vector<PartitionFacts>>(std::move(out));
+}
+
+Result<std::vector<std::string>> PgCatalog::PartitionKey(const sql::TableName& table) {
+  TIDE_ASSIGN(auto r, conn_.Query("SELECT a.attname FROM pg_partitioned_table pt, "
+                                  "unnest(pt.partattrs) WITH ORDINALITY k(attnum, ord) "
+                                  "JOIN pg_attribute a ON a.attnum = k.attnum "
+                                  "WHERE pt.partrelid = to_regclass($1) "
+                                  "AND a.attrelid = pt.partrelid AND NOT EXISTS (SELECT 1 FROM "
+                                  "unnest(pt.partattrs) z WHERE z = 0) ORDER BY k.ord",
+                                  {table.Quoted()}));
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.Get(i, 0));
+  return out;
+}
+
 Result<TableFacts> OfflineCatalog::Table(const sql::TableName& table) {
   TableFacts facts;
   facts.exists = true;
   facts.known = false;
   facts.quoted = table.Quoted();
   facts.small = false;
+  facts.partitioned = is_partitioned && is_partitioned(table);
   return facts;
 }
 
@@ -238,6 +322,13 @@ Result<std::optional<bool>> FakeCatalog::FunctionIsVolatile(const std::string& n
   auto it = volatile_functions.find(name);
   if (it == volatile_functions.end()) return std::optional<bool>();
   return std::optional<bool>(it->second);
+}
+
+Result<std::optional<std::vector<PartitionFacts>>> FakeCatalog::Partitions(
+    const sql::TableName& table) {
+  auto it = partitions.find(table.name);
+  if (it == partitions.end()) return std::optional<std::vector<PartitionFacts>>();
+  return std::optional<std::vector<PartitionFacts>>(it->second);
 }
 
 Result<std::optional<sql::TableName>> FakeCatalog::TableOfIndex(const sql::TableName& index) {

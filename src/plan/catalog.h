@@ -4,6 +4,7 @@
 // batching, its column types, and a few names. PgCatalog asks the server; OfflineCatalog assumes
 // every table is large (lint and `plan --offline`); FakeCatalog serves unit tests.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +50,22 @@ struct TableFacts {
   ColumnDetail Detail(const std::string& name) const;
 };
 
+// One partition of a partitioned table, as the partition tree lists it: depth first, each
+// level in the order of its bounds (PostgreSQL's own order when it recurses into partitions).
+struct PartitionFacts {
+  sql::TableName name;          // schema-qualified as found
+  std::string quoted;           // "schema"."name"
+  sql::TableName parent;        // the table it is a partition of
+  int level = 1;                // 1: a partition of the table asked about
+  bool partitioned = false;     // itself partitioned (sub-partitions follow it)
+  bool foreign = false;         // a foreign table
+  bool is_default = false;      // the DEFAULT partition
+  bool detach_pending = false;  // an interrupted DETACH ... CONCURRENTLY left it so
+  int64_t rows = -1;            // estimate (reltuples); -1 unknown
+  std::vector<std::string> key_columns;  // its own partition key's plain columns (partitioned)
+  bool key_has_expressions = false;
+};
+
 class Catalog {
  public:
   virtual ~Catalog() = default;
@@ -60,6 +77,17 @@ class Catalog {
   virtual Result<std::optional<bool>> FunctionIsVolatile(const std::string& name) = 0;
   // The table an index belongs to.
   virtual Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName& index) = 0;
+  // Every partition under a partitioned table, depth first; nullopt when they are not known
+  // (offline). Catalogs that know nothing of partitions have none.
+  virtual Result<std::optional<std::vector<PartitionFacts>>> Partitions(const sql::TableName&) {
+    return std::optional<std::vector<PartitionFacts>>();
+  }
+  // The partition key of a partitioned table: its plain columns (empty when an expression).
+  virtual Result<std::vector<std::string>> PartitionKey(const sql::TableName&) {
+    return std::vector<std::string>();
+  }
+  // PQserverVersion's number (150004); 0 when unknown (offline).
+  virtual int server_version() const { return 0; }
 };
 
 class PgCatalog : public Catalog {
@@ -71,6 +99,10 @@ class PgCatalog : public Catalog {
   Result<bool> RelationExists(const std::string& schema, const std::string& name) override;
   Result<std::optional<bool>> FunctionIsVolatile(const std::string& name) override;
   Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName& index) override;
+  Result<std::optional<std::vector<PartitionFacts>>> Partitions(
+      const sql::TableName& table) override;
+  Result<std::vector<std::string>> PartitionKey(const sql::TableName& table) override;
+  int server_version() const override { return conn_.server_version(); }
 
  private:
   // Rows of a table never analyzed, within the caller's transaction.
@@ -85,6 +117,8 @@ class OfflineCatalog : public Catalog {
  public:
   bool online() const override { return false; }
   Result<TableFacts> Table(const sql::TableName& table) override;
+  // What the files linted so far say: a table created with PARTITION BY (lint's history).
+  std::function<bool(const sql::TableName&)> is_partitioned;
   Result<bool> RelationExists(const std::string&, const std::string&) override { return false; }
   Result<std::optional<bool>> FunctionIsVolatile(const std::string&) override {
     return std::optional<bool>();
@@ -102,8 +136,19 @@ class FakeCatalog : public Catalog {
   Result<bool> RelationExists(const std::string& schema, const std::string& name) override;
   Result<std::optional<bool>> FunctionIsVolatile(const std::string& name) override;
   Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName& index) override;
+  Result<std::optional<std::vector<PartitionFacts>>> Partitions(
+      const sql::TableName& table) override;
 
   std::map<std::string, TableFacts> tables;     // by unqualified name
+  Result<std::vector<std::string>> PartitionKey(const sql::TableName& table) override {
+    auto it = partition_keys.find(table.name);
+    return it == partition_keys.end() ? std::vector<std::string>() : it->second;
+  }
+  int server_version() const override { return version; }
+
+  std::map<std::string, std::vector<PartitionFacts>> partitions;  // by parent's name
+  std::map<std::string, std::vector<std::string>> partition_keys;
+  int version = 150000;
   std::map<std::string, bool> volatile_functions;
   std::map<std::string, std::string> index_tables;  // index -> table
   std::vector<std::string> relations;

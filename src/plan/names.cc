@@ -48,11 +48,10 @@ Result<std::string> ChooseName(const std::string& name1, const std::string& name
   return Error::Internal("no free name for " + name1);
 }
 
-Result<std::string> ConstraintIndexName(const std::string& table,
-                                        const std::vector<std::string>& columns, bool primary,
-                                        const std::function<Result<bool>(const std::string&)>& taken) {
-  if (primary) return ChooseName(table, "", "pkey", taken);
-  // ChooseIndexNameAddition: the column names joined by '_', kept under NAMEDATALEN.
+namespace {
+
+// ChooseIndexNameAddition: the column names joined by '_', kept under NAMEDATALEN.
+std::string NameAddition(const std::vector<std::string>& columns) {
   std::string addition;
   for (const auto& c : columns) {
     if (!addition.empty()) addition += "_";
@@ -62,7 +61,28 @@ Result<std::string> ConstraintIndexName(const std::string& table,
       break;
     }
   }
-  return ChooseName(table, addition, "key", taken);
+  return addition;
+}
+
+}  // namespace
+
+Result<std::string> ConstraintIndexName(const std::string& table,
+                                        const std::vector<std::string>& columns, bool primary,
+                                        const std::function<Result<bool>(const std::string&)>& taken) {
+  if (primary) return ChooseName(table, "", "pkey", taken);
+  return ChooseName(table, NameAddition(columns), "key", taken);
+}
+
+Result<std::string> IndexName(const std::string& table, const std::vector<std::string>& columns,
+                              const std::function<Result<bool>(const std::string&)>& taken) {
+  return ChooseName(table, NameAddition(columns), "idx", taken);
+}
+
+std::string TemporaryBoundCheckName(const std::string& partition) {
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(partition.data()),
+                    static_cast<uInt>(partition.size()));
+  std::string part = partition.substr(0, Utf8ClipLength(partition, 40));
+  return fmt::format("tide_pb_{}_{:08x}", part, static_cast<uint32_t>(crc));
 }
 
 std::string TemporaryCheckName(const std::string& table, const std::string& column) {

@@ -26,6 +26,16 @@ Result<std::string> ConstraintIndexName(const std::string& table,
                                         const std::vector<std::string>& columns, bool primary,
                                         const std::function<Result<bool>(const std::string&)>& taken);
 
+// The name PostgreSQL gives an unnamed CREATE INDEX on table (ChooseIndexName): table, the
+// index's column names (sql::Command::index_column_names) and "idx". A partitioned table's
+// partitions get theirs by the same rule when CREATE INDEX recurses into them.
+Result<std::string> IndexName(const std::string& table, const std::vector<std::string>& columns,
+                              const std::function<Result<bool>(const std::string&)>& taken);
+
+// A short, stable name for tide's temporary check that a partition's rows fit its bound:
+// tide_pb_<partition>_<hash>.
+std::string TemporaryBoundCheckName(const std::string& partition);
+
 // A short, stable name for tide's temporary NOT NULL check: tide_nn_<column>_<hash>.
 std::string TemporaryCheckName(const std::string& table, const std::string& column);
 

@@ -197,11 +197,20 @@ Status Planner::PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& 
     default:
       break;
   }
+  if (c.action == Action::kAttachPartition && c.commands.size() == 1 &&
+      !c.commands[0].partition.empty()) {
+    // What the attach scans is the partition, whatever the size of the table.
+    return PlanAttachPartition(ctx, c, plan);
+  }
   TableFacts facts;
   if (!c.table.empty() && NeedsFacts(c.action)) {
     TIDE_ASSIGN(facts, Facts(ctx, c.table, c.index));
   }
   bool fresh = c.table.empty() || !facts.exists || facts.small;
+  if (c.action == Action::kDetachPartition && c.commands.size() == 1 &&
+      !c.commands[0].partition.empty()) {
+    return PlanDetachPartition(ctx, c, facts, plan);
+  }
   switch (c.action) {
     case Action::kUpdate:
     case Action::kDelete:
@@ -301,6 +310,10 @@ Status Planner::PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan
   s.estimated_rows = facts.rows;
   s.object_name = cmd.object_name;
   if (c.action == Action::kCreateIndex) {
+    if (facts.partitioned && !cmd.only && (!fresh || cmd.concurrently)) {
+      // PostgreSQL refuses CONCURRENTLY on a partitioned table: written so, it means this.
+      return PlanPartitionedIndex(ctx, c, facts, plan);
+    }
     if (cmd.concurrently) {
       s.kind = StepKind::kCreateIndexConcurrently;
       plan.steps.push_back(std::move(s));
@@ -310,10 +323,7 @@ Status Planner::PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan
       plan.steps.push_back(std::move(s));
       return Ok();
     }
-    if (facts.partitioned) {
-      plan.notes.push_back({static_cast<int>(c.index), c.line(), "partitioned-index",
-                            "runs as written: PostgreSQL cannot build an index on a partitioned "
-                            "table concurrently (it blocks writes to every partition)"});
+    if (facts.partitioned) {  // ON ONLY: a catalog change, no build
       plan.steps.push_back(std::move(s));
       return Ok();
     }

@@ -63,10 +63,20 @@ class Planner {
   // it with a whole-table UPDATE; nothing otherwise.
   Status PlanCatchUp(const sql::Classified& c, const std::string& column, const TableFacts& facts,
                      Plan& plan);
+  // ADD COLUMN with inline CHECK / UNIQUE / REFERENCES (with a default): the column alone, then
+  // each constraint in its stand-alone safe form, named as PostgreSQL names the inline one.
+  Status PlanInlineConstraints(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
+                               const std::string& clause_sql, const TableFacts& facts, Plan& plan);
   Status PlanUniqueConstraint(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
                               const std::string& head, const TableFacts& facts, Plan& plan);
   Status PlanDml(FileContext& ctx, const sql::Classified& c, const TableFacts& facts, Plan& plan);
   Status PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan);
+  // plan_partition.cc: CREATE INDEX on a partitioned table, ATTACH and DETACH PARTITION.
+  Status PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
+                              Plan& plan);
+  Status PlanAttachPartition(FileContext& ctx, const sql::Classified& c, Plan& plan);
+  Status PlanDetachPartition(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
+                             Plan& plan);
   Result<TableFacts> Facts(const FileContext& ctx, const sql::TableName& table, size_t before);
   // Created earlier in this run, or in this file before position `before` (or renamed from
   // such a table): new, no release uses it.

@@ -14,6 +14,7 @@ const char* StepKindName(StepKind kind) {
     case StepKind::kReindexConcurrently: return "reindex_concurrently";
     case StepKind::kAddConstraintNotValid: return "add_constraint_not_valid";
     case StepKind::kValidateConstraint: return "validate_constraint";
+    case StepKind::kDetachPartitionConcurrently: return "detach_partition_concurrently";
   }
   return "?";
 }
@@ -21,7 +22,7 @@ const char* StepKindName(StepKind kind) {
 namespace {
 
 std::optional<StepKind> KindFromName(const std::string& name) {
-  for (int i = 0; i <= static_cast<int>(StepKind::kValidateConstraint); ++i) {
+  for (int i = 0; i <= static_cast<int>(StepKind::kDetachPartitionConcurrently); ++i) {
     auto k = static_cast<StepKind>(i);
     if (name == StepKindName(k)) return k;
   }

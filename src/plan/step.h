@@ -23,6 +23,9 @@ enum class StepKind {
   kReindexConcurrently,
   kAddConstraintNotValid,    // records the name of the constraint it adds
   kValidateConstraint,       // its own transaction: SHARE UPDATE EXCLUSIVE while it scans
+  // DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+); object_name is the partition, quoted.
+  // A partition an interrupted run left "detach pending" is finished with FINALIZE instead.
+  kDetachPartitionConcurrently,
 };
 const char* StepKindName(StepKind kind);
 

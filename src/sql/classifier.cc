@@ -115,6 +115,51 @@ Command Single(Action action, const TableName& table, Lock lock, Phase phase) {
   return c;
 }
 
+// FigureIndexColname (parser/parse_target.c): the name PostgreSQL gives an index expression's
+// column, or "" for none ("expr" then).
+std::string IndexExpressionName(const Json& e) {
+  if (e.contains("ColumnRef")) return tree::ColumnName(e);
+  if (e.contains("FuncCall")) {
+    auto parts = tree::Strings(tree::Array(e["FuncCall"], "funcname"));
+    return parts.empty() ? "" : parts.back();
+  }
+  if (e.contains("TypeCast")) {
+    std::string inner = IndexExpressionName(tree::Field(e["TypeCast"], "arg"));
+    if (!inner.empty()) return inner;
+    auto names = tree::Strings(tree::Array(tree::Object(e["TypeCast"], "typeName"), "names"));
+    return names.empty() ? "" : names.back();
+  }
+  if (e.contains("CollateClause")) return IndexExpressionName(tree::Field(e["CollateClause"], "arg"));
+  if (e.contains("A_Expr") && e["A_Expr"].value("kind", "") == "AEXPR_NULLIF") return "nullif";
+  if (e.contains("CaseExpr")) return "case";
+  if (e.contains("A_ArrayExpr")) return "array";
+  if (e.contains("RowExpr")) return "row";
+  if (e.contains("CoalesceExpr")) return "coalesce";
+  if (e.contains("MinMaxExpr")) {
+    return e["MinMaxExpr"].value("op", "") == "IS_GREATEST" ? "greatest" : "least";
+  }
+  return "";
+}
+
+// ChooseIndexColumnNames (commands/indexcmds.c): a name per column, made unique by a number.
+std::vector<std::string> IndexColumnNames(const Json& t) {
+  std::vector<std::string> out;
+  auto add = [&](const Json& p) {
+    const Json& e = tree::Object(p, "IndexElem");
+    std::string name = e.contains("name") ? e.value("name", "") : IndexExpressionName(tree::Field(e, "expr"));
+    if (name.empty()) name = "expr";
+    std::string candidate = name;
+    for (int i = 1; std::find(out.begin(), out.end(), candidate) != out.end(); ++i) {
+      std::string number = std::to_string(i);
+      candidate = name.substr(0, Utf8ClipLength(name, 63 - number.size())) + number;
+    }
+    out.push_back(candidate);
+  };
+  for (const auto& p : tree::Array(t, "indexParams")) add(p);
+  for (const auto& p : tree::Array(t, "indexIncludingParams")) add(p);
+  return out;
+}
+
 void ClassifyIndex(const Json& t, Classified& out) {
   out.action = Action::kCreateIndex;
   out.table = tree::Table(tree::Object(t, "relation"));
@@ -124,6 +169,9 @@ void ClassifyIndex(const Json& t, Classified& out) {
   c.unique = t.value("unique", false);
   c.partial = t.contains("whereClause");
   c.if_exists = t.value("if_not_exists", false);
+  // libpg_query's JSON leaves out false fields: ON ONLY is a RangeVar without "inh".
+  c.only = !tree::Object(t, "relation").value("inh", false);
+  c.index_column_names = IndexColumnNames(t);
   for (const auto& p : tree::Array(t, "indexParams")) {
     const Json& e = tree::Object(p, "IndexElem");
     if (e.contains("name")) c.columns.push_back(e.value("name", ""));

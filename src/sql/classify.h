@@ -137,6 +137,14 @@ struct Command {
   bool partial = false;
   bool if_exists = false;
   bool cascade = false;
+  // CREATE INDEX: the name PostgreSQL derives from each key and INCLUDE column (the column, a
+  // function's name, "expr"; made unique as "expr1"...): what it names an unnamed index, and
+  // the indexes it makes on a partitioned table's partitions, after.
+  std::vector<std::string> index_column_names;
+  bool only = false;  // CREATE INDEX ... ON ONLY
+  // ATTACH / DETACH PARTITION: the partition; DETACH ... FINALIZE.
+  TableName partition;
+  bool finalize = false;
 };
 
 // UPDATE and DELETE: what a backfill needs to know.

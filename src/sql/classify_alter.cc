@@ -201,9 +201,15 @@ void ClassifyAlterTable(const Statement& st, Classified& out) {
       cmd.action = Action::kAttachPartition;
       cmd.lock = Lock::kShareUpdateExclusive;
       cmd.scans = true;
-    } else if (subtype == "AT_DetachPartition") {
+      cmd.partition = tree::Table(tree::Object(tree::Object(def, "PartitionCmd"), "name"));
+    } else if (subtype == "AT_DetachPartition" || subtype == "AT_DetachPartitionFinalize") {
       cmd.action = Action::kDetachPartition;
       cmd.phase = Phase::kContract;
+      cmd.partition = tree::Table(tree::Object(tree::Object(def, "PartitionCmd"), "name"));
+      // FINALIZE ends a concurrent detach (SHARE UPDATE EXCLUSIVE); unlike CONCURRENTLY it
+      // may run in a transaction block (checked on PostgreSQL 15).
+      cmd.finalize = subtype == "AT_DetachPartitionFinalize";
+      if (cmd.finalize) cmd.lock = Lock::kShareUpdateExclusive;
       // PostgreSQL 14+: CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the parent and, like
       // CREATE INDEX CONCURRENTLY, refuses to run inside a transaction block.
       if (tree::Object(def, "PartitionCmd").value("concurrent", false)) {

@@ -36,7 +36,8 @@ class AddCheck : public Rule {
                             : "ADD CONSTRAINT ... CHECK (...) NOT VALID (new rows are checked "
                               "at once), then VALIDATE CONSTRAINT in a separate transaction: it "
                               "takes SHARE UPDATE EXCLUSIVE, so reads and writes go on";
-      if (!inline_check) Findings::MadeSafeBy(f, file.Note(c.index, {"check-not-valid"}));
+      Findings::MadeSafeBy(f, file.Note(c.index, {inline_check ? "inline-constraint-split"
+                                                                : "check-not-valid"}));
     }
   }
 };

@@ -46,7 +46,8 @@ class AddForeignKey : public Rule {
                          : "ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID (new rows are checked "
                            "at once), then VALIDATE CONSTRAINT in a separate transaction: it "
                            "takes SHARE UPDATE EXCLUSIVE, so reads and writes go on";
-      if (!inline_fk) Findings::MadeSafeBy(f, file.Note(c.index, {"foreign-key-not-valid"}));
+      Findings::MadeSafeBy(f, file.Note(c.index, {inline_fk ? "inline-constraint-split"
+                                                             : "foreign-key-not-valid"}));
     }
   }
 };

@@ -39,7 +39,9 @@ class AddUniqueConstraint : public Rule {
           inline_key ? "add the column first; then " : "", cmd.table.Display(), cmd.table.Display(),
           kind);
       // tide builds the index itself unless the constraint has options it cannot carry over.
-      if (!inline_key && !file.Refusal(c.index, "add-unique-constraint")) {
+      if (inline_key && !primary) {
+        Findings::MadeSafeBy(f, file.Note(c.index, {"inline-constraint-split"}));
+      } else if (!inline_key && !file.Refusal(c.index, "add-unique-constraint")) {
         Findings::MadeSafeBy(f,
                              file.Note(c.index, {"unique-using-index", "primary-key-using-index"}));
       }

@@ -19,6 +19,8 @@ class CreateIndexNonConcurrent : public Rule {
     if (c.action != sql::Action::kCreateIndex) return;
     const sql::Command& cmd = c.commands.at(0);
     if (cmd.concurrently || !Existing(file, c, c.table)) return;
+    // On a partitioned table CONCURRENTLY is refused: create-index-partitioned says what to do.
+    if (file.history().IsPartitioned(c.table)) return;
     Finding& f = out.Add(*this, c);
     std::string name = cmd.object_name.empty() ? "" : cmd.object_name + " ";
     f.message = fmt::format("CREATE {}INDEX {}blocks writes to {} while it builds",

@@ -43,6 +43,9 @@ class DetachPartition : public Rule {
           "the detach itself is quick, but the {} request waits behind every "
           "running query on {}, and every later query waits behind it",
           LockPhrase(sql::Lock::kAccessExclusive), cmd.table.Display());
+      if (version >= kConcurrentDetachSince) {
+        Findings::MadeSafeBy(f, file.Note(c.index, {"detach-partition-concurrently"}));
+      }
       f.help = version >= kConcurrentDetachSince
                    ? "DETACH PARTITION ... CONCURRENTLY, outside a transaction block: SHARE "
                      "UPDATE EXCLUSIVE on the parent, so reads and writes go on"

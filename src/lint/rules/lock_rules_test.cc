@@ -150,11 +150,12 @@ TEST(LintLockRules, AddForeignKey) {
   EXPECT_FALSE(
       Has(LintSql("ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);"),
           "add-foreign-key"));
-  // With a default it does, and tide runs ADD COLUMN as written: the file must change.
+  // With a default it does; tide adds the column, then the key NOT VALID and VALIDATE.
   Finding inline_fk = TIDE_ONE_FINDING(
       LintSql("ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1 REFERENCES coupons (id);"),
       "add-foreign-key");
-  EXPECT_FALSE(inline_fk.auto_safe);
+  EXPECT_TRUE(inline_fk.auto_safe);
+  EXPECT_NE(inline_fk.migrate.find("NOT VALID"), std::string::npos) << inline_fk.migrate;
 }
 
 TEST(LintLockRules, AddCheck) {
@@ -163,9 +164,15 @@ TEST(LintLockRules, AddCheck) {
   EXPECT_FALSE(Has(LintSql("ALTER TABLE orders ADD CONSTRAINT amount_positive CHECK (amount > 0) "
                            "NOT VALID;"),
                    "add-check"));
-  EXPECT_FALSE(
+  // Written inline, tide splits it: the column, then the check NOT VALID and VALIDATE.
+  EXPECT_TRUE(
       TIDE_ONE_FINDING(LintSql("ALTER TABLE orders ADD COLUMN q int CHECK (q > 0);"), "add-check")
           .auto_safe);
+  // NO INHERIT is not split (its stand-alone form differs): tide runs it as written.
+  EXPECT_FALSE(TIDE_ONE_FINDING(LintSql("ALTER TABLE orders ADD COLUMN q int CHECK (q > 0) NO "
+                                        "INHERIT;"),
+                                "add-check")
+                   .auto_safe);
 }
 
 TEST(LintLockRules, ValidateInSameTransaction) {

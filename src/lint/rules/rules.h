@@ -10,6 +10,7 @@ namespace tide::lint::rules {
 
 // Locks, scans and rewrites on existing tables.
 std::unique_ptr<Rule> NewCreateIndexNonConcurrent();
+std::unique_ptr<Rule> NewCreateIndexPartitioned();
 std::unique_ptr<Rule> NewDropIndexNonConcurrent();
 std::unique_ptr<Rule> NewReindexNonConcurrent();
 std::unique_ptr<Rule> NewConcurrentlyInTransaction();
@@ -25,6 +26,7 @@ std::unique_ptr<Rule> NewAddUniqueConstraint();
 std::unique_ptr<Rule> NewExclusionConstraint();
 std::unique_ptr<Rule> NewRewriteColumnType();
 std::unique_ptr<Rule> NewRewriteTable();
+std::unique_ptr<Rule> NewAttachPartition();
 std::unique_ptr<Rule> NewDetachPartition();
 std::unique_ptr<Rule> NewVacuumFull();
 std::unique_ptr<Rule> NewCluster();
