@@ -277,7 +277,6 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   state.checksum = file.checksum;
   state.phase = sql::PhaseName(script->phase);
   state.steps = static_cast<int>(planned.steps.size());
-  state.plan = planned.ToJson();
   bool one_transaction = !planned.steps.empty() && planned.GroupCount() == 1 &&
                          RunsInTransaction(planned.steps.front()) &&
                          RunsInTransaction(planned.steps.back());
@@ -293,6 +292,9 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
     }
     done_in_group_ = state;
   } else {
+    // Only a stored plan is read back (a resume runs it); a file of seed data in one
+    // transaction would otherwise build a JSON copy of every statement for nothing.
+    state.plan = planned.ToJson();
     TIDE_TRY(state_.Start(conn, state));
   }
   FaultPoint("state.started");
