@@ -63,6 +63,27 @@ Step ClauseStep(const sql::Classified& c, const sql::Command& cmd, const std::st
   return s;
 }
 
+// The VALIDATE after the NOT VALID constraint that step add_index adds: by name, or, for an
+// unnamed one, by the name PostgreSQL gave it (read when the add ran).
+Step ValidateStep(const sql::Classified& c, const sql::Command& cmd, const TableFacts& facts,
+                  int add_index, const std::string& name) {
+  Step validate = ClauseStep(c, cmd, "", facts);
+  validate.kind = StepKind::kValidateConstraint;
+  validate.lock = sql::Lock::kShareUpdateExclusive;
+  validate.own_transaction = true;
+  validate.object_name = name;
+  if (name.empty()) {
+    validate.constraint_from_step = add_index;
+    validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT <the name PostgreSQL gives it>",
+                               facts.quoted);
+  } else {
+    validate.sql =
+        fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", facts.quoted, QuoteIdent(name));
+  }
+  validate.why = "checks the existing rows without blocking reads or writes";
+  return validate;
+}
+
 }  // namespace
 
 Status Planner::PlanAlterTable(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
@@ -190,22 +211,7 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
                             add.why});
       int add_index = static_cast<int>(plan.steps.size());
       plan.steps.push_back(std::move(add));
-      Step validate = ClauseStep(c, cmd, "", facts);
-      validate.kind = StepKind::kValidateConstraint;
-      validate.lock = sql::Lock::kShareUpdateExclusive;
-      validate.own_transaction = true;
-      validate.object_name = cmd.object_name;
-      if (cmd.object_name.empty()) {
-        validate.constraint_from_step = add_index;
-        validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT <the name PostgreSQL gives "
-                                   "it>",
-                                   facts.quoted);
-      } else {
-        validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", facts.quoted,
-                                   QuoteIdent(cmd.object_name));
-      }
-      validate.why = "checks the existing rows without blocking reads or writes";
-      plan.steps.push_back(std::move(validate));
+      plan.steps.push_back(ValidateStep(c, cmd, facts, add_index, cmd.object_name));
       return Ok();
     }
     case Action::kValidateConstraint: {
@@ -356,22 +362,7 @@ Status Planner::PlanInlineConstraints(FileContext& ctx, const sql::Classified& c
                           fk ? "FOREIGN KEY" : "CHECK");
     int add_index = static_cast<int>(plan.steps.size());
     plan.steps.push_back(add);
-    Step validate = ClauseStep(c, cmd, "", facts);
-    validate.kind = StepKind::kValidateConstraint;
-    validate.lock = sql::Lock::kShareUpdateExclusive;
-    validate.own_transaction = true;
-    validate.object_name = add.object_name;
-    if (add.object_name.empty()) {
-      validate.constraint_from_step = add_index;
-      validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT <the name PostgreSQL gives "
-                                 "it>",
-                                 facts.quoted);
-    } else {
-      validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", facts.quoted,
-                                 QuoteIdent(add.object_name));
-    }
-    validate.why = "checks the existing rows without blocking reads or writes";
-    plan.steps.push_back(validate);
+    plan.steps.push_back(ValidateStep(c, cmd, facts, add_index, add.object_name));
   }
   return Ok();
 }
