@@ -1,5 +1,7 @@
 // MigrationFile::Classified (migrate/discovery.h): each file parsed and classified once per
 // command, within a memory budget.
+#include <atomic>
+
 #include "migrate/discovery.h"
 #include "sql/classify.h"
 
@@ -11,7 +13,9 @@ namespace {
 // nodes), a data statement's (its tree dropped) about twice; 256 MB keeps a history of
 // thousands of ordinary files, and beyond it files are classified again when read again.
 constexpr size_t kBudget = size_t{256} << 20;
-size_t kept_weight = 0;  // the process's commands run on one thread
+// Shared by every thread that reads migration files (the budget is a bound, not an exact sum:
+// two threads may both pass the check at once).
+std::atomic<size_t> kept_weight{0};
 
 size_t WeightOf(const sql::ClassifiedScript& script) {
   size_t weight = 0;
@@ -68,7 +72,7 @@ void MigrationFile::ClassifiedCache::Keep(const std::string& text,
                                           std::shared_ptr<sql::ClassifiedScript> script) {
   Clear();
   size_t weight = WeightOf(*script);
-  if (kept_weight + weight > kBudget) return;
+  if (kept_weight.load() + weight > kBudget) return;
   kept_weight += weight;
   weight_ = weight;
   script_ = std::move(script);
