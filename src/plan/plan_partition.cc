@@ -21,6 +21,16 @@
 
 namespace tide::plan {
 
+Step StepOn(const sql::Classified& c, const std::string& table, const std::string& quoted) {
+  Step s;
+  s.table = table;
+  s.lock_tables = {quoted};
+  s.statement = static_cast<int>(c.index);
+  s.line = c.line();
+  s.column = c.statement->column;
+  return s;
+}
+
 Status Planner::PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c,
                                      const TableFacts& facts, Plan& plan) {
   (void)ctx;
@@ -89,16 +99,11 @@ Status Planner::PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c,
       "it; the parent's index becomes valid with the last attach",
       c.table.Display(), RowsText(facts.rows, facts.known));
   plan.notes.push_back({index, c.line(), "create-index-partitioned", why});
-  Step only;
+  Step only = StepOn(c, c.table.Display(), facts.quoted);
   only.kind = StepKind::kSql;
   only.sql = fmt::format("CREATE {}INDEX {} ON ONLY {}{}", unique, QuoteIdent(name), facts.quoted,
                          *tail);
-  only.table = c.table.Display();
-  only.lock_tables = {facts.quoted};
   only.lock = sql::Lock::kShare;
-  only.statement = index;
-  only.line = c.line();
-  only.column = c.statement->column;
   only.object_name = name;
   only.why = "the parent's index, invalid until every partition's index is attached: a catalog "
              "change, no build";
@@ -137,12 +142,7 @@ Status Planner::PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c,
       return Error::Internal(fmt::format("partition {} of {} came before its parent",
                                          p.name.Display(), p.parent.Display()));
     }
-    Step build;
-    build.table = p.name.Display();
-    build.lock_tables = {p.quoted};
-    build.statement = index;
-    build.line = c.line();
-    build.column = c.statement->column;
+    Step build = StepOn(c, p.name.Display(), p.quoted);
     build.object_name = child;
     build.estimated_rows = p.rows;
     if (p.partitioned) {
@@ -164,15 +164,10 @@ Status Planner::PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c,
                               p.name.Display(), RowsText(p.rows, true));
     }
     plan.steps.push_back(build);
-    Step attach;
+    Step attach = StepOn(c, p.name.Display(), p.quoted);
     attach.kind = StepKind::kSql;
     attach.sql = fmt::format("ALTER INDEX {} ATTACH PARTITION {}", parent_it->second, child_index);
-    attach.table = p.name.Display();
-    attach.lock_tables = {p.quoted};
     attach.lock = sql::Lock::kAccessExclusive;
-    attach.statement = index;
-    attach.line = c.line();
-    attach.column = c.statement->column;
     attach.new_transaction = true;
     attach.why = "a catalog change: ACCESS EXCLUSIVE on the new index only (queries planning on "
                  "the partition wait a moment)";
@@ -246,17 +241,12 @@ Status Planner::PlanAttachPartition(FileContext& ctx, const sql::Classified& c, 
       "drops it",
       cmd.partition.Display(), RowsText(part.rows, part.known));
   plan.notes.push_back({index, c.line(), "attach-partition-via-check", why});
-  Step add;
+  Step add = StepOn(c, cmd.partition.Display(), part.quoted);
   add.kind = StepKind::kAddConstraintNotValid;
   add.sql = fmt::format("ALTER TABLE {0} DROP CONSTRAINT IF EXISTS {1}, ADD CONSTRAINT {1} CHECK "
                         "({2}) NOT VALID",
                         part.quoted, qname, check);
-  add.table = cmd.partition.Display();
-  add.lock_tables = {part.quoted};
   add.lock = sql::Lock::kAccessExclusive;
-  add.statement = index;
-  add.line = c.line();
-  add.column = c.statement->column;
   add.object_name = name;
   add.why = why;
   plan.steps.push_back(add);

@@ -12,6 +12,10 @@
 
 namespace tide::plan {
 
+// A step of statement c (at its place in the file) on one table: what every per-partition step
+// starts from.
+Step StepOn(const sql::Classified& c, const std::string& table, const std::string& quoted);
+
 // ADD CONSTRAINT ... UNIQUE on a big partitioned table: PostgreSQL cannot take an index USING
 // INDEX there, nor build one concurrently. Each leaf partition gets its unique index built
 // concurrently under the name a plain run gives it and its constraint USING INDEX; each

@@ -112,12 +112,7 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
     TIDE_ASSIGN(std::string name,
                 ConstraintIndexName(p.name.name, cmd.columns, primary, taken(p.name.schema)));
     planned[p.name.schema].insert(name);
-    Step s;
-    s.table = p.name.Display();
-    s.lock_tables = {p.quoted};
-    s.statement = index;
-    s.line = c.line();
-    s.column = c.statement->column;
+    Step s = StepOn(c, p.name.Display(), p.quoted);
     s.estimated_rows = p.rows;
     if (p.partitioned) {
       s.kind = StepKind::kSql;
