@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <string>
 
-#include "migrate/checksum.h"
-#include "migrate/discovery.h"
-#include "migrate/version.h"
+#include "source/checksum.h"
+#include "source/discovery.h"
+#include "source/version.h"
 
-using tide::migrate::ParseMigrationName;
-using tide::migrate::Version;
+using tide::source::ParseMigrationName;
+using tide::source::Version;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     (void)file.Label();
   }
-  (void)tide::migrate::FlywayChecksum(input);
+  (void)tide::source::FlywayChecksum(input);
   if (nl != std::string::npos) {
     auto a = Version::Parse(name);
     auto b = Version::Parse(input.substr(nl + 1));

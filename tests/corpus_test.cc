@@ -14,8 +14,8 @@
 #include "customers_cycle.h"
 #include "db_compare.h"
 #include "harness.h"
-#include "migrate/checksum.h"
 #include "pg/connection.h"
+#include "source/checksum.h"
 
 namespace tide::testing {
 namespace {
@@ -142,7 +142,7 @@ TEST_P(DbCorpusTest, ReplaysLikeAPlainRun) {
   for (int i = 0; i < history->rows(); ++i) {
     std::string script = history->Get(i, 0);
     ASSERT_TRUE(files.contains(script)) << script;
-    EXPECT_EQ(history->Get(i, 1), std::to_string(migrate::FlywayChecksum(files[script]))) << script;
+    EXPECT_EQ(history->Get(i, 1), std::to_string(source::FlywayChecksum(files[script]))) << script;
     EXPECT_EQ(history->Get(i, 2), "t") << script;
   }
 

@@ -5,9 +5,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "migrate/checksum.h"
+#include "source/checksum.h"
 
 namespace tide::migrate {
+
+using source::FlywayChecksum;
 namespace {
 
 TEST(FlywayChecksumTest, MatchesJavaForLineEndingsBomAndUnicode) {

@@ -15,7 +15,7 @@ struct BaselineFlags {
 
 Status RunBaseline(Context& ctx, const BaselineFlags& flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
-  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_ASSIGN(auto session, store::Session::Open(*settings));
   std::string version = flags.version.value_or(settings->baseline_version);
   TIDE_TRY(migrate::Baseline(session, *settings, version,
                              flags.description.value_or(settings->baseline_description),

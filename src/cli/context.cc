@@ -6,6 +6,7 @@
 #include "base/json_text.h"
 #include "base/strings.h"
 #include "base/text.h"
+#include "cli/console_reporter.h"
 #include "pg/connection.h"
 
 namespace tide::cli {
@@ -33,8 +34,8 @@ Result<const config::Settings*> Context::Settings() {
   return &*settings_;
 }
 
-exec::Reporter& Context::reporter() {
-  if (!reporter_) reporter_ = std::make_unique<exec::ConsoleReporter>(json, quiet);
+Reporter& Context::reporter() {
+  if (!reporter_) reporter_ = std::make_unique<ConsoleReporter>(json, quiet);
   return *reporter_;
 }
 

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/reporter.h"
 #include "config/settings.h"
-#include "exec/reporter.h"
 
 namespace tide::cli {
 
@@ -26,7 +26,7 @@ class Context {
 
   // Settings from flags, environment and tide.toml; loaded on first use.
   Result<const config::Settings*> Settings();
-  exec::Reporter& reporter();
+  Reporter& reporter();
 
   // Text for people, on stdout (nothing when --json).
   void Print(const std::string& text);
@@ -41,7 +41,7 @@ class Context {
 
  private:
   std::optional<config::Settings> settings_;
-  std::unique_ptr<exec::Reporter> reporter_;
+  std::unique_ptr<Reporter> reporter_;
 };
 
 // Each command adds itself to the app. Files: one per command, in src/cli/.

@@ -19,8 +19,8 @@
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "cli/context.h"
-#include "migrate/session.h"
 #include "pg/connection.h"
+#include "store/session.h"
 
 namespace tide::cli {
 
@@ -79,7 +79,7 @@ std::string Fingerprint(std::string_view text) {
 // so new or changed files make every target due again.
 Result<std::string> RunKey(Context& ctx, const std::vector<std::string>& args) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
-  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
+  TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(*settings, ctx.reporter()));
   std::string text = Join(std::vector<std::string>(args.begin() + 1, args.end()), "\x1f");
   for (const auto& m : discovery.migrations) {
     text += fmt::format("\x1e{}:{}", m.script, m.checksum);

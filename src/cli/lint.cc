@@ -13,7 +13,7 @@
 #include "base/text.h"
 #include "cli/context.h"
 #include "lint/report.h"
-#include "migrate/discovery.h"
+#include "source/discovery.h"
 
 namespace tide::cli {
 
@@ -61,7 +61,7 @@ void NoMigrationIn(const fs::path& dir, lint::LintRun& run) {
 }
 
 void AddFolder(const fs::path& dir, std::vector<Sequence>& out, lint::LintRun& run) {
-  auto discovery = migrate::Discover({dir});
+  auto discovery = source::Discover({dir});
   if (!discovery.ok()) {
     run.input_errors.push_back(discovery.error().ToString());
     return;
@@ -75,7 +75,7 @@ void AddFolder(const fs::path& dir, std::vector<Sequence>& out, lint::LintRun& r
   }
   Sequence files;
   for (const auto& m : discovery->migrations) {
-    if (m.format != migrate::ScriptFormat::kSql) continue;  // declarative: tide plans those
+    if (m.format != source::ScriptFormat::kSql) continue;  // declarative: tide plans those
     files.push_back({m.path.string(), m.content});
   }
   out.push_back(std::move(files));
@@ -86,7 +86,7 @@ void AddFolder(const fs::path& dir, std::vector<Sequence>& out, lint::LintRun& r
 void AddFiles(const std::vector<fs::path>& paths, std::vector<Sequence>& out, lint::LintRun& run) {
   struct Named {
     lint::SourceFile file;
-    std::optional<migrate::MigrationFile> name;
+    std::optional<source::MigrationFile> name;
   };
   std::vector<Named> files;
   bool all_named = true;
@@ -98,15 +98,15 @@ void AddFiles(const std::vector<fs::path>& paths, std::vector<Sequence>& out, li
       run.input_errors.push_back(fmt::format("cannot read {}", path.string()));
       continue;
     }
-    auto name = migrate::ParseMigrationName(path.filename().string());
-    std::optional<migrate::MigrationFile> parsed;
+    auto name = source::ParseMigrationName(path.filename().string());
+    std::optional<source::MigrationFile> parsed;
     if (name.ok() && name->has_value()) parsed = std::move(**name);
     all_named = all_named && parsed.has_value();
     files.push_back({{path.string(), text.str()}, std::move(parsed)});
   }
   if (all_named) {
     std::stable_sort(files.begin(), files.end(), [](const Named& a, const Named& b) {
-      if (a.name->kind != b.name->kind) return a.name->kind == migrate::MigrationKind::kVersioned;
+      if (a.name->kind != b.name->kind) return a.name->kind == source::MigrationKind::kVersioned;
       if (a.name->version && b.name->version) return *a.name->version < *b.name->version;
       return a.name->description < b.name->description;
     });

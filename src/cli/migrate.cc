@@ -6,8 +6,8 @@
 #include "base/strings.h"
 #include "cli/context.h"
 #include "cli/drift_cli.h"
-#include "migrate/placeholders.h"
 #include "migrate/migrator.h"
+#include "migrate/placeholders.h"
 
 namespace tide::cli {
 
@@ -66,8 +66,8 @@ Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Sett
 Status RunMigrate(Context& ctx, MigrateFlags flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
   if (flags.check_drift) TIDE_TRY(CheckDriftFirst(ctx, flags));
-  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
-  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(*settings, ctx.reporter()));
+  TIDE_ASSIGN(auto session, store::Session::Open(*settings));
   TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   if (flags.plain) flags.options.mode = migrate::ExecutionMode::kPlain;
   if (flags.phase == "expand") {

@@ -4,9 +4,9 @@
 #include "base/strings.h"
 #include "base/text.h"
 #include "cli/context.h"
-#include "exec/state.h"
 #include "migrate/migrator.h"
 #include "migrate/placeholders.h"
+#include "store/state.h"
 
 namespace tide::cli {
 
@@ -24,7 +24,7 @@ std::string Describe(const migrate::PlannedMigration& p) {
       "{} ({}): {} step{} in {} transaction{}{}\n", p.file->Label(), p.file->script,
       plan.steps.size(), plan.steps.size() == 1 ? "" : "s", plan.GroupCount(),
       plan.GroupCount() == 1 ? "" : "s",
-      p.resuming ? ", " + exec::ResumingAt(p.next_step, static_cast<int>(plan.steps.size())) : "");
+      p.resuming ? ", " + store::ResumingAt(p.next_step, static_cast<int>(plan.steps.size())) : "");
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const auto& s = plan.steps[i];
@@ -51,12 +51,12 @@ std::string Describe(const migrate::PlannedMigration& p) {
 
 Status RunPlan(Context& ctx, const PlanFlags& flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
-  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
+  TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(*settings, ctx.reporter()));
   std::vector<migrate::PlannedMigration> planned;
   if (flags.offline) {
     TIDE_ASSIGN(planned, migrate::PlanOffline(*settings, discovery));
   } else {
-    TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+    TIDE_ASSIGN(auto session, store::Session::Open(*settings));
     TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
     migrate::MigrateOptions options;
     options.target = flags.target;

@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
-#include "migrate/placeholders.h"
 #include "migrate/maintenance.h"
+#include "migrate/placeholders.h"
 
 namespace tide::cli {
 
@@ -11,8 +11,8 @@ namespace {
 
 Status RunRepair(Context& ctx) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
-  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
-  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(*settings, ctx.reporter()));
+  TIDE_ASSIGN(auto session, store::Session::Open(*settings));
   TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   TIDE_ASSIGN(auto result, migrate::Repair(session, *settings, discovery, ctx.reporter()));
   ctx.Print(fmt::format("Repair: {} failed row{} removed, {} realigned, {} marked deleted.",

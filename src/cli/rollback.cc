@@ -13,8 +13,8 @@ namespace {
 
 Status RunRollback(Context& ctx, const migrate::RollbackOptions& options) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
-  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
-  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(*settings, ctx.reporter()));
+  TIDE_ASSIGN(auto session, store::Session::Open(*settings));
   TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   TIDE_ASSIGN(auto result,
               migrate::Rollback(session, *settings, discovery, options, ctx.reporter()));

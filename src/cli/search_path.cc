@@ -17,13 +17,13 @@ struct SearchPathFlags {
 
 Status RunSearchPath(Context& ctx, const SearchPathFlags& flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
-  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_ASSIGN(auto session, store::Session::Open(*settings));
   std::string version;
   bool open = false;
   if (flags.version) {
     version = *flags.version;
   } else {
-    TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
+    TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(*settings, ctx.reporter()));
     TIDE_ASSIGN(auto statuses, migrate::LoadStatus(session, discovery, {}, nullptr));
     TIDE_ASSIGN(auto halves, migrate::OpenDeclarative(session.conn(), session.schema(), statuses));
     if (!halves.empty()) {

@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "cli/context.h"
-#include "migrate/placeholders.h"
 #include "migrate/migrator.h"
+#include "migrate/placeholders.h"
 
 namespace tide::cli {
 
@@ -11,8 +11,8 @@ namespace {
 
 Status RunValidate(Context& ctx, bool out_of_order) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
-  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(*settings, ctx.reporter()));
-  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(*settings, ctx.reporter()));
+  TIDE_ASSIGN(auto session, store::Session::Open(*settings));
   TIDE_TRY(migrate::ResolveRepeatables(*settings, session.conn(), session.schema(), discovery));
   TIDE_ASSIGN(auto statuses, migrate::LoadStatus(session, discovery, {std::nullopt, out_of_order},
                                                  nullptr));

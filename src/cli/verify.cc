@@ -3,7 +3,7 @@
 
 #include "cli/context.h"
 #include "gate/gate.h"
-#include "migrate/session.h"
+#include "store/session.h"
 
 namespace tide::cli {
 
@@ -29,7 +29,7 @@ Status RunVerify(Context& ctx, const VerifyFlags& flags) {
     return Error::Usage("nothing to verify: pass --app NAME --version V, or --check-command CMD")
         .WithHint("tide verify --app customer-api --version 2.0");
   }
-  TIDE_ASSIGN(auto session, migrate::Session::Open(*settings));
+  TIDE_ASSIGN(auto session, store::Session::Open(*settings));
   TIDE_ASSIGN(auto result, gate::Check(session.conn(), g));
   nlohmann::json sessions = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;

@@ -26,21 +26,21 @@ double Seconds(Clock::time_point since) {
 
 // What the replay applies: the local files of every migration the history records as applied.
 struct Replay {
-  migrate::Discovery files;  // versioned in version order, then repeatables
+  source::Discovery files;  // versioned in version order, then repeatables
   std::vector<std::string> warnings;
   std::string label;  // "V1 .. V1.2 (3 files)"
   // Declarative files the database has expanded and not contracted: replayed as far.
-  std::optional<migrate::Version> first_open;
+  std::optional<source::Version> first_open;
 };
 
-bool CountsAsApplied(const migrate::AppliedMigration& row) {
-  return row.type != migrate::kTypeSchema && row.type != migrate::kTypeDelete;
+bool CountsAsApplied(const store::AppliedMigration& row) {
+  return row.type != store::kTypeSchema && row.type != store::kTypeDelete;
 }
 
-const migrate::MigrationFile* LocalFile(const migrate::Discovery& d,
-                                        const migrate::AppliedMigration& row) {
+const source::MigrationFile* LocalFile(const source::Discovery& d,
+                                        const store::AppliedMigration& row) {
   if (row.version) {
-    auto version = migrate::Version::Parse(*row.version);
+    auto version = source::Version::Parse(*row.version);
     if (!version.ok()) return nullptr;
     for (const auto& f : d.migrations) {
       if (f.version && *f.version == *version) return &f;
@@ -48,16 +48,16 @@ const migrate::MigrationFile* LocalFile(const migrate::Discovery& d,
     return nullptr;
   }
   for (const auto& f : d.migrations) {
-    if (f.kind == migrate::MigrationKind::kRepeatable && f.description == row.description) {
+    if (f.kind == source::MigrationKind::kRepeatable && f.description == row.description) {
       return &f;
     }
   }
   return nullptr;
 }
 
-Status AddVersioned(const migrate::Discovery& local, const migrate::AppliedMigration& row,
+Status AddVersioned(const source::Discovery& local, const store::AppliedMigration& row,
                     Replay& replay) {
-  if (row.type == migrate::kTypeBaseline) {
+  if (row.type == store::kTypeBaseline) {
     return Error::Input(fmt::format("the database was baselined at version {}: no file "
                                     "describes its schema before that, so the history cannot "
                                     "be replayed",
@@ -66,7 +66,7 @@ Status AddVersioned(const migrate::Discovery& local, const migrate::AppliedMigra
             "ignore what the baseline holds with --ignore or [drift] ignore, or check a "
             "database built by the files alone");
   }
-  const migrate::MigrationFile* file = LocalFile(local, row);
+  const source::MigrationFile* file = LocalFile(local, row);
   if (!file) {
     return Error::Input(fmt::format("V{} ({}) was applied but its file is not in the migration "
                                     "folders: the history cannot be replayed",
@@ -87,16 +87,16 @@ Status AddVersioned(const migrate::Discovery& local, const migrate::AppliedMigra
   return Ok();
 }
 
-Result<Replay> PlanReplay(const migrate::Discovery& local,
-                          const std::vector<migrate::AppliedMigration>& rows) {
+Result<Replay> PlanReplay(const source::Discovery& local,
+                          const std::vector<store::AppliedMigration>& rows) {
   Replay replay;
   // The last row of each migration decides (a repair may have deleted an earlier one).
-  std::map<std::string, const migrate::AppliedMigration*> last;
+  std::map<std::string, const store::AppliedMigration*> last;
   for (const auto& row : rows) {
     if (!CountsAsApplied(row)) continue;
     last[row.version ? "V" + *row.version : "R" + row.description] = &row;
   }
-  std::vector<const migrate::AppliedMigration*> versioned, repeatable;
+  std::vector<const store::AppliedMigration*> versioned, repeatable;
   for (const auto& [key, row] : last) {
     if (!row->success) {
       replay.warnings.push_back(fmt::format(
@@ -112,7 +112,7 @@ Result<Replay> PlanReplay(const migrate::Discovery& local,
   std::sort(m.begin(), m.end(),
             [](const auto& a, const auto& b) { return *a.version < *b.version; });
   for (const auto* row : repeatable) {
-    const migrate::MigrationFile* file = LocalFile(local, *row);
+    const source::MigrationFile* file = LocalFile(local, *row);
     if (file && (!row->checksum || *row->checksum == file->checksum)) {
       m.push_back(*file);
     } else {
@@ -133,8 +133,8 @@ Result<Replay> PlanReplay(const migrate::Discovery& local,
 
 // Which declarative migrations the database holds between their halves: the replay stops
 // each of those after its expand, as the database has it.
-Status FindOpen(migrate::Session& live, const migrate::Discovery& local,
-                const std::vector<migrate::AppliedMigration>& rows, Replay& replay) {
+Status FindOpen(store::Session& live, const source::Discovery& local,
+                const std::vector<store::AppliedMigration>& rows, Replay& replay) {
   auto statuses = migrate::ComputeStatus(local.migrations, rows, {});
   TIDE_ASSIGN(auto open, migrate::OpenDeclarative(live.conn(), live.schema(), statuses));
   for (const auto& h : open) {
@@ -150,8 +150,8 @@ Status FindOpen(migrate::Session& live, const migrate::Discovery& local,
 Status RunReplay(const config::Settings& settings, const std::string& url, Replay& replay) {
   config::Settings s = settings;
   s.url = url;
-  exec::CollectingReporter quiet;  // the scratch run's progress is nobody's business
-  TIDE_ASSIGN(auto session, migrate::Session::Open(s));
+  CollectingReporter quiet;  // the scratch run's progress is nobody's business
+  TIDE_ASSIGN(auto session, store::Session::Open(s));
   TIDE_TRY(migrate::ResolveRepeatables(s, session.conn(), session.schema(), replay.files));
   migrate::MigrateOptions options;
   options.out_of_order = true;  // exactly the applied files, in their order
@@ -174,9 +174,9 @@ Status RunReplay(const config::Settings& settings, const std::string& url, Repla
   TIDE_ASSIGN(auto rows, session.history().Load(session.conn()));
   for (const auto& f : replay.files.migrations) {
     if (!f.version) continue;
-    bool ran = std::any_of(rows.begin(), rows.end(), [&](const migrate::AppliedMigration& r) {
+    bool ran = std::any_of(rows.begin(), rows.end(), [&](const store::AppliedMigration& r) {
       if (!r.success || !r.version) return false;
-      auto v = migrate::Version::Parse(*r.version);
+      auto v = source::Version::Parse(*r.version);
       return v.ok() && *v == *f.version;
     });
     if (!ran) {
@@ -197,12 +197,12 @@ Result<Snapshot> ReadDatabase(const std::string& url, const ReadOptions& options
 }  // namespace
 
 Result<DriftReport> CheckDrift(const config::Settings& settings, const CheckOptions& options,
-                               exec::Reporter& reporter) {
+                               Reporter& reporter) {
   DriftReport report;
   TIDE_ASSIGN(std::string url, settings.RequireUrl());
   report.database = pg::RedactConninfo(url);
-  TIDE_ASSIGN(auto local, migrate::DiscoverMigrations(settings, reporter));
-  TIDE_ASSIGN(auto live, migrate::Session::Open(settings));
+  TIDE_ASSIGN(auto local, source::DiscoverMigrations(settings, reporter));
+  TIDE_ASSIGN(auto live, store::Session::Open(settings));
   TIDE_TRY(migrate::ResolveRepeatables(settings, live.conn(), live.schema(), local));
   TIDE_ASSIGN(auto rows, live.history().Load(live.conn()));
   TIDE_ASSIGN(Replay replay, PlanReplay(local, rows));

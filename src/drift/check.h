@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/reporter.h"
 #include "config/settings.h"
 #include "drift/report.h"
-#include "exec/reporter.h"
 
 namespace tide::drift {
 
@@ -27,6 +27,6 @@ struct CheckOptions {
 // or changed since it was applied, a baseline, a replay that fails) or a database is
 // unreachable: tide cannot say whether the schema drifted.
 Result<DriftReport> CheckDrift(const config::Settings& settings, const CheckOptions& options,
-                               exec::Reporter& reporter);
+                               Reporter& reporter);
 
 }  // namespace tide::drift

@@ -15,8 +15,8 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/reporter.h"
 #include "config/settings.h"
-#include "exec/reporter.h"
 #include "pg/connection.h"
 #include "plan/step.h"
 

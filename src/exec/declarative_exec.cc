@@ -5,11 +5,16 @@
 
 #include "base/fault.h"
 #include "base/strings.h"
-#include "exec/declarative_state.h"
 #include "exec/executor.h"
-#include "plan/catalog.h"
+#include "exec/pg_catalog.h"
+#include "store/declarative_state.h"
 
 namespace tide::exec {
+
+using store::ContractKey;
+using store::MigrationState;
+using store::ResumingAt;
+using store::RollbackKey;
 
 using nlohmann::json;
 
@@ -25,10 +30,10 @@ const char* Executor::AgainCommand() const {
   return "tide migrate";
 }
 
-Result<ops::DeclarativePlan> Executor::PlanDeclarative(const migrate::MigrationFile& file) {
+Result<ops::DeclarativePlan> Executor::PlanDeclarative(const source::MigrationFile& file) {
   TIDE_ASSIGN(ops::Migration migration, ops::LoadMigration(file.SqlText(), file.path.string()));
   pg::Connection& conn = session_.conn();
-  plan::PgCatalog catalog(conn, settings_.backfill.small_table_rows);
+  PgCatalog catalog(conn, settings_.backfill.small_table_rows);
   TIDE_ASSIGN(ops::DeclarativePlan planned,
               ops::PlanMigration(migration, catalog, {session_.schema(), file.VersionText()}));
   for (const auto& probe : planned.probes) {
@@ -65,7 +70,7 @@ Result<ops::DeclarativePlan> Executor::PlanDeclarative(const migrate::MigrationF
   return planned;
 }
 
-Status Executor::ApplyDeclarativeExpand(const migrate::MigrationFile& file) {
+Status Executor::ApplyDeclarativeExpand(const source::MigrationFile& file) {
   TIDE_ASSIGN(ops::DeclarativePlan planned, PlanDeclarative(file));
   MigrationState state;
   state.script = file.script;
@@ -85,26 +90,26 @@ Status Executor::ApplyDeclarativeExpand(const migrate::MigrationFile& file) {
   return Ok();
 }
 
-Status Executor::ApplyContract(const migrate::MigrationFile& file) {
+Status Executor::ApplyContract(const source::MigrationFile& file) {
   return ApplyHalf(file, Half::kContract);
 }
 
-Status Executor::ApplyRollback(const migrate::MigrationFile& file) {
+Status Executor::ApplyRollback(const source::MigrationFile& file) {
   return ApplyHalf(file, Half::kRollback);
 }
 
-Status Executor::ApplyHalf(const migrate::MigrationFile& file, Half half) {
+Status Executor::ApplyHalf(const source::MigrationFile& file, Half half) {
   pg::Connection& conn = session_.conn();
   TIDE_TRY(state_.CreateIfMissing(conn));
   half_ = half;
   started_ = std::chrono::steady_clock::now();
   last_steps_.clear();
   bool contract = half == Half::kContract;
-  migrate::MigrationFile unit = file;
+  source::MigrationFile unit = file;
   unit.script = contract ? ContractKey(file.script) : RollbackKey(file.script);
   unit.description = file.description + (contract ? " (contract)" : " (rollback)");
   TIDE_ASSIGN(auto existing, state_.Load(conn, unit.script));
-  if (existing && existing->status != "done") {
+  if (existing && existing->status != store::RunStatus::kDone) {
     TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
     reporter_.Info("  " + ResumingAt(existing->next_step, static_cast<int>(stored.steps.size())));
     return RunPlan(unit, stored, existing->next_step, existing->outputs, existing->checkpoint,
@@ -118,7 +123,7 @@ Status Executor::ApplyHalf(const migrate::MigrationFile& file, Half half) {
             "a declarative migration is contracted or rolled back by the tide that "
             "expanded it");
   }
-  if (contract && expanded->status != "done") {
+  if (contract && expanded->status != store::RunStatus::kDone) {
     return Error::Failed(fmt::format("the expand of {} did not finish (step {} of {})",
                                      file.Label(), expanded->next_step + 1, expanded->steps))
         .WithHint("run tide expand to finish it, or tide rollback to undo it");
@@ -139,7 +144,7 @@ Status Executor::ApplyHalf(const migrate::MigrationFile& file, Half half) {
   return RunPlan(unit, steps, 0, json::object(), json(), false);
 }
 
-Status Executor::RecordHalf(const migrate::MigrationFile& unit) {
+Status Executor::RecordHalf(const source::MigrationFile& unit) {
   pg::Connection& conn = session_.conn();
   if (half_ == Half::kContract) {
     TIDE_TRY(state_.Finish(conn, unit.script));
@@ -148,8 +153,7 @@ Status Executor::RecordHalf(const migrate::MigrationFile& unit) {
   }
   // A rollback leaves no trace of the expand: the file is pending again, as before it ran.
   std::string script = unit.script.substr(0, unit.script.size() - RollbackKey("").size());
-  TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1", session_.history().Qualified()),
-                    {script}));
+  TIDE_TRY(session_.history().DeleteScript(conn, script));
   TIDE_TRY(state_.Delete(conn, ContractKey(script)));
   TIDE_TRY(state_.Delete(conn, script));
   TIDE_TRY(state_.Delete(conn, unit.script));

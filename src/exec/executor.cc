@@ -13,10 +13,14 @@
 #include "exec/locate.h"
 #include "exec/lock_retry.h"
 #include "exec/partition_exec.h"
+#include "exec/pg_catalog.h"
 #include "exec/reconnect.h"
-#include "plan/catalog.h"
 
 namespace tide::exec {
+
+using store::MigrationState;
+using store::ResumingAt;
+using store::StateTable;
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
@@ -24,7 +28,7 @@ using detail::MsSince;
 using detail::RunsInTransaction;
 using plan::StepKind;
 
-Executor::Executor(migrate::Session& session, const config::Settings& settings,
+Executor::Executor(store::Session& session, const config::Settings& settings,
                    ExecutorOptions options, Reporter& reporter)
     : session_(session),
       settings_(settings),
@@ -33,16 +37,16 @@ Executor::Executor(migrate::Session& session, const config::Settings& settings,
       state_(session.schema()) {}
 
 Result<std::shared_ptr<sql::ClassifiedScript>> Executor::ClassifyFile(
-    const migrate::MigrationFile& file, bool keep) {
-  if (file.format != migrate::ScriptFormat::kSql) {
+    const source::MigrationFile& file, bool keep) {
+  if (file.format != source::ScriptFormat::kSql) {
     return Error::Internal(
         fmt::format("{} is declarative: it has no SQL to classify", file.script));
   }
   return keep ? file.Classified() : file.ClassifiedOnce();
 }
 
-Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
-  if (file.format != migrate::ScriptFormat::kSql) return Ok();
+Status Executor::RememberEarlier(const source::MigrationFile& file) {
+  if (file.format != source::ScriptFormat::kSql) return Ok();
   // Read once: a file already applied is not planned or run again.
   auto script = ClassifyFile(file, false);
   if (!script.ok()) return Ok();  // an old file tide cannot parse has nothing to teach
@@ -51,7 +55,7 @@ Status Executor::RememberEarlier(const migrate::MigrationFile& file) {
 }
 
 void Executor::RememberUpdates(const sql::ClassifiedScript& script,
-                               const migrate::MigrationFile& file) {
+                               const source::MigrationFile& file) {
   auto updates = plan::PriorUpdatesOf(script, file.script);
   prior_updates_.insert(prior_updates_.end(), updates.begin(), updates.end());
 }
@@ -123,16 +127,16 @@ bool Executor::NewInFile(const std::string& quoted, int statement) const {
   return false;
 }
 
-Status Executor::Expect(const migrate::MigrationFile& file) {
-  if (file.format == migrate::ScriptFormat::kYaml) return Ok();  // plans read the live catalog
+Status Executor::Expect(const source::MigrationFile& file) {
+  if (file.format == source::ScriptFormat::kYaml) return Ok();  // plans read the live catalog
   TIDE_ASSIGN(auto script, ClassifyFile(file));
   NoteCreated(*script);
   RememberUpdates(*script, file);
   return Ok();
 }
 
-Result<plan::Plan> Executor::PlanThenExpect(const migrate::MigrationFile& file) {
-  if (file.format != migrate::ScriptFormat::kSql) {
+Result<plan::Plan> Executor::PlanThenExpect(const source::MigrationFile& file) {
+  if (file.format != source::ScriptFormat::kSql) {
     TIDE_ASSIGN(plan::Plan planned, Plan(file));
     TIDE_TRY(Expect(file));
     return planned;
@@ -144,8 +148,8 @@ Result<plan::Plan> Executor::PlanThenExpect(const migrate::MigrationFile& file) 
   return planned;
 }
 
-Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
-  if (file.format == migrate::ScriptFormat::kYaml) {
+Result<plan::Plan> Executor::Plan(const source::MigrationFile& file) {
+  if (file.format == source::ScriptFormat::kYaml) {
     TIDE_ASSIGN(auto declarative, PlanDeclarative(file));
     return declarative.expand;
   }
@@ -154,16 +158,16 @@ Result<plan::Plan> Executor::Plan(const migrate::MigrationFile& file) {
 }
 
 Result<plan::Plan> Executor::PlanClassified(const sql::ClassifiedScript& script) {
-  plan::PgCatalog catalog(session_.conn(), settings_.backfill.small_table_rows);
+  PgCatalog catalog(session_.conn(), settings_.backfill.small_table_rows);
   plan::Planner planner(catalog, {settings_.backfill.small_table_rows});
   planner.RememberPriorUpdates(prior_updates_);
   for (const auto& t : created_) planner.AddCreatedTable(t);
   return planner.PlanScript(script);
 }
 
-Status Executor::Apply(const migrate::MigrationFile& file) {
+Status Executor::Apply(const source::MigrationFile& file) {
   half_ = Half::kWhole;
-  if (options_.plain && file.format == migrate::ScriptFormat::kSql) return ApplyPlain(file);
+  if (options_.plain && file.format == source::ScriptFormat::kSql) return ApplyPlain(file);
   pg::Connection& conn = session_.conn();
   TIDE_TRY(state_.CreateIfMissing(conn));
   TIDE_ASSIGN(auto existing, TakeUnfinished(file.script));
@@ -172,7 +176,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
   done_in_group_.reset();
   file_new_.clear();  // a resumed run has no classified file: every table's holders are asked
   had_state_ = existing.has_value();
-  if (existing && existing->status != "done") {
+  if (existing && existing->status != store::RunStatus::kDone) {
     if (existing->checksum != file.checksum) {
       return Error::Input(
                  fmt::format("{} was half-applied (step {} of {}) from a different version of "
@@ -193,7 +197,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
     FaultPoint("executor.applied");
     return Ok();
   }
-  if (file.format == migrate::ScriptFormat::kYaml) return ApplyDeclarativeExpand(file);
+  if (file.format == source::ScriptFormat::kYaml) return ApplyDeclarativeExpand(file);
   TIDE_ASSIGN(auto script, ClassifyFile(file));
   NoteFileTables(*script);
   TIDE_ASSIGN(plan::Plan planned, PlanClassified(*script));
@@ -225,10 +229,7 @@ Status Executor::Apply(const migrate::MigrationFile& file) {
     // rolled-back transaction leaves nothing to resume. Reconnect() tells the two apart by the
     // history rows added since the run began.
     if (!history_baseline_) {
-      TIDE_ASSIGN(auto rank, conn.QueryValue(fmt::format(
-                                 "SELECT coalesce(max(installed_rank), 0) FROM {}",
-                                 session_.history().Qualified())));
-      history_baseline_ = rank ? std::stoll(*rank) : 0;
+      TIDE_ASSIGN(history_baseline_, session_.history().MaxRank(conn));
     }
     done_in_group_ = state;
   } else {
@@ -270,7 +271,7 @@ Status Executor::ReplaySessionSteps(const plan::Plan& plan, int before) {
   return Ok();
 }
 
-Result<MigrationState> Executor::Reconnect(const migrate::MigrationFile& file,
+Result<MigrationState> Executor::Reconnect(const source::MigrationFile& file,
                                            const plan::Plan& plan, int at, const Error& cause) {
   const int n = static_cast<int>(plan.steps.size());
   // libpq's text for a lost connection runs over several lines; the first says it.
@@ -300,26 +301,22 @@ Result<MigrationState> Executor::Reconnect(const migrate::MigrationFile& file,
     // be there, and says nothing of this one): its one transaction committed with its history
     // row in it, or rolled back and starts again. The run lock keeps other runs out, so a
     // success row of the script added since the run began is this run's.
-    TIDE_ASSIGN(auto committed,
-                session_.conn().QueryValue(
-                    fmt::format("SELECT 1 FROM {} WHERE script = $1 AND success "
-                                "AND installed_rank > $2::integer",
-                                session_.history().Qualified()),
-                    {file.script, std::to_string(history_baseline_.value_or(0))}));
+    TIDE_ASSIGN(bool committed, session_.history().SucceededSince(
+                                    session_.conn(), file.script, history_baseline_.value_or(0)));
     state = *done_in_group_;
-    state->status = committed ? "done" : "running";
+    state->status = committed ? store::RunStatus::kDone : store::RunStatus::kRunning;
     state->next_step = committed ? state->steps : 0;
   } else {
     TIDE_ASSIGN(state, state_.Load(session_.conn(), file.script));
   }
   if (!state) return Error::Internal(fmt::format("the state of {} is gone", file.script));
-  if (state->status != "done") TIDE_TRY(ReplaySessionSteps(plan, state->next_step));
+  if (state->status != store::RunStatus::kDone) TIDE_TRY(ReplaySessionSteps(plan, state->next_step));
   reporter_.Info(fmt::format("  reconnected: {} continues at step {} of {}", file.Label(),
                              std::min(state->next_step + 1, n), n));
   return *state;
 }
 
-Status Executor::RecordInOwnTransaction(const migrate::MigrationFile& file, int n) {
+Status Executor::RecordInOwnTransaction(const source::MigrationFile& file, int n) {
   pg::Connection& conn = session_.conn();
   TIDE_TRY(conn.Run("BEGIN"));
   Status st = n == 0 ? BeforeEach() : Ok();
@@ -331,7 +328,7 @@ Status Executor::RecordInOwnTransaction(const migrate::MigrationFile& file, int 
   return st;
 }
 
-Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, int start,
+Status Executor::RunPlan(const source::MigrationFile& file, plan::Plan& plan, int start,
                          json outputs, json checkpoint, bool resumed) {
   const int n = static_cast<int>(plan.steps.size());
   if (start == 0) {
@@ -363,7 +360,7 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
     if (!conn.IsBroken()) return Failure(file, plan, failed_step_, i, st.error(), committed);
     // A lost connection is not a failed step: reconnect and go on from what committed.
     TIDE_ASSIGN(MigrationState state, Reconnect(file, plan, i, st.error()));
-    if (state.status == "done") return Ok();
+    if (state.status == store::RunStatus::kDone) return Ok();
     committed = committed || state.next_step > 0 || !state.checkpoint.is_null();
     i = state.next_step;
     outputs = state.outputs;
@@ -377,24 +374,22 @@ Status Executor::RunPlan(const migrate::MigrationFile& file, plan::Plan& plan, i
     Status st = RecordInOwnTransaction(file, n);
     if (!st.ok() && conn.IsBroken()) {
       TIDE_ASSIGN(MigrationState state, Reconnect(file, plan, n, st.error()));
-      st = state.status == "done" ? Ok() : RecordInOwnTransaction(file, n);
+      st = state.status == store::RunStatus::kDone ? Ok() : RecordInOwnTransaction(file, n);
     }
     if (!st.ok()) return Failure(file, plan, n - 1, n, st.error(), committed);
   }
   return Ok();
 }
 
-Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elapsed_ms) {
+Status Executor::RecordSuccess(const source::MigrationFile& file, int64_t elapsed_ms) {
   if (half_ != Half::kWhole) return RecordHalf(file);
   pg::Connection& conn = session_.conn();
   // A resumed run replaces the failed row its first attempt left (only a file with a state row
   // can have one here: migrate refuses other failed rows before anything runs).
   if (had_state_) {
-    TIDE_TRY(conn.Run(fmt::format("DELETE FROM {} WHERE script = $1 AND NOT success",
-                                  session_.history().Qualified()),
-                      {file.script}));
+    TIDE_TRY(session_.history().DeleteFailed(conn, file.script));
   }
-  migrate::AppliedMigration row = HistoryRow(file);
+  store::AppliedMigration row = HistoryRow(file);
   row.execution_time = static_cast<int>(elapsed_ms);
   FaultPoint("history.before_append");
   TIDE_TRY(session_.history().Append(conn, row));
@@ -404,8 +399,8 @@ Status Executor::RecordSuccess(const migrate::MigrationFile& file, int64_t elaps
   return Ok();
 }
 
-migrate::AppliedMigration Executor::HistoryRow(const migrate::MigrationFile& file) const {
-  migrate::AppliedMigration row;
+store::AppliedMigration Executor::HistoryRow(const source::MigrationFile& file) const {
+  store::AppliedMigration row;
   row.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
   row.description = file.description;
   row.script = file.script;
@@ -438,11 +433,11 @@ Result<std::string> Executor::ConstraintName(const plan::Plan& plan, int index,
   return QuoteIdent(outputs[key].get<std::string>());
 }
 
-Result<bool> CanResume(pg::Connection& conn, const migrate::HistoryTable& history,
-                       const migrate::MigrationFile& file) {
+Result<bool> CanResume(pg::Connection& conn, const store::HistoryTable& history,
+                       const source::MigrationFile& file) {
   StateTable state(history.schema());
   TIDE_ASSIGN(auto existing, state.Load(conn, file.script));
-  return existing.has_value() && existing->status != "done" && existing->checksum == file.checksum;
+  return existing.has_value() && existing->status != store::RunStatus::kDone && existing->checksum == file.checksum;
 }
 
 }  // namespace tide::exec

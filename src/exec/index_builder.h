@@ -8,8 +8,8 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/reporter.h"
 #include "exec/lock_retry.h"
-#include "exec/reporter.h"
 #include "pg/connection.h"
 #include "plan/step.h"
 

@@ -6,7 +6,7 @@
 
 namespace tide::exec {
 
-Error LocateInFile(Error error, const migrate::MigrationFile& file, const sql::Statement& st) {
+Error LocateInFile(Error error, const source::MigrationFile& file, const sql::Statement& st) {
   size_t offset = st.offset;
   if (error.position() > 0) {
     offset += ByteOfCharacter(st.text, error.position());

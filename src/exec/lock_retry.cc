@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <random>
-#include <thread>
 
 #include "base/fault.h"
 #include "base/strings.h"
@@ -12,7 +10,6 @@
 
 namespace tide::exec {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 std::string Blocker::Describe() const {
@@ -30,14 +27,6 @@ std::string Blocker::Describe() const {
 bool LockRetry::Retryable(const Error& e) {
   // lock_timeout, deadlock, serialization failure.
   return e.sqlstate() == "55P03" || e.sqlstate() == "40P01" || e.sqlstate() == "40001";
-}
-
-milliseconds LockRetry::Backoff(int attempt) {
-  static thread_local std::mt19937 rng(std::random_device{}());
-  int64_t base = policy_.base_backoff.count() << std::min(attempt, 10);
-  base = std::min<int64_t>(base, policy_.max_backoff.count());
-  std::uniform_int_distribution<int64_t> jitter(base / 2, base);
-  return milliseconds(jitter(rng));
 }
 
 namespace {
@@ -130,9 +119,9 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
                       const std::function<Status(pg::Connection&)>& body) {
   // Locks the application does not feel may wait in the queue for the whole budget.
   bool blocks_app = sql::BlocksWrites(lock);
-  milliseconds timeout = blocks_app ? policy_.lock_timeout : policy_.budget;
-  auto start = Clock::now();
-  auto elapsed = [&] { return std::chrono::duration_cast<milliseconds>(Clock::now() - start); };
+  milliseconds timeout = blocks_app ? policy_.lock_timeout : policy_.retry.budget;
+  auto start = clock_.Now();
+  auto elapsed = [&] { return clock_.Since(start); };
   int attempt = 0;
   int last_reported_pid = -1;
   std::vector<Blocker> last_blockers;
@@ -154,9 +143,9 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
                                                 : ""));
           last_reported_pid = holders[0].pid;
         }
-        if (elapsed() >= policy_.budget) break;
+        if (elapsed() >= policy_.retry.budget) break;
         auto pause = milliseconds(100);
-        std::this_thread::sleep_for(pause);
+        clock_.SleepFor(pause);
         stats_.waited += pause;
         continue;
       }
@@ -194,14 +183,14 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
     ++stats_.lock_timeouts;
     auto found = FindBlockers(tables, lock, 0);
     if (found.ok() && !found->empty()) last_blockers = *found;
-    if (elapsed() >= policy_.budget) break;
-    milliseconds pause = Backoff(attempt);
+    if (elapsed() >= policy_.retry.budget) break;
+    milliseconds pause = policy_.retry.Pause(attempt);
     std::string who =
         last_blockers.empty() ? "a session that has finished since" : last_blockers[0].Describe();
     reporter_.Info(fmt::format("    {} after {} ms (attempt {}); blocked by {}; retrying in {} ms",
                                st.error().sqlstate() == "55P03" ? "lock timeout" : "deadlock",
                                attempt_timeout.count(), attempt, who, pause.count()));
-    std::this_thread::sleep_for(pause);
+    clock_.SleepFor(pause);
     stats_.waited += pause;
   }
   std::string who;

@@ -19,8 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/error.h"
-#include "exec/reporter.h"
+#include "base/reporter.h"
+#include "base/retry.h"
 #include "pg/connection.h"
 #include "sql/lock.h"
 
@@ -28,9 +30,10 @@ namespace tide::exec {
 
 struct LockPolicy {
   std::chrono::milliseconds lock_timeout{500};  // per attempt, for locks that block the app
-  std::chrono::milliseconds budget{std::chrono::minutes(5)};  // all attempts of one step
-  std::chrono::milliseconds base_backoff{50};
-  std::chrono::milliseconds max_backoff{2000};
+  // Pauses of 100 ms, 200 ms, ... up to 2 s after each lock timeout; retry.budget bounds all
+  // attempts of one step (also the time spent waiting outside the queue).
+  RetryPolicy retry{std::chrono::milliseconds(100), std::chrono::milliseconds(2000),
+                    std::chrono::minutes(5)};
 };
 
 enum class Autovacuum {
@@ -60,8 +63,9 @@ struct LockStats {
 
 class LockRetry {
  public:
-  LockRetry(pg::Connection& conn, LockPolicy policy, Reporter& reporter)
-      : conn_(conn), policy_(policy), reporter_(reporter) {}
+  LockRetry(pg::Connection& conn, LockPolicy policy, Reporter& reporter,
+            tide::Clock& clock = tide::Clock::Real())
+      : conn_(conn), policy_(policy), reporter_(reporter), clock_(clock) {}
 
   // Runs body until it succeeds. transactional: body runs between BEGIN and COMMIT with
   // SET LOCAL lock_timeout (the body may do more than the step: tide's own bookkeeping commits
@@ -88,11 +92,11 @@ class LockRetry {
   // Sets behind_autovacuum when an ordinary autovacuum holds a conflicting lock.
   Result<std::vector<Blocker>> WaitOutsideFor(const std::vector<std::string>& tables,
                                               sql::Lock lock, bool& behind_autovacuum);
-  std::chrono::milliseconds Backoff(int attempt);
 
   pg::Connection& conn_;
   LockPolicy policy_;
   Reporter& reporter_;
+  tide::Clock& clock_;
   LockStats stats_;
   std::chrono::milliseconds deadlock_timeout_{-1};
   std::vector<std::string> new_tables_;

@@ -10,7 +10,7 @@
 
 namespace tide::exec {
 
-Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
+Status Executor::ApplyPlain(const source::MigrationFile& file) {
   TIDE_ASSIGN(auto kept, ClassifyFile(file));
   const sql::ClassifiedScript& script = *kept;
   bool transactional = true;
@@ -24,7 +24,7 @@ Status Executor::ApplyPlain(const migrate::MigrationFile& file) {
                                 std::chrono::steady_clock::now() - started)
                                 .count());
   };
-  migrate::AppliedMigration row = HistoryRow(file);
+  store::AppliedMigration row = HistoryRow(file);
 
   if (transactional) TIDE_TRY(conn.Exec("BEGIN"));
   if (hooks && hooks->before_each) {

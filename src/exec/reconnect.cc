@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <random>
 #include <thread>
 
 #include "base/fault.h"
+#include "base/retry.h"
 #include "base/strings.h"
 
 namespace tide::exec {
@@ -18,14 +18,6 @@ namespace {
 
 milliseconds Since(Clock::time_point t) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - t);
-}
-
-// 100 ms, 200 ms, ... up to 2 s, each between half and all of it so that several clients
-// reconnecting to a restarted server do not arrive together.
-milliseconds Backoff(int attempt) {
-  static thread_local std::mt19937 rng(std::random_device{}());
-  int64_t base = std::min<int64_t>(2000, 100LL << std::min(attempt, 5));
-  return milliseconds(std::uniform_int_distribution<int64_t>(base / 2, base)(rng));
 }
 
 Status TakeRunLockBack(pg::Connection& conn, int64_t key, milliseconds wait) {
@@ -47,18 +39,21 @@ Status TakeRunLockBack(pg::Connection& conn, int64_t key, milliseconds wait) {
 
 }  // namespace
 
-Status ReconnectSession(migrate::Session& session, int64_t run_lock_key, milliseconds budget,
+Status ReconnectSession(store::Session& session, int64_t run_lock_key, milliseconds budget,
                         Reporter& reporter) {
   if (budget.count() <= 0) {
     return Error::Failed("reconnecting is off (reconnect_wait = 0)");
   }
+  // 100 ms, 200 ms, ... up to 2 s, jittered so that several clients reconnecting to a
+  // restarted server do not arrive together.
+  RetryPolicy retry{milliseconds(100), milliseconds(2000), budget};
   auto start = Clock::now();
   int attempt = 0;
   std::string last_error;
   while (true) {
     // A restarting server refuses connections for a moment: do not spend the first attempts
     // on it at once.
-    std::this_thread::sleep_for(std::min(Backoff(attempt), budget - Since(start)));
+    std::this_thread::sleep_for(std::min(retry.Pause(attempt + 1), budget - Since(start)));
     ++attempt;
     Status st = session.Reconnect();
     if (st.ok()) break;

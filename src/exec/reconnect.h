@@ -8,8 +8,8 @@
 #include <cstdint>
 
 #include "base/error.h"
-#include "exec/reporter.h"
-#include "migrate/session.h"
+#include "base/reporter.h"
+#include "store/session.h"
 
 namespace tide::exec {
 
@@ -18,7 +18,7 @@ namespace tide::exec {
 // lock went with it, and until it is ours again another run may be working, or the old
 // backend may still be finishing its last statement. Fails, saying which, when the server
 // stays away or the lock stays taken; the migration's state is then left for a rerun.
-Status ReconnectSession(migrate::Session& session, int64_t run_lock_key,
+Status ReconnectSession(store::Session& session, int64_t run_lock_key,
                         std::chrono::milliseconds budget, Reporter& reporter);
 
 }  // namespace tide::exec

@@ -57,13 +57,13 @@ int BatchEnd(const plan::Plan& plan, int first, int end) {
 LockPolicy PolicyOf(const config::Settings& settings) {
   LockPolicy p;
   p.lock_timeout = settings.lock_timeout;
-  p.budget = settings.lock_wait;
+  p.retry.budget = settings.lock_wait;
   return p;
 }
 
 // Points an error at the file: the step's statement, and the server's cursor inside it when the
 // step runs the statement as written.
-Error Locate(Error error, const plan::Step& step, const migrate::MigrationFile& file) {
+Error Locate(Error error, const plan::Step& step, const source::MigrationFile& file) {
   if (error.location() || step.statement < 0) return error;
   int line = step.line;
   int column = step.column;
@@ -129,7 +129,7 @@ Status Executor::RunStepInTransaction(plan::Plan& plan, int index, json& outputs
   return Ok();
 }
 
-Result<BackfillResult> Executor::RunBackfill(const migrate::MigrationFile& file,
+Result<BackfillResult> Executor::RunBackfill(const source::MigrationFile& file,
                                              const plan::Plan& plan, int index,
                                              const json& checkpoint) {
   const plan::Step& step = plan.steps[index];
@@ -142,7 +142,7 @@ Result<BackfillResult> Executor::RunBackfill(const migrate::MigrationFile& file,
   return backfill.Run(checkpoint, step.estimated_rows);
 }
 
-Status Executor::RedoCatchUps(const migrate::MigrationFile& file, const plan::Plan& plan, int start,
+Status Executor::RedoCatchUps(const source::MigrationFile& file, const plan::Plan& plan, int start,
                               const json& checkpoint) {
   const int n = static_cast<int>(plan.steps.size());
   for (int k = 0; k < start && k < n; ++k) {
@@ -181,7 +181,7 @@ Status Executor::RedoCatchUps(const migrate::MigrationFile& file, const plan::Pl
   return Ok();
 }
 
-Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, int first, int end,
+Status Executor::RunGroup(const source::MigrationFile& file, plan::Plan& plan, int first, int end,
                           json& outputs, const json& checkpoint) {
   pg::Connection& conn = session_.conn();
   const int n = static_cast<int>(plan.steps.size());
@@ -334,7 +334,7 @@ Status Executor::RunGroup(const migrate::MigrationFile& file, plan::Plan& plan, 
   return st;
 }
 
-Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& plan, int step,
+Error Executor::Failure(const source::MigrationFile& file, const plan::Plan& plan, int step,
                         int resume_at, Error error, bool anything_committed) {
   pg::Connection& conn = session_.conn();
   if (options_.hooks && options_.hooks->after_each_error && !conn.IsBroken()) {
@@ -356,13 +356,10 @@ Error Executor::Failure(const migrate::MigrationFile& file, const plan::Plan& pl
   }
   (void)state_.Fail(conn, file.script, error.ToString());
   // Flyway's view of a half-applied migration: a failed row (Flyway then refuses to run on).
-  auto failed_row =
-      conn.QueryValue(fmt::format("SELECT 1 FROM {} WHERE script = $1 AND NOT success",
-                                  session_.history().Qualified()),
-                      {file.script});
+  auto failed_row = session_.history().HasFailed(conn, file.script);
   // (A contract or rollback half keeps the file's history row as it is.)
-  if (half_ == Half::kWhole && failed_row.ok() && !failed_row->has_value()) {
-    migrate::AppliedMigration row = HistoryRow(file);
+  if (half_ == Half::kWhole && failed_row.ok() && !*failed_row) {
+    store::AppliedMigration row = HistoryRow(file);
     row.success = false;
     row.execution_time = static_cast<int>(MsSince(started_));
     (void)session_.history().Append(conn, row);

@@ -7,10 +7,13 @@
 #include <sstream>
 
 #include "base/strings.h"
-#include "migrate/script_config.h"
+#include "source/script_config.h"
 #include "sql/parser.h"
 
 namespace tide::migrate {
+
+using source::ReadScriptConfig;
+using source::ScriptConfig;
 
 namespace fs = std::filesystem;
 
@@ -134,12 +137,12 @@ Result<std::vector<CallbackScript>> DiscoverCallbacks(const std::vector<fs::path
 }
 
 CallbackRunner::CallbackRunner(std::vector<CallbackScript> scripts, pg::Connection& conn,
-                               exec::Reporter& reporter)
+                               Reporter& reporter)
     : scripts_(std::move(scripts)), conn_(&conn), reporter_(&reporter) {}
 
 Result<CallbackRunner> CallbackRunner::Load(const config::Settings& settings,
                                             const Placeholders& placeholders, pg::Connection& conn,
-                                            exec::Reporter& reporter) {
+                                            Reporter& reporter) {
   std::vector<CallbackScript> scripts;
   if (settings.sql_callbacks) {
     std::vector<std::string> warnings;

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/reporter.h"
 #include "config/settings.h"
 #include "exec/executor.h"
-#include "exec/reporter.h"
-#include "migrate/discovery.h"
 #include "migrate/placeholders.h"
 #include "pg/connection.h"
+#include "source/discovery.h"
 
 namespace tide::migrate {
 
@@ -41,7 +41,7 @@ const char* CallbackEventName(CallbackEvent event);  // "beforeMigrate"
 struct CallbackScript {
   CallbackEvent event;
   std::string description;  // after "__", "" when none
-  MigrationFile file;       // content, sql (once resolved), script settings
+  source::MigrationFile file;       // content, sql (once resolved), script settings
 };
 
 // Callback scripts in the locations, sorted as Flyway sorts them; warnings for scripts of
@@ -55,7 +55,7 @@ class CallbackRunner {
   // replaces their placeholders, so a bad callback stops the run before anything runs.
   static Result<CallbackRunner> Load(const config::Settings& settings,
                                      const Placeholders& placeholders, pg::Connection& conn,
-                                     exec::Reporter& reporter);
+                                     Reporter& reporter);
 
   // Runs every script of a migrate-level event, each in its own transaction. An error names the
   // callback and the line.
@@ -69,12 +69,12 @@ class CallbackRunner {
 
  private:
   CallbackRunner(std::vector<CallbackScript> scripts, pg::Connection& conn,
-                 exec::Reporter& reporter);
+                 Reporter& reporter);
   Status Run(const CallbackScript& script, bool own_transaction);
 
   std::vector<CallbackScript> scripts_;
   pg::Connection* conn_;
-  exec::Reporter* reporter_;
+  Reporter* reporter_;
 };
 
 }  // namespace tide::migrate

@@ -2,16 +2,19 @@
 
 #include <map>
 
-#include "exec/declarative_state.h"
-#include "exec/state.h"
+#include "store/declarative_state.h"
+#include "store/state.h"
 
 namespace tide::migrate {
+
+using source::MigrationFile;
+using source::ScriptFormat;
 
 Result<std::vector<HalfState>> OpenDeclarative(pg::Connection& conn, const std::string& schema,
                                                const std::vector<MigrationStatus>& statuses) {
   std::vector<HalfState> out;
-  TIDE_ASSIGN(auto states, exec::StateTable(schema).LoadAll(conn));
-  std::map<std::string, const exec::MigrationState*> by_script;
+  TIDE_ASSIGN(auto states, store::StateTable(schema).LoadAll(conn));
+  std::map<std::string, const store::MigrationState*> by_script;
   for (const auto& s : states) by_script[s.script] = &s;
   for (const auto& s : statuses) {
     // An expand that was killed has a state row and no history row yet: it is open too.
@@ -20,14 +23,14 @@ Result<std::vector<HalfState>> OpenDeclarative(pg::Connection& conn, const std::
     if (expand == by_script.end() || !expand->second->plan.contains("declarative")) continue;
     HalfState h;
     h.file = s.file;
-    h.expand_done = s.applied && s.applied->success && expand->second->status == "done";
-    auto contract = by_script.find(exec::ContractKey(s.script));
+    h.expand_done = s.applied && s.applied->success && expand->second->status == store::RunStatus::kDone;
+    auto contract = by_script.find(store::ContractKey(s.script));
     if (contract != by_script.end()) {
       h.contract_status = contract->second->status;
       h.contract_next_step = contract->second->next_step;
       h.contract_steps = contract->second->steps;
     }
-    if (h.contract_status != "done") out.push_back(h);
+    if (h.contract_status != store::RunStatus::kDone) out.push_back(h);
   }
   return out;
 }

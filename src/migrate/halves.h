@@ -3,19 +3,21 @@
 // release's views in place) and not yet contracted. That lives in tide's state table, not in
 // Flyway's history, so `info`, `contract` and `rollback` ask here.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "migrate/status.h"
 #include "pg/connection.h"
+#include "store/state.h"
 
 namespace tide::migrate {
 
 struct HalfState {
-  const MigrationFile* file = nullptr;
+  const source::MigrationFile* file = nullptr;
   bool expand_done = false;     // the expand finished (history row success)
-  std::string contract_status;  // "" not started, else running / failed / done
+  std::optional<store::RunStatus> contract_status;  // nullopt: not started
   int contract_next_step = 0;
   int contract_steps = 0;
 };
@@ -26,6 +28,6 @@ Result<std::vector<HalfState>> OpenDeclarative(pg::Connection& conn, const std::
                                                const std::vector<MigrationStatus>& statuses);
 
 // The files of those whose expand finished: their contract halves are pending.
-std::vector<const MigrationFile*> ContractPending(const std::vector<HalfState>& open);
+std::vector<const source::MigrationFile*> ContractPending(const std::vector<HalfState>& open);
 
 }  // namespace tide::migrate

@@ -5,13 +5,25 @@
 #include <algorithm>
 
 #include "base/strings.h"
-#include "exec/state.h"
-#include "migrate/audit.h"
 #include "migrate/run_lock.h"
 #include "migrate/status.h"
 #include "plan/step.h"
+#include "store/audit.h"
+#include "store/state.h"
 
 namespace tide::migrate {
+
+using source::Discovery;
+using source::Version;
+using store::AppliedMigration;
+using store::AuditLog;
+using store::HistoryTable;
+using store::Session;
+using store::kBaselineDescription;
+using store::kTypeBaseline;
+using store::kTypeDelete;
+using store::kTypeSchema;
+using store::kTypeSql;
 
 namespace {
 
@@ -22,10 +34,10 @@ namespace {
 // did before the failure stays: the user undoes it, as with Flyway.
 Status ForgetHalfApplied(pg::Connection& conn, const std::string& schema,
                          const config::Settings& settings, const std::string& script,
-                         exec::Reporter& reporter) {
-  exec::StateTable state(schema);
+                         Reporter& reporter) {
+  store::StateTable state(schema);
   TIDE_ASSIGN(auto run, state.Load(conn, script));
-  if (!run || run->status == "done") return Ok();
+  if (!run || run->status == store::RunStatus::kDone) return Ok();
   TIDE_ASSIGN(plan::Plan plan, plan::Plan::FromJson(run->plan));
   TIDE_TRY(
       conn.Run(fmt::format("SET LOCAL lock_timeout = {}",
@@ -60,7 +72,7 @@ Status ForgetHalfApplied(pg::Connection& conn, const std::string& schema,
 }  // namespace
 
 Status Baseline(Session& session, const config::Settings& settings, const std::string& version,
-                const std::string& description, exec::Reporter& reporter) {
+                const std::string& description, Reporter& reporter) {
   TIDE_ASSIGN(Version v, Version::Parse(version));
   pg::Connection& conn = session.conn();
   TIDE_ASSIGN(RunLock lock, RunLock::Acquire(conn, session.history().LockKey(),
@@ -93,7 +105,7 @@ Status Baseline(Session& session, const config::Settings& settings, const std::s
 }
 
 Result<RepairResult> Repair(Session& session, const config::Settings& settings,
-                            const Discovery& discovery, exec::Reporter& reporter) {
+                            const Discovery& discovery, Reporter& reporter) {
   pg::Connection& conn = session.conn();
   const HistoryTable& history = session.history();
   TIDE_ASSIGN(RunLock lock,

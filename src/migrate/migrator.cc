@@ -5,20 +5,32 @@
 #include <cctype>
 #include <chrono>
 
+#include "base/strings.h"
 #include "exec/executor.h"
+#include "exec/pg_catalog.h"
 #include "migrate/callbacks.h"
-#include "migrate/placeholders.h"
-#include "migrate/audit.h"
 #include "migrate/halves.h"
-#include "ops/declarative.h"
+#include "migrate/placeholders.h"
+#include "migrate/preflight.h"
 #include "migrate/run_lock.h"
-#include "exec/state.h"
-#include "plan/catalog.h"
+#include "ops/declarative.h"
 #include "plan/planner.h"
 #include "sql/classify.h"
-#include "base/strings.h"
+#include "store/audit.h"
+#include "store/state.h"
 
 namespace tide::migrate {
+
+using source::Discovery;
+using source::MigrationFile;
+using source::MigrationKind;
+using source::ScriptFormat;
+using source::Version;
+using store::AppliedMigration;
+using store::AuditLog;
+using store::HistoryTable;
+using store::Session;
+using store::kTypeDelete;
 
 Result<std::vector<MigrationStatus>> LoadStatus(Session& session, const Discovery& discovery,
                                                 const StatusOptions& options,
@@ -90,17 +102,17 @@ Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
                                                 const config::Settings& settings,
                                                 const std::vector<MigrationStatus>& statuses,
                                                 const std::vector<const MigrationFile*>& to_run,
-                                                exec::Reporter& reporter,
+                                                Reporter& reporter,
                                                 AppliedMemory& applied) {
   exec::Executor planner(session, settings, {}, reporter);
   TIDE_TRY(RememberApplied(planner, statuses, applied));
-  exec::StateTable state(session.schema());
+  store::StateTable state(session.schema());
   std::vector<PlannedMigration> out;
   for (const auto* file : to_run) {
     PlannedMigration p;
     p.file = file;
     TIDE_ASSIGN(auto existing, state.Load(session.conn(), file->script));
-    if (existing && existing->status != "done" && existing->checksum == file->checksum) {
+    if (existing && existing->status != store::RunStatus::kDone && existing->checksum == file->checksum) {
       TIDE_ASSIGN(p.plan, plan::Plan::FromJson(existing->plan));
       p.resuming = true;
       p.next_step = existing->next_step;
@@ -133,7 +145,7 @@ Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
 // third file stops the run before the first file changes anything.
 Status PlanAhead(Session& session, const config::Settings& settings,
                  const std::vector<MigrationStatus>& statuses,
-                 const std::vector<const MigrationFile*>& to_run, exec::Reporter& reporter, AppliedMemory& applied) {
+                 const std::vector<const MigrationFile*>& to_run, Reporter& reporter, AppliedMemory& applied) {
   TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, to_run, reporter, applied));
   std::string refused;
   int count = 0;
@@ -168,7 +180,7 @@ std::vector<const MigrationFile*> FilesToRun(const std::vector<MigrationStatus>&
 // beforeRepeatables where the repeatables begin (afterVersioned at the end when none do).
 Status ApplyAll(Session& session, const config::Settings& settings, const MigrateOptions& options,
                 const std::vector<MigrationStatus>& statuses, const std::vector<Scheduled>& to_run,
-                CallbackRunner& callbacks, exec::Reporter& reporter, MigrateResult& result,
+                CallbackRunner& callbacks, Reporter& reporter, MigrateResult& result,
                 AppliedMemory& applied) {
   exec::FileHooks hooks = callbacks.Hooks();
   exec::ExecutorOptions exec_options;
@@ -204,131 +216,25 @@ Status ApplyAll(Session& session, const config::Settings& settings, const Migrat
 
 namespace {
 
-// The gate, when it is configured; a refusal is recorded in the audit log and returned.
-Status RunGate(Session& session, const MigrateOptions& options, MigrateResult& result,
-               exec::Reporter& reporter) {
-  if (!options.skip_gate_reason.empty()) {
-    reporter.Warn(fmt::format("the replica gate is skipped: {}", options.skip_gate_reason));
-    result.gate = "skipped: " + options.skip_gate_reason;
-    return Ok();
-  }
-  if (!options.gate.configured()) {
-    if (options.phase == PhaseFilter::kContract) {
-      return Error::Usage("tide contract needs a gate: which release must every instance run?")
-          .WithHint("pass --app NAME --version V (sessions name themselves NAME/VERSION in "
-                    "application_name), or --check-command CMD, or set [gate] in tide.toml; in "
-                    "an emergency, --skip-gate \"reason\" (recorded)");
-    }
-    reporter.Warn("contract migrations will run and no gate is configured: tide cannot tell "
-                  "whether an old release is still connected (use tide expand, then tide "
-                  "contract --app NAME --version V, in separate deployments)");
-    return Ok();
-  }
-  TIDE_ASSIGN(auto gate, gate::Check(session.conn(), options.gate));
-  result.gate = gate.summary;
-  reporter.Info("Gate: " + gate.summary);
-  if (options.gate.behind_pooler && options.gate.pooler_admin_urls.empty() &&
-      !options.gate.app.empty()) {
-    reporter.Warn(
-        "tide reaches the database past a pooler (--direct-url), and the gate cannot "
-        "see clients idle in the pooler (they hold no server session): pass "
-        "--pooler-admin-url URL of its admin console so SHOW CLIENTS is read too");
-  }
-  if (gate.standbys_waived) {
-    reporter.Warn(fmt::format("the gate did not read {} replica{} streaming from the database: {}",
-                              gate.unchecked_count, gate.unchecked_count == 1 ? "" : "s",
-                              options.gate.skip_standbys_reason));
-  }
-  if (gate.passed) return Ok();
-  AuditLog audit(session.schema());
-  auto id = audit.Begin(session.conn(), options.command, PhaseFilterName(options.phase),
-                        gate.summary, "");
-  std::string text = fmt::format("the gate refused: {}{}", gate.Headline(), gate.Describe());
-  if (id.ok()) (void)audit.End(session.conn(), *id, "refused", {}, text);
-  return Error::Refused(text).WithHint(gate.Hint() +
-                                       ", then run tide contract again; nothing "
-                                       "was changed");
-}
-
-std::string SessionList(const std::vector<std::string>& others) {
-  std::string list;
-  for (size_t i = 0; i < others.size() && i < 10; ++i) list += "\n  " + others[i];
-  return list;
-}
-
-// A contract right after its expand, in one run, breaks an old release that is still running;
-// with no other session connected (a fresh database, CI) there is none to break.
-Status CheckSameRun(Session& session, const MigrateOptions& options, const Schedule& schedule) {
-  const Scheduled* contract = schedule.ContractAfterExpand();
-  if (!contract || !options.skip_gate_reason.empty()) return Ok();
-  TIDE_ASSIGN(auto others, OtherSessions(session.conn()));
-  if (others.empty()) return Ok();
-  std::string list = SessionList(others);
-  return Error::Refused(fmt::format("{} is a contract migration and the expand before it would "
-                                    "be applied in this same run, while {} other session{} "
-                                    "{} connected:{}",
-                                    contract->file->Label(), others.size(),
-                                    others.size() == 1 ? "" : "s",
-                                    others.size() == 1 ? "is" : "are", list))
-      .WithHint("deploy in two steps: tide expand now, roll out the new release, then tide "
-                "contract; nothing was changed");
-}
-
-// A file that both expands and contracts runs as written only where it can break no running
-// release: no other session is connected (the same test as CheckSameRun) and every table it
-// contracts is small. Judged on the database, so the same file runs on an empty CI database and
-// is refused (exit 3, nothing changed) on a production one with its application connected.
-Status CheckMixedFiles(Session& session, const config::Settings& settings, const Schedule& schedule,
-                       exec::Reporter& reporter, MigrateResult& result) {
-  std::vector<const Scheduled*> mixed;
-  for (const auto& s : schedule.run) {
-    if (s.mixed) mixed.push_back(&s);
-  }
-  if (mixed.empty()) return Ok();
-  auto refuse = [](const Scheduled& s, const std::string& why) {
-    return Error::Refused(fmt::format("{} mixes expand and contract statements, and {}: run "
-                                      "together, a running release may break:{}",
-                                      s.file->Label(), why, s.mixed_statements))
-        .At({s.file->path.string(), 0, 0})
-        .WithHint(
-            "split it: the expand statements in this version, the contract statements in "
-            "a later one, applied with tide contract once every instance runs the new "
-            "release; nothing was changed");
-  };
-  TIDE_ASSIGN(auto others, OtherSessions(session.conn()));
-  if (!others.empty()) {
-    return refuse(*mixed.front(),
-                  fmt::format("{} other session{} {} connected:{}", others.size(),
-                              others.size() == 1 ? "" : "s", others.size() == 1 ? "is" : "are",
-                              SessionList(others)));
-  }
-  int64_t small = settings.backfill.small_table_rows;
-  plan::PgCatalog catalog(session.conn(), small);
-  int64_t largest = 0;
-  for (const auto* s : mixed) {
-    for (const auto& t : s->contracted_tables) {
-      TIDE_ASSIGN(auto facts, catalog.Table(t));
-      if (!facts.exists) continue;  // created earlier in this run: empty
-      if (!facts.small) {
-        return refuse(*s, fmt::format("it contracts {}, which holds more than "
-                                      "small_table_rows ({}) rows (an estimated {})",
-                                      t.Display(), small, facts.rows));
+// Validate first, as Flyway's validateOnMigrate does: a changed or failed migration stops the
+// run before anything is applied. (A failed one that tide can resume is the executor's.)
+Status ValidateBeforeRun(Session& session, const std::vector<MigrationStatus>& statuses,
+                         bool out_of_order) {
+  auto issues = Validate(statuses, out_of_order);
+  std::vector<ValidationIssue> blocking;
+  for (auto& issue : issues) {
+    bool resumable = false;
+    for (const auto& s : statuses) {
+      if (s.script == issue.script && s.state == State::kFailed && s.file) {
+        TIDE_ASSIGN(resumable, exec::CanResume(session.conn(), session.history(), *s.file));
       }
-      largest = std::max(largest, std::max<int64_t>(facts.rows, 0));
     }
-    result.mixed_files.push_back(s->file->Label());
+    if (!resumable) blocking.push_back(std::move(issue));
   }
-  result.mixed_why = fmt::format(
-      "no other session is connected and every table they contract "
-      "is small (at most {} rows, small_table_rows {}), so no running "
-      "release can break",
-      largest, small);
-  reporter.Info(
-      fmt::format("Running {} file{} that mix{} expand and contract statements as "
-                  "written ({}): {}.",
-                  mixed.size(), mixed.size() == 1 ? "" : "s", mixed.size() == 1 ? "es" : "",
-                  Join(result.mixed_files, ", "), result.mixed_why));
-  return Ok();
+  if (blocking.empty()) return Ok();
+  std::string text = "validation failed, nothing was applied:";
+  for (const auto& i : blocking) text += "\n  - " + i.message;
+  return Error::Failed(text).WithHint(blocking.front().hint);
 }
 
 std::vector<std::string> Labels(const MigrateResult& result) {
@@ -341,7 +247,7 @@ std::vector<std::string> Labels(const MigrateResult& result) {
 
 Result<MigrateResult> Migrate(Session& session, const config::Settings& settings,
                               const Discovery& discovery, const MigrateOptions& options,
-                              exec::Reporter& reporter) {
+                              Reporter& reporter) {
   MigrateResult result;
   pg::Connection& conn = session.conn();
   const HistoryTable& history = session.history();
@@ -361,24 +267,7 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
   TIDE_ASSIGN(auto target, ResolveTarget(options.target, discovery.migrations, rows));
   auto statuses = ComputeStatus(discovery.migrations, rows, {target, options.out_of_order});
 
-  // Validate first, as Flyway's validateOnMigrate does: a changed or failed migration stops the
-  // run before anything is applied. (A failed one that tide can resume is the executor's.)
-  auto issues = Validate(statuses, options.out_of_order);
-  std::vector<ValidationIssue> blocking;
-  for (auto& issue : issues) {
-    bool resumable = false;
-    for (const auto& s : statuses) {
-      if (s.script == issue.script && s.state == State::kFailed && s.file) {
-        TIDE_ASSIGN(resumable, exec::CanResume(conn, history, *s.file));
-      }
-    }
-    if (!resumable) blocking.push_back(std::move(issue));
-  }
-  if (!blocking.empty()) {
-    std::string text = "validation failed, nothing was applied:";
-    for (const auto& i : blocking) text += "\n  - " + i.message;
-    return Error::Failed(text).WithHint(blocking.front().hint);
-  }
+  TIDE_TRY(ValidateBeforeRun(session, statuses, options.out_of_order));
 
   // Everything that could refuse to run (an undefined placeholder, a mixed file, a contract too
   // early, a statement tide will not run as written) is checked before anything runs.
@@ -425,7 +314,8 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     Status after_error = callbacks.Fire(CallbackEvent::kAfterMigrateError);
     if (!after_error.ok()) reporter.Warn(after_error.error().ToString());
     if (!conn.IsBroken()) {
-      (void)audit.End(conn, run_id, "failed", Labels(result), applied.error().ToString());
+      (void)audit.End(conn, run_id, store::RunOutcome::kFailed, Labels(result),
+                      applied.error().ToString());
     }
     return applied.error();
   }
@@ -446,7 +336,7 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
                               options.phase == PhaseFilter::kExpand ? "contract" : "expand"));
   }
   TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterMigrate));
-  TIDE_TRY(audit.End(conn, run_id, "ok", Labels(result), ""));
+  TIDE_TRY(audit.End(conn, run_id, store::RunOutcome::kOk, Labels(result), ""));
   TIDE_ASSIGN(auto after, history.Load(conn));
   result.schema_version = NewestVersion(after);
   return result;
@@ -460,7 +350,7 @@ Result<std::vector<PlannedMigration>> PlanPending(Session& session,
                                                   const config::Settings& settings,
                                                   const Discovery& discovery,
                                                   const MigrateOptions& options,
-                                                  exec::Reporter& reporter) {
+                                                  Reporter& reporter) {
   TIDE_ASSIGN(auto rows, session.history().Load(session.conn()));
   TIDE_ASSIGN(auto target, ResolveTarget(options.target, discovery.migrations, rows));
   auto statuses = ComputeStatus(discovery.migrations, rows, {target, options.out_of_order});

@@ -10,15 +10,15 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/reporter.h"
 #include "config/settings.h"
 #include "exec/executor.h"
-#include "exec/reporter.h"
-#include "migrate/discovery.h"
-#include "migrate/session.h"
 #include "gate/gate.h"
 #include "migrate/schedule.h"
 #include "migrate/status.h"
 #include "plan/step.h"
+#include "source/discovery.h"
+#include "store/session.h"
 
 namespace tide::migrate {
 
@@ -59,31 +59,31 @@ struct MigrateResult {
   std::string mixed_why;
 };
 
-Result<MigrateResult> Migrate(Session& session, const config::Settings& settings,
-                              const Discovery& discovery, const MigrateOptions& options,
-                              exec::Reporter& reporter);
+Result<MigrateResult> Migrate(store::Session& session, const config::Settings& settings,
+                              const source::Discovery& discovery, const MigrateOptions& options,
+                              Reporter& reporter);
 
 struct PlannedMigration {
-  const MigrationFile* file = nullptr;
+  const source::MigrationFile* file = nullptr;
   plan::Plan plan;
   bool resuming = false;  // a half-applied run: its stored plan, from next_step
   int next_step = 0;
-  std::shared_ptr<const std::vector<MigrationFile>> keep_alive;  // owns *file when resolved
+  std::shared_ptr<const std::vector<source::MigrationFile>> keep_alive;  // owns *file when resolved
 };
 
 // The plans `migrate` would run now, against the database as it is (no locks, no writes).
-Result<std::vector<PlannedMigration>> PlanPending(Session& session,
+Result<std::vector<PlannedMigration>> PlanPending(store::Session& session,
                                                   const config::Settings& settings,
-                                                  const Discovery& discovery,
+                                                  const source::Discovery& discovery,
                                                   const MigrateOptions& options,
-                                                  exec::Reporter& reporter);
+                                                  Reporter& reporter);
 // Plans of every file, with no database: existing tables are assumed big.
 Result<std::vector<PlannedMigration>> PlanOffline(const config::Settings& settings,
-                                                  const Discovery& discovery);
+                                                  const source::Discovery& discovery);
 
 // Loads history and computes every migration's state (no locks, no writes).
-Result<std::vector<MigrationStatus>> LoadStatus(Session& session, const Discovery& discovery,
+Result<std::vector<MigrationStatus>> LoadStatus(store::Session& session, const source::Discovery& discovery,
                                                 const StatusOptions& options,
-                                                std::vector<AppliedMigration>* history_out);
+                                                std::vector<store::AppliedMigration>* history_out);
 
 }  // namespace tide::migrate

@@ -4,6 +4,9 @@
 
 namespace tide::migrate {
 
+using source::MigrationFile;
+using source::ScriptFormat;
+
 const char* ScheduleName(sql::Phase phase) {
   return phase == sql::Phase::kContract ? "contract" : "expand";
 }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "migrate/discovery.h"
+#include "source/discovery.h"
 #include "sql/classify.h"
 #include "sql/objects.h"
 
@@ -37,7 +37,7 @@ struct PhaseInfo {
 Result<PhaseInfo> PhaseOfScript(const sql::ClassifiedScript& script, const std::string& file);
 
 // Classifies file.SqlText(), judges it with facts, and returns its phase.
-Result<PhaseInfo> PhaseOf(const MigrationFile& file, const sql::PhaseFacts& facts = {});
+Result<PhaseInfo> PhaseOf(const source::MigrationFile& file, const sql::PhaseFacts& facts = {});
 
 // "expand" for neutral files too: they run with the expands.
 const char* ScheduleName(sql::Phase phase);

@@ -7,9 +7,14 @@
 #include <filesystem>
 
 #include "base/strings.h"
-#include "migrate/checksum.h"
+#include "source/checksum.h"
 
 namespace tide::migrate {
+
+using source::Discovery;
+using source::FlywayChecksum;
+using source::MigrationFile;
+using source::MigrationKind;
 
 Placeholders ConfiguredPlaceholders(const config::Settings& settings) {
   Placeholders p;

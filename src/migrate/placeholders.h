@@ -14,8 +14,8 @@
 
 #include "base/error.h"
 #include "config/settings.h"
-#include "migrate/discovery.h"
 #include "pg/connection.h"
+#include "source/discovery.h"
 
 namespace tide::migrate {
 
@@ -42,16 +42,16 @@ Result<std::string> ReplacePlaceholders(std::string_view text, const Placeholder
 
 // Sets file.sql from file.content (a copy of content when replacement is off, globally or in
 // the file's .sql.conf); for a repeatable whose text was replaced, also its checksum.
-Status ResolveSql(MigrationFile& file, const Placeholders& placeholders);
+Status ResolveSql(source::MigrationFile& file, const Placeholders& placeholders);
 
 // Resolves every repeatable of discovery with a run's placeholders, so that info, validate,
 // migrate and repair compare the checksums Flyway would. Call it after Session::Open.
 Status ResolveRepeatables(const config::Settings& settings, pg::Connection& conn,
-                          const std::string& schema, Discovery& discovery);
+                          const std::string& schema, source::Discovery& discovery);
 
 // Copies of files with sql resolved, in the same order: a run checks every file it will run
 // before it runs the first.
-Result<std::vector<MigrationFile>> ResolveAll(const std::vector<const MigrationFile*>& files,
+Result<std::vector<source::MigrationFile>> ResolveAll(const std::vector<const source::MigrationFile*>& files,
                                               const Placeholders& placeholders);
 
 }  // namespace tide::migrate

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "migrate/checksum.h"
+#include "source/checksum.h"
 
 namespace tide::migrate {
+
+using source::FlywayChecksum;
+using source::MigrationFile;
+using source::MigrationKind;
 namespace {
 
 Placeholders Make() {

@@ -5,12 +5,19 @@
 #include <algorithm>
 
 #include "exec/executor.h"
-#include "migrate/audit.h"
 #include "migrate/halves.h"
 #include "migrate/run_lock.h"
 #include "migrate/status.h"
+#include "store/audit.h"
 
 namespace tide::migrate {
+
+using source::Discovery;
+using source::MigrationFile;
+using source::MigrationKind;
+using source::ScriptFormat;
+using store::AuditLog;
+using store::Session;
 
 namespace {
 
@@ -36,7 +43,7 @@ Result<std::vector<const MigrationFile*>> Candidates(const std::vector<Migration
       why = s.file && s.file->format == ScriptFormat::kYaml
                 ? fmt::format("V{} was contracted already", s.VersionText())
                 : fmt::format("V{} ({}) is not a declarative migration", s.VersionText(), s.script);
-    } else if (!h->contract_status.empty()) {
+    } else if (h->contract_status) {
       started = true;
       why = fmt::format("the contract of V{} has started (step {} of {})", s.VersionText(),
                         h->contract_next_step + 1, h->contract_steps);
@@ -63,7 +70,7 @@ Result<std::vector<const MigrationFile*>> Candidates(const std::vector<Migration
 
 Result<RollbackResult> Rollback(Session& session, const config::Settings& settings,
                                 const Discovery& discovery, const RollbackOptions& options,
-                                exec::Reporter& reporter) {
+                                Reporter& reporter) {
   RollbackResult result;
   pg::Connection& conn = session.conn();
   std::optional<RunLock> lock;
@@ -94,13 +101,13 @@ Result<RollbackResult> Rollback(Session& session, const config::Settings& settin
     Status st = executor.ApplyRollback(*file);
     if (!st.ok()) {
       if (!conn.IsBroken()) {
-        (void)audit.End(conn, run_id, "failed", result.rolled_back, st.error().ToString());
+        (void)audit.End(conn, run_id, store::RunOutcome::kFailed, result.rolled_back, st.error().ToString());
       }
       return st.error();
     }
     result.rolled_back.push_back(file->Label());
   }
-  TIDE_TRY(audit.End(conn, run_id, "ok", result.rolled_back, ""));
+  TIDE_TRY(audit.End(conn, run_id, store::RunOutcome::kOk, result.rolled_back, ""));
   TIDE_ASSIGN(auto after, session.history().Load(conn));
   for (const auto& s : ComputeStatus(discovery.migrations, after, {})) {
     if (s.applied && s.applied->success && s.version) result.schema_version = s.VersionText();

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/reporter.h"
 #include "config/settings.h"
-#include "exec/reporter.h"
-#include "migrate/discovery.h"
-#include "migrate/session.h"
+#include "source/discovery.h"
+#include "store/session.h"
 
 namespace tide::migrate {
 
@@ -26,8 +26,8 @@ struct RollbackResult {
   std::string schema_version;            // newest applied version after the run
 };
 
-Result<RollbackResult> Rollback(Session& session, const config::Settings& settings,
-                                const Discovery& discovery, const RollbackOptions& options,
-                                exec::Reporter& reporter);
+Result<RollbackResult> Rollback(store::Session& session, const config::Settings& settings,
+                                const source::Discovery& discovery, const RollbackOptions& options,
+                                Reporter& reporter);
 
 }  // namespace tide::migrate

@@ -33,7 +33,7 @@ Result<bool> RunLock::Held(pg::Connection& conn, int64_t key) {
 }
 
 Result<RunLock> RunLock::Acquire(pg::Connection& conn, int64_t key,
-                                 std::chrono::milliseconds max_wait, exec::Reporter& reporter) {
+                                 std::chrono::milliseconds max_wait, Reporter& reporter) {
   auto start = std::chrono::steady_clock::now();
   bool said = false;
   std::string key_text = std::to_string(key);

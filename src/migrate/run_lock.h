@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "base/error.h"
-#include "exec/reporter.h"
+#include "base/reporter.h"
 #include "pg/connection.h"
 
 namespace tide::migrate {
@@ -15,7 +15,7 @@ class RunLock {
  public:
   // Takes the lock on conn, polling; says who holds it while it waits. Fails after max_wait.
   static Result<RunLock> Acquire(pg::Connection& conn, int64_t key,
-                                 std::chrono::milliseconds max_wait, exec::Reporter& reporter);
+                                 std::chrono::milliseconds max_wait, Reporter& reporter);
   RunLock(RunLock&& other) noexcept : conn_(other.conn_), key_(other.key_) {
     other.conn_ = nullptr;
   }

@@ -9,6 +9,13 @@
 
 namespace tide::migrate {
 
+using source::MigrationFile;
+using source::MigrationKind;
+using source::ScriptFormat;
+using source::Version;
+using store::AppliedMigration;
+using store::kTypeSql;
+
 const char* PhaseFilterName(PhaseFilter filter) {
   switch (filter) {
     case PhaseFilter::kAll: return "all";

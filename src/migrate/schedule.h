@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "base/error.h"
-#include "migrate/discovery.h"
-#include "migrate/history.h"
 #include "pg/connection.h"
+#include "source/discovery.h"
 #include "sql/classify.h"
 #include "sql/objects.h"
+#include "store/history.h"
 
 namespace tide::migrate {
 
@@ -26,7 +26,7 @@ const char* PhaseFilterName(PhaseFilter filter);
 enum class Half { kWhole, kExpand, kContract };
 
 struct Scheduled {
-  const MigrationFile* file = nullptr;
+  const source::MigrationFile* file = nullptr;
   sql::Phase phase = sql::Phase::kNeutral;
   Half half = Half::kWhole;
   // Both expand and contract statements (phase is contract): see PhaseInfo.
@@ -51,8 +51,8 @@ struct Schedule {
 // file whose stated phase is contradicted is refused before anything runs. contract_pending:
 // declarative files whose expand is applied and whose contract is not; their contract halves
 // take their place in version order.
-Result<Schedule> MakeSchedule(const std::vector<const MigrationFile*>& pending, PhaseFilter filter,
-                              const std::vector<const MigrationFile*>& contract_pending = {},
+Result<Schedule> MakeSchedule(const std::vector<const source::MigrationFile*>& pending, PhaseFilter filter,
+                              const std::vector<const source::MigrationFile*>& contract_pending = {},
                               const sql::PhaseFacts& facts = {});
 
 // Phase facts from the live database: the columns of its views (pg_attribute), so that a view
@@ -65,8 +65,8 @@ Result<std::vector<std::string>> OtherSessions(pg::Connection& conn);
 
 // Refuses (exit 3) a contract when the newest expand before it was applied less than min_age
 // ago. history: the table's rows; phases of applied files come from the local files.
-Status CheckExpandAge(const Schedule& schedule, const std::vector<MigrationFile>& files,
-                      const std::vector<AppliedMigration>& history, std::chrono::milliseconds min_age,
+Status CheckExpandAge(const Schedule& schedule, const std::vector<source::MigrationFile>& files,
+                      const std::vector<store::AppliedMigration>& history, std::chrono::milliseconds min_age,
                       pg::Connection& conn);
 
 }  // namespace tide::migrate

@@ -7,6 +7,15 @@
 
 namespace tide::migrate {
 
+using source::MigrationFile;
+using source::MigrationKind;
+using source::Version;
+using store::AppliedMigration;
+using store::kTypeBaseline;
+using store::kTypeDelete;
+using store::kTypeSchema;
+using store::kTypeSql;
+
 const char* StateName(State state) {
   switch (state) {
     case State::kPending: return "Pending";
@@ -42,23 +51,22 @@ std::optional<Version> ParsedVersion(const AppliedMigration& row) {
 
 }  // namespace
 
-std::vector<MigrationStatus> ComputeStatus(const std::vector<MigrationFile>& files,
-                                           const std::vector<AppliedMigration>& history,
-                                           const StatusOptions& options) {
-  std::vector<MigrationStatus> out;
+namespace {
+
+// The history table read for status: versioned rows by version (the last row wins; a DELETE row
+// hides the one before it), repeatable rows in order, and the versions that bound the rest.
+struct HistoryIndex {
   std::optional<Version> baseline;
   std::optional<Version> newest_applied;
-  std::optional<Version> newest_local;
-  // Versioned rows by version: the last row wins (a DELETE row hides the one before it).
   std::map<Version, std::vector<const AppliedMigration*>, VersionLess> applied;
   std::map<Version, bool, VersionLess> out_of_order;
   std::vector<const AppliedMigration*> repeatable_rows;
+};
 
-  for (const auto& f : files) {
-    if (f.kind == MigrationKind::kVersioned && (!newest_local || *newest_local < *f.version)) {
-      newest_local = f.version;
-    }
-  }
+// Indexes history; the schema-creation row goes straight to out.
+HistoryIndex IndexHistory(const std::vector<AppliedMigration>& history,
+                          std::vector<MigrationStatus>& out) {
+  HistoryIndex index;
   for (const auto& row : history) {
     if (row.type == kTypeSchema) {
       MigrationStatus s;
@@ -72,52 +80,82 @@ std::vector<MigrationStatus> ComputeStatus(const std::vector<MigrationFile>& fil
     }
     auto v = ParsedVersion(row);
     if (!v) {
-      repeatable_rows.push_back(&row);
+      index.repeatable_rows.push_back(&row);
       continue;
     }
+    bool counts = row.type != kTypeDelete && row.success;
     if (row.type == kTypeBaseline) {
-      baseline = v;
-    } else if (row.type != kTypeDelete && row.success) {
-      if (newest_applied && *v < *newest_applied) out_of_order[*v] = true;
+      index.baseline = v;
+    } else if (counts && index.newest_applied && *v < *index.newest_applied) {
+      index.out_of_order[*v] = true;
     }
-    applied[*v].push_back(&row);
-    if (row.type != kTypeDelete && row.success && (!newest_applied || *newest_applied < *v)) {
-      newest_applied = v;
-    }
+    index.applied[*v].push_back(&row);
+    if (counts && (!index.newest_applied || *index.newest_applied < *v)) index.newest_applied = v;
   }
+  return index;
+}
 
+// The row that stands for version v after DELETE rows; a row a DELETE hid is reported Deleted.
+const AppliedMigration* StandingRow(const HistoryIndex& index, const Version& v,
+                                    std::vector<MigrationStatus>& out) {
+  const AppliedMigration* row = nullptr;
+  auto it = index.applied.find(v);
+  if (it == index.applied.end()) return nullptr;
+  for (const auto* r : it->second) {
+    if (r->type != kTypeDelete) {
+      row = r;
+      continue;
+    }
+    if (row) {
+      MigrationStatus deleted;
+      deleted.version = v;
+      deleted.description = row->description;
+      deleted.type = row->type;
+      deleted.script = row->script;
+      deleted.state = State::kDeleted;
+      deleted.applied = *row;
+      out.push_back(std::move(deleted));
+    }
+    row = nullptr;
+  }
+  return row;
+}
+
+State AppliedState(const AppliedMigration& row, const MigrationFile* file, const Version& v,
+                   const HistoryIndex& index, const std::optional<Version>& newest_local) {
+  if (row.type == kTypeBaseline) return State::kBaseline;
+  if (!row.success) return State::kFailed;
+  if (!file) {
+    return !newest_local || *newest_local < v ? State::kFuture : State::kMissing;
+  }
+  return index.out_of_order.count(v) ? State::kOutOfOrder : State::kSuccess;
+}
+
+State PendingState(const Version& v, const HistoryIndex& index, const StatusOptions& options) {
+  if (index.baseline && !(*index.baseline < v)) return State::kBelowBaseline;
+  if (options.target && *options.target < v) return State::kAboveTarget;
+  if (index.newest_applied && v < *index.newest_applied && !options.out_of_order) {
+    return State::kIgnored;
+  }
+  return State::kPending;
+}
+
+void AppendVersioned(const std::vector<MigrationFile>& files, const HistoryIndex& index,
+                     const StatusOptions& options, std::vector<MigrationStatus>& out) {
+  std::optional<Version> newest_local;
   std::map<Version, const MigrationFile*, VersionLess> local;
   for (const auto& f : files) {
-    if (f.kind == MigrationKind::kVersioned) local[*f.version] = &f;
+    if (f.kind != MigrationKind::kVersioned) continue;
+    local[*f.version] = &f;
+    if (!newest_local || *newest_local < *f.version) newest_local = f.version;
   }
   std::map<Version, bool, VersionLess> all_versions;
   for (const auto& [v, _] : local) all_versions[v] = true;
-  for (const auto& [v, _] : applied) all_versions[v] = true;
-
+  for (const auto& [v, _] : index.applied) all_versions[v] = true;
   for (const auto& [v, _] : all_versions) {
     auto lit = local.find(v);
-    auto ait = applied.find(v);
     const MigrationFile* file = lit == local.end() ? nullptr : lit->second;
-    const AppliedMigration* row = nullptr;
-    if (ait != applied.end()) {
-      for (const auto* r : ait->second) {
-        if (r->type == kTypeDelete) {
-          if (row) {
-            MigrationStatus deleted;
-            deleted.version = v;
-            deleted.description = row->description;
-            deleted.type = row->type;
-            deleted.script = row->script;
-            deleted.state = State::kDeleted;
-            deleted.applied = *row;
-            out.push_back(std::move(deleted));
-          }
-          row = nullptr;
-        } else {
-          row = r;
-        }
-      }
-    }
+    const AppliedMigration* row = StandingRow(index, v, out);
     if (!row && !file) continue;  // applied, then marked deleted, and the file is gone too
     MigrationStatus s;
     s.kind = MigrationKind::kVersioned;
@@ -128,45 +166,32 @@ std::vector<MigrationStatus> ComputeStatus(const std::vector<MigrationFile>& fil
       s.description = row->description;
       s.type = row->type;
       s.script = row->script;
-      if (row->type == kTypeBaseline) {
-        s.state = State::kBaseline;
-      } else if (!row->success) {
-        s.state = State::kFailed;
-      } else if (!file) {
-        s.state = (newest_local && *newest_local < v) || !newest_local ? State::kFuture
-                                                                       : State::kMissing;
-      } else {
-        s.state = out_of_order.count(v) ? State::kOutOfOrder : State::kSuccess;
-      }
+      s.state = AppliedState(*row, file, v, index, newest_local);
     } else {
       s.description = file->description;
       s.script = file->script;
-      if (baseline && !(*baseline < v)) {
-        s.state = State::kBelowBaseline;
-      } else if (options.target && *options.target < v) {
-        s.state = State::kAboveTarget;
-      } else if (newest_applied && v < *newest_applied && !options.out_of_order) {
-        s.state = State::kIgnored;
-      } else {
-        s.state = State::kPending;
-      }
+      s.state = PendingState(v, index, options);
     }
-    if (file && !row) s.description = file->description;
     out.push_back(std::move(s));
   }
+}
 
-  // Repeatables: the newest row per description decides; older rows are superseded.
-  std::map<std::string, const AppliedMigration*> newest_repeatable;
-  for (const auto* row : repeatable_rows) newest_repeatable[row->description] = row;
-  for (const auto* row : repeatable_rows) {
-    if (newest_repeatable[row->description] == row) continue;
+// Repeatables: the newest row per description decides; older rows are superseded.
+void AppendRepeatable(const std::vector<MigrationFile>& files, const HistoryIndex& index,
+                      std::vector<MigrationStatus>& out) {
+  std::map<std::string, const AppliedMigration*> newest;
+  for (const auto* row : index.repeatable_rows) newest[row->description] = row;
+  auto status_of_row = [](const AppliedMigration& row, State state) {
     MigrationStatus s;
     s.kind = MigrationKind::kRepeatable;
-    s.description = row->description;
-    s.script = row->script;
-    s.state = State::kSuperseded;
-    s.applied = *row;
-    out.push_back(std::move(s));
+    s.description = row.description;
+    s.script = row.script;
+    s.state = state;
+    s.applied = row;
+    return s;
+  };
+  for (const auto* row : index.repeatable_rows) {
+    if (newest[row->description] != row) out.push_back(status_of_row(*row, State::kSuperseded));
   }
   std::map<std::string, bool> seen;
   for (const auto& f : files) {
@@ -177,29 +202,32 @@ std::vector<MigrationStatus> ComputeStatus(const std::vector<MigrationFile>& fil
     s.description = f.description;
     s.script = f.script;
     s.file = &f;
-    auto it = newest_repeatable.find(f.description);
-    if (it == newest_repeatable.end()) {
+    auto it = newest.find(f.description);
+    if (it == newest.end()) {
       s.state = State::kPending;
     } else {
       s.applied = *it->second;
-      if (!it->second->success) {
-        s.state = State::kFailed;
-      } else {
-        s.state = it->second->checksum == f.checksum ? State::kSuccess : State::kOutdated;
-      }
+      s.state = !it->second->success                  ? State::kFailed
+                : it->second->checksum == f.checksum ? State::kSuccess
+                                                     : State::kOutdated;
     }
     out.push_back(std::move(s));
   }
-  for (const auto& [description, row] : newest_repeatable) {
+  for (const auto& [description, row] : newest) {
     if (seen.count(description)) continue;
-    MigrationStatus s;
-    s.kind = MigrationKind::kRepeatable;
-    s.description = description;
-    s.script = row->script;
-    s.state = row->success ? State::kMissing : State::kFailed;
-    s.applied = *row;
-    out.push_back(std::move(s));
+    out.push_back(status_of_row(*row, row->success ? State::kMissing : State::kFailed));
   }
+}
+
+}  // namespace
+
+std::vector<MigrationStatus> ComputeStatus(const std::vector<MigrationFile>& files,
+                                           const std::vector<AppliedMigration>& history,
+                                           const StatusOptions& options) {
+  std::vector<MigrationStatus> out;
+  HistoryIndex index = IndexHistory(history, out);
+  AppendVersioned(files, index, options, out);
+  AppendRepeatable(files, index, out);
   return out;
 }
 

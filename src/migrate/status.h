@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "migrate/discovery.h"
-#include "migrate/history.h"
+#include "source/discovery.h"
+#include "store/history.h"
 
 namespace tide::migrate {
 
@@ -31,14 +31,14 @@ enum class State {
 const char* StateName(State state);
 
 struct MigrationStatus {
-  MigrationKind kind = MigrationKind::kVersioned;
-  std::optional<Version> version;
+  source::MigrationKind kind = source::MigrationKind::kVersioned;
+  std::optional<source::Version> version;
   std::string description;
-  std::string type = kTypeSql;
+  std::string type = store::kTypeSql;
   std::string script;
   State state = State::kPending;
-  const MigrationFile* file = nullptr;      // the local file, when there is one
-  std::optional<AppliedMigration> applied;  // the history row shown, when there is one
+  const source::MigrationFile* file = nullptr;      // the local file, when there is one
+  std::optional<store::AppliedMigration> applied;  // the history row shown, when there is one
 
   std::string VersionText() const { return version ? version->text() : ""; }
   bool WillRun() const {
@@ -47,18 +47,18 @@ struct MigrationStatus {
 };
 
 struct StatusOptions {
-  std::optional<Version> target;  // nullopt: latest
+  std::optional<source::Version> target;  // nullopt: latest
   bool out_of_order = false;      // run pending migrations older than the newest applied one
 };
 
-std::vector<MigrationStatus> ComputeStatus(const std::vector<MigrationFile>& files,
-                                           const std::vector<AppliedMigration>& history,
+std::vector<MigrationStatus> ComputeStatus(const std::vector<source::MigrationFile>& files,
+                                           const std::vector<store::AppliedMigration>& history,
                                            const StatusOptions& options);
 
 // "latest" -> nullopt, "current" -> newest applied, "next" -> first pending, else a version.
-Result<std::optional<Version>> ResolveTarget(const std::string& target,
-                                             const std::vector<MigrationFile>& files,
-                                             const std::vector<AppliedMigration>& history);
+Result<std::optional<source::Version>> ResolveTarget(const std::string& target,
+                                             const std::vector<source::MigrationFile>& files,
+                                             const std::vector<store::AppliedMigration>& history);
 
 struct ValidationIssue {
   std::string script;  // the file or history row concerned

@@ -3,6 +3,15 @@
 #include <gtest/gtest.h>
 
 namespace tide::migrate {
+
+using source::MigrationFile;
+using source::MigrationKind;
+using source::Version;
+using store::AppliedMigration;
+using store::kBaselineDescription;
+using store::kTypeBaseline;
+using store::kTypeDelete;
+using store::kTypeSql;
 namespace {
 
 MigrationFile File(const char* version, const char* description, int32_t checksum = 1) {

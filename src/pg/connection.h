@@ -39,6 +39,9 @@ class PgResult {
 
 using Param = std::optional<std::string>;  // nullopt is SQL NULL
 
+// The database seam: everything above pg/ talks to the server through this class. Its methods
+// are virtual so that a unit test can stand in for the server (pg/fake_connection.h); the
+// libpq implementation is the only one a user runs.
 class Connection {
  public:
   // conninfo: a libpq URI or key=value string. application_name is used unless conninfo sets one.
@@ -47,34 +50,39 @@ class Connection {
 
   Connection(Connection&&) noexcept = default;
   Connection& operator=(Connection&&) noexcept = default;
-  ~Connection() = default;
+  virtual ~Connection() = default;
 
   // Runs text through the simple protocol; with several statements, the last one's result.
-  Result<PgResult> Exec(std::string_view sql);
+  virtual Result<PgResult> Exec(std::string_view sql);
   // One statement with $1.. parameters, all passed as text.
-  Result<PgResult> Query(std::string_view sql, const std::vector<Param>& params = {});
-  Status Run(std::string_view sql, const std::vector<Param>& params = {});
+  virtual Result<PgResult> Query(std::string_view sql, const std::vector<Param>& params = {});
+  virtual Status Run(std::string_view sql, const std::vector<Param>& params = {});
   // Statements joined into one simple-protocol message: one round trip for them all, as the
   // server runs a line of psql input holding several. On failure, *failed is the index of the
   // statement the server stopped at (the results before it count those that ran), and the
   // error's position counts from that statement. Not for COPY.
-  Status RunBatch(const std::vector<std::string_view>& statements, size_t* failed);
+  virtual Status RunBatch(const std::vector<std::string_view>& statements, size_t* failed);
   // The first column of the first row, or nullopt when there is no row or it is NULL.
   Result<std::optional<std::string>> QueryValue(std::string_view sql,
                                                 const std::vector<Param>& params = {});
 
-  int backend_pid() const { return PQbackendPID(conn()); }
-  int server_version() const { return PQserverVersion(conn()); }
-  bool InTransaction() const;
-  bool IsBroken() const { return PQstatus(conn()) == CONNECTION_BAD; }
-  const std::string& conninfo() const { return state_->conninfo; }
+  virtual int backend_pid() const { return PQbackendPID(conn()); }
+  virtual int server_version() const { return PQserverVersion(conn()); }
+  virtual bool InTransaction() const;
+  virtual bool IsBroken() const { return PQstatus(conn()) == CONNECTION_BAD; }
+  virtual const std::string& conninfo() const { return state_->conninfo; }
   // Closes and opens the connection again with the same settings.
-  Status Reconnect();
+  virtual Status Reconnect();
   // Asks the server to cancel the statement now running (safe from another thread).
-  void Cancel();
+  virtual void Cancel();
   // NOTICE and WARNING messages received since the last call.
-  std::vector<std::string> TakeNotices();
-  PGconn* raw() const { return conn(); }
+  virtual std::vector<std::string> TakeNotices();
+  // The libpq handle; nullptr in a test double.
+  PGconn* raw() const { return state_ ? state_->conn : nullptr; }
+
+ protected:
+  // For test doubles, which override every virtual method above.
+  Connection() = default;
 
  private:
   struct State {

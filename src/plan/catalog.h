@@ -1,7 +1,8 @@
 #pragma once
 // What the planner needs to know about the real database: the size of each table (so a file
 // that gets the safe plan on a 10M-row table runs as written on an empty one), its key for
-// batching, its column types, and a few names. PgCatalog asks the server; OfflineCatalog assumes
+// batching, its column types, and a few names. exec::PgCatalog (exec/pg_catalog.h) asks the
+// server; OfflineCatalog assumes
 // every table is large (lint and `plan --offline`); FakeCatalog serves unit tests.
 
 #include <functional>
@@ -11,7 +12,6 @@
 #include <vector>
 
 #include "base/error.h"
-#include "pg/connection.h"
 #include "sql/classify.h"
 #include "sql/types.h"
 
@@ -88,29 +88,6 @@ class Catalog {
   }
   // PQserverVersion's number (150004); 0 when unknown (offline).
   virtual int server_version() const { return 0; }
-};
-
-class PgCatalog : public Catalog {
- public:
-  PgCatalog(pg::Connection& conn, int64_t small_table_rows)
-      : conn_(conn), small_table_rows_(small_table_rows) {}
-  bool online() const override { return true; }
-  Result<TableFacts> Table(const sql::TableName& table) override;
-  Result<bool> RelationExists(const std::string& schema, const std::string& name) override;
-  Result<std::optional<bool>> FunctionIsVolatile(const std::string& name) override;
-  Result<std::optional<sql::TableName>> TableOfIndex(const sql::TableName& index) override;
-  Result<std::optional<std::vector<PartitionFacts>>> Partitions(
-      const sql::TableName& table) override;
-  Result<std::vector<std::string>> PartitionKey(const sql::TableName& table) override;
-  int server_version() const override { return conn_.server_version(); }
-
- private:
-  // Rows of a table never analyzed, within the caller's transaction.
-  int64_t EstimateUnanalyzed(const std::string& quoted, int64_t bytes);
-
-  pg::Connection& conn_;
-  int64_t small_table_rows_;
-  std::map<std::string, TableFacts> cache_;
 };
 
 class OfflineCatalog : public Catalog {

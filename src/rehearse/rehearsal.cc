@@ -29,17 +29,17 @@ namespace {
 constexpr const char* kSeedDb = "tide_rehearsal_seed";
 
 // Prefixes the migration's own lines so they read as part of the rehearsal.
-class PrefixReporter : public exec::Reporter {
+class PrefixReporter : public Reporter {
  public:
-  PrefixReporter(exec::Reporter& inner, std::string prefix)
+  PrefixReporter(Reporter& inner, std::string prefix)
       : inner_(inner), prefix_(std::move(prefix)) {}
   void Info(std::string_view line) override { inner_.Info(prefix_ + std::string(line)); }
   void Warn(std::string_view line) override { inner_.Warn(prefix_ + std::string(line)); }
-  void Update(const exec::Progress& p) override { inner_.Update(p); }
-  void Finish(const exec::Progress& p) override { inner_.Finish(p); }
+  void Update(const Progress& p) override { inner_.Update(p); }
+  void Finish(const Progress& p) override { inner_.Finish(p); }
 
  private:
-  exec::Reporter& inner_;
+  Reporter& inner_;
   std::string prefix_;
 };
 
@@ -53,17 +53,17 @@ struct Cycle {
 
 // The cycle rehearsed: the contract migration furthest along, the expands since the contract
 // before it (the very first migration, which builds the schema, stays in the baseline).
-Result<Cycle> FindCycle(const migrate::Discovery& discovery, const std::optional<std::string>& from,
+Result<Cycle> FindCycle(const source::Discovery& discovery, const std::optional<std::string>& from,
                         const std::string& schema) {
-  std::vector<const migrate::MigrationFile*> versioned;
+  std::vector<const source::MigrationFile*> versioned;
   for (const auto& f : discovery.migrations) {
-    if (f.kind == migrate::MigrationKind::kVersioned) versioned.push_back(&f);
+    if (f.kind == source::MigrationKind::kVersioned) versioned.push_back(&f);
   }
   if (versioned.empty()) return Error::Input("no versioned migration to rehearse");
   Cycle cycle;
   size_t first = 0;
   if (from) {
-    TIDE_ASSIGN(auto v, migrate::Version::Parse(*from));
+    TIDE_ASSIGN(auto v, source::Version::Parse(*from));
     while (first < versioned.size() && !(v < *versioned[first]->version)) ++first;
     if (first == versioned.size()) {
       return Error::Usage(fmt::format("--from {}: no migration comes after it", *from));
@@ -93,7 +93,7 @@ Result<Cycle> FindCycle(const migrate::Discovery& discovery, const std::optional
   }
   if (first > 0) cycle.baseline_target = versioned[first - 1]->VersionText();
   for (size_t i = first; i < versioned.size(); ++i) {
-    if (versioned[i]->format == migrate::ScriptFormat::kYaml) {
+    if (versioned[i]->format == source::ScriptFormat::kYaml) {
       cycle.new_search_path =
           ops::NewReleaseSearchPath(schema.empty() ? "public" : schema, versioned[i]->VersionText());
     }
@@ -110,7 +110,7 @@ Status Sleep(std::chrono::milliseconds d) {
 
 class Runner {
  public:
-  Runner(const RehearsalOptions& options, exec::Reporter& reporter, const std::string& db_url,
+  Runner(const RehearsalOptions& options, Reporter& reporter, const std::string& db_url,
          std::string mode, std::string new_search_path)
       : options_(options),
         reporter_(reporter),
@@ -130,7 +130,7 @@ class Runner {
   }
 
   const RehearsalOptions& options_;
-  exec::Reporter& reporter_;
+  Reporter& reporter_;
   std::string db_url_;
   std::string mode_;
   std::string new_search_path_;
@@ -145,7 +145,7 @@ class Runner {
 std::string FailedStepName(const std::string& mode, const char* phase, const Error& e) {
   std::string file;
   if (e.location() && !e.location()->file.empty()) {
-    auto parsed = migrate::ParseMigrationName(fs::path(e.location()->file).filename().string());
+    auto parsed = source::ParseMigrationName(fs::path(e.location()->file).filename().string());
     if (parsed.ok() && parsed->has_value()) file = (*parsed)->Label();
   }
   if (mode == "plain") {
@@ -173,9 +173,9 @@ void Runner::MigratePhase(migrate::PhaseFilter phase, const gate::GateOptions& g
     steps_.push_back(s);
     reporter_.Warn(fmt::format("[{}] {} failed: {}", mode_, name, e.message()));
   };
-  auto discovery = migrate::DiscoverMigrations(settings, prefixed);
+  auto discovery = source::DiscoverMigrations(settings, prefixed);
   if (!discovery.ok()) return fail(discovery.error());
-  auto session = migrate::Session::Open(settings);
+  auto session = store::Session::Open(settings);
   if (!session.ok()) return fail(session.error());
   migrate::MigrateOptions mo;
   mo.phase = phase;
@@ -282,7 +282,7 @@ Result<RehearsalRun> Runner::Run(const std::vector<std::shared_ptr<const Workloa
 using Server = pg::ScratchServer;
 
 Status PrepareSeed(const Server& server, const RehearsalOptions& options, const Cycle& cycle,
-                   exec::Reporter& reporter) {
+                   Reporter& reporter) {
   TIDE_ASSIGN(auto admin, pg::Connection::Open(server.url(), "tide-rehearse"));
   TIDE_TRY(admin.Run(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", kSeedDb)));
   TIDE_TRY(admin.Run(fmt::format("CREATE DATABASE {}", kSeedDb)));
@@ -291,8 +291,8 @@ Status PrepareSeed(const Server& server, const RehearsalOptions& options, const 
   settings.url = seed_url;
   if (!cycle.baseline_target.empty()) {
     reporter.Info(fmt::format("Building the schema up to V{}", cycle.baseline_target));
-    TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(settings, reporter));
-    TIDE_ASSIGN(auto session, migrate::Session::Open(settings));
+    TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(settings, reporter));
+    TIDE_ASSIGN(auto session, store::Session::Open(settings));
     migrate::MigrateOptions mo;
     mo.target = cycle.baseline_target;
     PrefixReporter quiet(reporter, "    ");
@@ -317,7 +317,7 @@ Status PrepareSeed(const Server& server, const RehearsalOptions& options, const 
 
 }  // namespace
 
-Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& reporter) {
+Result<Rehearsal> Rehearse(const RehearsalOptions& options, Reporter& reporter) {
   if (!options.contract_under.empty()) {
     bool known = false;
     for (const auto& r : options.releases) known = known || r.name == options.contract_under;
@@ -335,7 +335,7 @@ Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& repo
     TIDE_ASSIGN(auto w, Workload::Load(r.file, vars));
     workloads.push_back(std::move(w));
   }
-  TIDE_ASSIGN(auto discovery, migrate::DiscoverMigrations(options.settings, reporter));
+  TIDE_ASSIGN(auto discovery, source::DiscoverMigrations(options.settings, reporter));
   TIDE_ASSIGN(Cycle cycle, FindCycle(discovery, options.from, options.settings.schema));
   Rehearsal out;
   out.cycle = cycle.label;

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/reporter.h"
 #include "config/settings.h"
-#include "exec/reporter.h"
 #include "rehearse/report.h"
 
 namespace tide::rehearse {
@@ -63,6 +63,6 @@ struct Rehearsal {
   std::vector<std::string> warnings;
 };
 
-Result<Rehearsal> Rehearse(const RehearsalOptions& options, exec::Reporter& reporter);
+Result<Rehearsal> Rehearse(const RehearsalOptions& options, Reporter& reporter);
 
 }  // namespace tide::rehearse

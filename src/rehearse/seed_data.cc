@@ -46,7 +46,7 @@ std::string ValueFor(const Column& c, int64_t rows) {
 }  // namespace
 
 Status LoadSyntheticRows(pg::Connection& conn, const std::string& schema, int64_t rows,
-                         exec::Reporter& reporter) {
+                         Reporter& reporter) {
   TIDE_ASSIGN(auto tables, conn.Query(
                                "SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON "
                                "n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' "

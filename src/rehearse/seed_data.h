@@ -8,13 +8,13 @@
 #include <string>
 
 #include "base/error.h"
-#include "exec/reporter.h"
+#include "base/reporter.h"
 #include "pg/connection.h"
 
 namespace tide::rehearse {
 
 // Fills every table of schema (except tide's and Flyway's) with rows rows.
 Status LoadSyntheticRows(pg::Connection& conn, const std::string& schema, int64_t rows,
-                         exec::Reporter& reporter);
+                         Reporter& reporter);
 
 }  // namespace tide::rehearse
