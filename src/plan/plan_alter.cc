@@ -111,64 +111,16 @@ Status Planner::PlanAlterTable(FileContext& ctx, const sql::Classified& c, const
   return Ok();
 }
 
+// One case per kind of clause; what runs as written falls through to the clause as a step.
 Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
                            const std::string& clause_sql, const TableFacts& facts, Plan& plan) {
-  int index = static_cast<int>(c.index);
-  std::string table = c.table.Display();
   switch (cmd.action) {
-    case Action::kAddColumn: {
-      bool rewrites = cmd.rewrites;
-      std::string volatile_fn;
-      for (const auto& f : cmd.default_functions) {
-        TIDE_ASSIGN(auto v, catalog_.FunctionIsVolatile(f));
-        if ((v && *v) || (!v && sql::IsKnownVolatileFunction(f))) {
-          rewrites = true;
-          volatile_fn = f;
-        }
-      }
-      if (!rewrites) return PlanInlineConstraints(ctx, c, cmd, clause_sql, facts, plan);
-      std::string rule = cmd.generated_stored ? "generated-stored"
-                         : cmd.identity       ? "identity-column"
-                                              : "volatile-default";
-      std::string what = cmd.generated_stored ? "a STORED generated column"
-                         : cmd.identity       ? "an identity column"
-                         : volatile_fn.empty()
-                             ? std::string("a serial column (its default calls nextval())")
-                             : fmt::format("a default that calls the volatile {}()", volatile_fn);
-      RefuseOrAllow(ctx, c, rule,
-                    fmt::format("adding {} to {} fills every existing row: the table ({}) is "
-                                "rewritten under ACCESS EXCLUSIVE, blocking reads and writes",
-                                what, table, RowsOf(facts)),
-                    "add the column without the default (or with a constant default), set the "
-                    "default in a second statement (ALTER COLUMN SET DEFAULT applies to new rows "
-                    "only), then backfill existing rows with an UPDATE, which tide batches",
-                    ClauseStep(c, cmd, clause_sql, facts), plan);
-      return Ok();
-    }
+    case Action::kAddColumn:
+      return PlanAddColumnClause(ctx, c, cmd, clause_sql, facts, plan);
     case Action::kAlterColumnType: {
-      const ColumnFacts* col = facts.Column(cmd.column);
-      std::optional<sql::ColumnType> from;
-      if (col) from = col->type;
-      sql::TypeChange change = sql::ClassifyTypeChange(from, *cmd.type, cmd.has_using);
-      if (change == sql::TypeChange::kNoRewrite) break;
-      if (change == sql::TypeChange::kUnknown) {
-        plan.notes.push_back({index, c.line(), "rewrite-column-type",
-                              "tide reads the column's current type when it runs: a change that "
-                              "rewrites the table is refused then"});
-        break;
-      }
-      RefuseOrAllow(ctx, c, "rewrite-column-type",
-                    fmt::format("changing {}.{} from {} to {}{} rewrites the table ({}) and its "
-                                "indexes under ACCESS EXCLUSIVE: reads and writes stop until it "
-                                "ends",
-                                table, cmd.column, from ? from->ToString() : "?",
-                                cmd.type->ToString(), cmd.has_using ? " with USING" : "",
-                                RowsOf(facts)),
-                    "add a new column of the new type, backfill it (tide batches the UPDATE), "
-                    "keep it in sync with a trigger, then swap the columns in a contract "
-                    "migration; a declarative change_type migration does all of this for you",
-                    ClauseStep(c, cmd, clause_sql, facts), plan);
-      return Ok();
+      TIDE_ASSIGN(bool planned, PlanTypeChange(ctx, c, cmd, clause_sql, facts, plan));
+      if (planned) return Ok();
+      break;
     }
     case Action::kSetNotNull: {
       const ColumnFacts* col = facts.Column(cmd.column);
@@ -176,74 +128,20 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
       return PlanSetNotNull(ctx, c, cmd.column, facts, plan);
     }
     case Action::kAddConstraint: {
-      if (cmd.constraint == ConstraintType::kUnique ||
-          cmd.constraint == ConstraintType::kPrimaryKey) {
-        if (cmd.using_index) break;
-        TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
-        return PlanUniqueConstraint(ctx, c, cmd, parts.head, facts, plan);
-      }
-      if (cmd.constraint == ConstraintType::kExclusion) {
-        RefuseOrAllow(ctx, c, "exclusion-constraint",
-                      fmt::format("an EXCLUDE constraint builds its index on {} ({}) under "
-                                  "ACCESS EXCLUSIVE, and cannot be added NOT VALID",
-                                  table, RowsOf(facts)),
-                      "add it while the table is small, or enforce the rule in a trigger",
-                      ClauseStep(c, cmd, clause_sql, facts), plan);
-        return Ok();
-      }
-      if (cmd.not_valid) break;
-      if (facts.partitioned && cmd.constraint == ConstraintType::kForeignKey) {
-        TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
-        return PlanPartitionedForeignKey(catalog_, c, cmd, parts.head, facts, plan);
-      }
-      Step add = ClauseStep(c, cmd, clause_sql + " NOT VALID", facts);
-      add.kind = StepKind::kAddConstraintNotValid;
-      add.object_name = cmd.object_name;
-      add.why = fmt::format(
-          "adding a {} validates every row of {} ({}) while it holds {}; NOT VALID adds it "
-          "at once for new rows, and VALIDATE then checks the old ones under SHARE UPDATE "
-          "EXCLUSIVE, which lets reads and writes go on",
-          cmd.constraint == ConstraintType::kForeignKey ? "FOREIGN KEY" : "CHECK", table,
-          RowsOf(facts), sql::LockName(cmd.lock));
-      plan.notes.push_back({index, c.line(), cmd.constraint == ConstraintType::kForeignKey
-                                                 ? "foreign-key-not-valid"
-                                                 : "check-not-valid",
-                            add.why});
-      int add_index = static_cast<int>(plan.steps.size());
-      plan.steps.push_back(std::move(add));
-      plan.steps.push_back(ValidateStep(c, cmd, facts, add_index, cmd.object_name));
-      return Ok();
+      TIDE_ASSIGN(bool planned, PlanAddConstraintClause(ctx, c, cmd, clause_sql, facts, plan));
+      if (planned) return Ok();
+      break;
     }
-    case Action::kValidateConstraint: {
-      for (const auto& earlier : ctx.script.classified) {
-        if (earlier.index >= c.index) break;
-        for (const auto& added : earlier.commands) {
-          if (added.action == Action::kAddConstraint && added.not_valid &&
-              !cmd.object_name.empty() && added.object_name == cmd.object_name) {
-            plan.notes.push_back({index, c.line(), "validate-own-transaction",
-                                  fmt::format("VALIDATE runs in its own transaction, after the "
-                                              "ADD CONSTRAINT of line {} has committed: its lock "
-                                              "is not held during the scan",
-                                              earlier.line())});
-          }
-        }
-      }
-      Step s = ClauseStep(c, cmd, clause_sql, facts);
-      s.kind = StepKind::kValidateConstraint;
-      s.own_transaction = true;
-      s.object_name = cmd.object_name;
-      s.why = "a scan under SHARE UPDATE EXCLUSIVE runs in its own transaction, so no other "
-              "lock of this file is held meanwhile";
-      plan.steps.push_back(std::move(s));
+    case Action::kValidateConstraint:
+      PlanValidateClause(ctx, c, cmd, clause_sql, facts, plan);
       return Ok();
-    }
     case Action::kSetTablespace:
     case Action::kSetLogged:
     case Action::kSetAccessMethod:
       RefuseOrAllow(ctx, c, "rewrite-table",
                     fmt::format("this rewrites {} ({}) under ACCESS EXCLUSIVE: reads and writes "
                                 "stop until it ends",
-                                table, RowsOf(facts)),
+                                c.table.Display(), RowsOf(facts)),
                     "do it in a maintenance window, or with pg_repack",
                     ClauseStep(c, cmd, clause_sql, facts), plan);
       return Ok();
@@ -252,6 +150,134 @@ Status Planner::PlanClause(FileContext& ctx, const sql::Classified& c, const sql
   }
   plan.steps.push_back(ClauseStep(c, cmd, clause_sql, facts));
   return Ok();
+}
+
+Status Planner::PlanAddColumnClause(FileContext& ctx, const sql::Classified& c,
+                                    const sql::Command& cmd, const std::string& clause_sql,
+                                    const TableFacts& facts, Plan& plan) {
+  bool rewrites = cmd.rewrites;
+  std::string volatile_fn;
+  for (const auto& f : cmd.default_functions) {
+    TIDE_ASSIGN(auto v, catalog_.FunctionIsVolatile(f));
+    if ((v && *v) || (!v && sql::IsKnownVolatileFunction(f))) {
+      rewrites = true;
+      volatile_fn = f;
+    }
+  }
+  if (!rewrites) return PlanInlineConstraints(ctx, c, cmd, clause_sql, facts, plan);
+  std::string rule = cmd.generated_stored ? "generated-stored"
+                     : cmd.identity       ? "identity-column"
+                                          : "volatile-default";
+  std::string what = cmd.generated_stored ? "a STORED generated column"
+                     : cmd.identity       ? "an identity column"
+                     : volatile_fn.empty()
+                         ? std::string("a serial column (its default calls nextval())")
+                         : fmt::format("a default that calls the volatile {}()", volatile_fn);
+  RefuseOrAllow(ctx, c, rule,
+                fmt::format("adding {} to {} fills every existing row: the table ({}) is "
+                            "rewritten under ACCESS EXCLUSIVE, blocking reads and writes",
+                            what, c.table.Display(), RowsOf(facts)),
+                "add the column without the default (or with a constant default), set the "
+                "default in a second statement (ALTER COLUMN SET DEFAULT applies to new rows "
+                "only), then backfill existing rows with an UPDATE, which tide batches",
+                ClauseStep(c, cmd, clause_sql, facts), plan);
+  return Ok();
+}
+
+Result<bool> Planner::PlanTypeChange(FileContext& ctx, const sql::Classified& c,
+                                     const sql::Command& cmd, const std::string& clause_sql,
+                                     const TableFacts& facts, Plan& plan) {
+  const ColumnFacts* col = facts.Column(cmd.column);
+  std::optional<sql::ColumnType> from;
+  if (col) from = col->type;
+  sql::TypeChange change = sql::ClassifyTypeChange(from, *cmd.type, cmd.has_using);
+  if (change == sql::TypeChange::kNoRewrite) return false;
+  if (change == sql::TypeChange::kUnknown) {
+    plan.notes.push_back({static_cast<int>(c.index), c.line(), "rewrite-column-type",
+                          "tide reads the column's current type when it runs: a change that "
+                          "rewrites the table is refused then"});
+    return false;
+  }
+  RefuseOrAllow(ctx, c, "rewrite-column-type",
+                fmt::format("changing {}.{} from {} to {}{} rewrites the table ({}) and its "
+                            "indexes under ACCESS EXCLUSIVE: reads and writes stop until it "
+                            "ends",
+                            c.table.Display(), cmd.column, from ? from->ToString() : "?",
+                            cmd.type->ToString(), cmd.has_using ? " with USING" : "",
+                            RowsOf(facts)),
+                "add a new column of the new type, backfill it (tide batches the UPDATE), "
+                "keep it in sync with a trigger, then swap the columns in a contract "
+                "migration; a declarative change_type migration does all of this for you",
+                ClauseStep(c, cmd, clause_sql, facts), plan);
+  return true;
+}
+
+Result<bool> Planner::PlanAddConstraintClause(FileContext& ctx, const sql::Classified& c,
+                                              const sql::Command& cmd,
+                                              const std::string& clause_sql,
+                                              const TableFacts& facts, Plan& plan) {
+  if (cmd.constraint == ConstraintType::kUnique ||
+      cmd.constraint == ConstraintType::kPrimaryKey) {
+    if (cmd.using_index) return false;
+    TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
+    TIDE_TRY(PlanUniqueConstraint(ctx, c, cmd, parts.head, facts, plan));
+    return true;
+  }
+  if (cmd.constraint == ConstraintType::kExclusion) {
+    RefuseOrAllow(ctx, c, "exclusion-constraint",
+                  fmt::format("an EXCLUDE constraint builds its index on {} ({}) under "
+                              "ACCESS EXCLUSIVE, and cannot be added NOT VALID",
+                              c.table.Display(), RowsOf(facts)),
+                  "add it while the table is small, or enforce the rule in a trigger",
+                  ClauseStep(c, cmd, clause_sql, facts), plan);
+    return true;
+  }
+  if (cmd.not_valid) return false;
+  if (facts.partitioned && cmd.constraint == ConstraintType::kForeignKey) {
+    TIDE_ASSIGN(auto parts, sql::AlterTableClauses(c));
+    TIDE_TRY(PlanPartitionedForeignKey(catalog_, c, cmd, parts.head, facts, plan));
+    return true;
+  }
+  bool fk = cmd.constraint == ConstraintType::kForeignKey;
+  Step add = ClauseStep(c, cmd, clause_sql + " NOT VALID", facts);
+  add.kind = StepKind::kAddConstraintNotValid;
+  add.object_name = cmd.object_name;
+  add.why = fmt::format(
+      "adding a {} validates every row of {} ({}) while it holds {}; NOT VALID adds it "
+      "at once for new rows, and VALIDATE then checks the old ones under SHARE UPDATE "
+      "EXCLUSIVE, which lets reads and writes go on",
+      fk ? "FOREIGN KEY" : "CHECK", c.table.Display(), RowsOf(facts), sql::LockName(cmd.lock));
+  plan.notes.push_back({static_cast<int>(c.index), c.line(),
+                        fk ? "foreign-key-not-valid" : "check-not-valid", add.why});
+  int add_index = static_cast<int>(plan.steps.size());
+  plan.steps.push_back(std::move(add));
+  plan.steps.push_back(ValidateStep(c, cmd, facts, add_index, cmd.object_name));
+  return true;
+}
+
+void Planner::PlanValidateClause(const FileContext& ctx, const sql::Classified& c,
+                                 const sql::Command& cmd, const std::string& clause_sql,
+                                 const TableFacts& facts, Plan& plan) {
+  for (const auto& earlier : ctx.script.classified) {
+    if (earlier.index >= c.index) break;
+    for (const auto& added : earlier.commands) {
+      if (added.action == Action::kAddConstraint && added.not_valid &&
+          !cmd.object_name.empty() && added.object_name == cmd.object_name) {
+        plan.notes.push_back({static_cast<int>(c.index), c.line(), "validate-own-transaction",
+                              fmt::format("VALIDATE runs in its own transaction, after the "
+                                          "ADD CONSTRAINT of line {} has committed: its lock "
+                                          "is not held during the scan",
+                                          earlier.line())});
+      }
+    }
+  }
+  Step s = ClauseStep(c, cmd, clause_sql, facts);
+  s.kind = StepKind::kValidateConstraint;
+  s.own_transaction = true;
+  s.object_name = cmd.object_name;
+  s.why = "a scan under SHARE UPDATE EXCLUSIVE runs in its own transaction, so no other "
+          "lock of this file is held meanwhile";
+  plan.steps.push_back(std::move(s));
 }
 
 // The old release kept inserting rows without the column since an earlier migration filled it:

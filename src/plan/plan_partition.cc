@@ -31,6 +31,98 @@ Step StepOn(const sql::Classified& c, const std::string& table, const std::strin
   return s;
 }
 
+namespace {
+
+// Why CREATE INDEX on a partitioned table must run as written, when one of its partitions
+// rules out the per-partition build; nullopt when none does.
+std::optional<std::string> PartitionRulesOutSplit(const std::vector<PartitionFacts>& partitions,
+                                                  const sql::Command& cmd) {
+  for (const auto& p : partitions) {
+    if (p.foreign) {
+      return fmt::format("runs as written: {} is a foreign table, which PostgreSQL gives no "
+                         "index of this kind",
+                         p.name.Display());
+    }
+    if (p.detach_pending) {
+      return fmt::format("runs as written: {} is being detached (an unfinished DETACH ... "
+                         "CONCURRENTLY); finish it with FINALIZE first",
+                         p.name.Display());
+    }
+    bool keys_covered = !p.key_has_expressions;
+    for (const auto& k : p.key_columns) {
+      keys_covered = keys_covered &&
+                     std::find(cmd.columns.begin(), cmd.columns.end(), k) != cmd.columns.end();
+    }
+    if (cmd.unique && p.partitioned && !keys_covered) {
+      // PostgreSQL refuses it; as written it fails before changing anything, as a plain run.
+      return fmt::format("runs as written: a unique index must include the partition key of {} "
+                         "too, which PostgreSQL checks",
+                         p.name.Display());
+    }
+  }
+  return std::nullopt;
+}
+
+// Offline (no catalog to list the partitions): the steps as they will run, one of each kind.
+void AppendOfflinePartitionSteps(const Step& only, const std::string& unique,
+                                 const std::string& quoted_table, const std::string& tail,
+                                 const std::string& parent_index, Plan& plan) {
+  Step each = only;
+  each.kind = StepKind::kCreateIndexConcurrently;
+  each.sql = fmt::format("CREATE {}INDEX CONCURRENTLY <partition>_..._idx ON <each partition "
+                         "of {}>{}",
+                         unique, quoted_table, tail);
+  each.lock = sql::Lock::kShareUpdateExclusive;
+  each.transactional = false;
+  each.object_name.clear();
+  each.why = "each partition's index, built while reads and writes go on";
+  plan.steps.push_back(each);
+  Step attach = only;
+  attach.sql = fmt::format("ALTER INDEX {} ATTACH PARTITION <each partition's index>",
+                           parent_index);
+  attach.lock = sql::Lock::kAccessExclusive;
+  attach.why = "a catalog change: ACCESS EXCLUSIVE on the partition's new index only";
+  plan.steps.push_back(attach);
+}
+
+// One partition's index: ON ONLY when the partition is partitioned too (its own partitions
+// follow it in the list), else built CONCURRENTLY; then attached to its parent's index.
+void AppendPartitionSteps(const sql::Classified& c, const PartitionFacts& p,
+                          const std::string& child, const std::string& parent_index,
+                          const std::string& unique, const std::string& tail, Plan& plan) {
+  Step build = StepOn(c, p.name.Display(), p.quoted);
+  build.object_name = child;
+  build.estimated_rows = p.rows;
+  if (p.partitioned) {
+    build.kind = StepKind::kSql;
+    build.sql = fmt::format("CREATE {}INDEX {} ON ONLY {}{}", unique, QuoteIdent(child),
+                            p.quoted, tail);
+    build.lock = sql::Lock::kShare;
+    build.why = fmt::format("{} is partitioned too: its index ON ONLY, then its partitions'",
+                            p.name.Display());
+  } else {
+    build.kind = StepKind::kCreateIndexConcurrently;
+    build.sql = fmt::format("CREATE {}INDEX CONCURRENTLY {} ON {}{}", unique, QuoteIdent(child),
+                            p.quoted, tail);
+    build.lock = sql::Lock::kShareUpdateExclusive;
+    build.transactional = false;
+    build.why = fmt::format("builds the index of partition {} ({}) while reads and writes go on",
+                            p.name.Display(), RowsText(p.rows, true));
+  }
+  plan.steps.push_back(build);
+  Step attach = StepOn(c, p.name.Display(), p.quoted);
+  attach.kind = StepKind::kSql;
+  attach.sql = fmt::format("ALTER INDEX {} ATTACH PARTITION {}", parent_index,
+                           QuoteQualified(p.name.schema, child));
+  attach.lock = sql::Lock::kAccessExclusive;
+  attach.new_transaction = true;
+  attach.why = "a catalog change: ACCESS EXCLUSIVE on the new index only (queries planning on "
+               "the partition wait a moment)";
+  plan.steps.push_back(attach);
+}
+
+}  // namespace
+
 Status Planner::PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c,
                                      const TableFacts& facts, Plan& plan) {
   (void)ctx;
@@ -60,29 +152,7 @@ Status Planner::PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c,
   }
   TIDE_ASSIGN(auto partitions, catalog_.Partitions(c.table));
   if (partitions) {
-    for (const auto& p : *partitions) {
-      if (p.foreign) {
-        return as_written(fmt::format("runs as written: {} is a foreign table, which PostgreSQL "
-                                      "gives no index of this kind",
-                                      p.name.Display()));
-      }
-      if (p.detach_pending) {
-        return as_written(fmt::format("runs as written: {} is being detached (an unfinished "
-                                      "DETACH ... CONCURRENTLY); finish it with FINALIZE first",
-                                      p.name.Display()));
-      }
-      bool keys_covered = !p.key_has_expressions;
-      for (const auto& k : p.key_columns) {
-        keys_covered = keys_covered &&
-                       std::find(cmd.columns.begin(), cmd.columns.end(), k) != cmd.columns.end();
-      }
-      if (cmd.unique && p.partitioned && !keys_covered) {
-        // PostgreSQL refuses it; as written it fails before changing anything, as a plain run.
-        return as_written(fmt::format("runs as written: a unique index must include the "
-                                      "partition key of {} too, which PostgreSQL checks",
-                                      p.name.Display()));
-      }
-    }
+    if (auto why = PartitionRulesOutSplit(*partitions, cmd)) return as_written(*why);
   }
   std::string name = cmd.object_name;
   if (name.empty()) {
@@ -109,69 +179,26 @@ Status Planner::PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c,
              "change, no build";
   plan.steps.push_back(only);
   if (!partitions) {
-    // Offline: the partitions are read from the catalog when it runs.
-    Step each = only;
-    each.kind = StepKind::kCreateIndexConcurrently;
-    each.sql = fmt::format("CREATE {}INDEX CONCURRENTLY <partition>_..._idx ON <each partition "
-                           "of {}>{}",
-                           unique, facts.quoted, *tail);
-    each.lock = sql::Lock::kShareUpdateExclusive;
-    each.transactional = false;
-    each.object_name.clear();
-    each.why = "each partition's index, built while reads and writes go on";
-    plan.steps.push_back(each);
-    Step attach = only;
-    attach.sql = fmt::format("ALTER INDEX {} ATTACH PARTITION <each partition's index>",
-                             parent_index);
-    attach.lock = sql::Lock::kAccessExclusive;
-    attach.why = "a catalog change: ACCESS EXCLUSIVE on the partition's new index only";
-    plan.steps.push_back(attach);
+    AppendOfflinePartitionSteps(only, unique, facts.quoted, *tail, parent_index, plan);
     return Ok();
   }
   // The indexes of the partitioned levels, by the table they index (to attach children to).
   std::map<std::string, std::string> level_index = {{QuoteQualified(facts.schema, c.table.name),
                                                      parent_index}};
   for (const auto& p : *partitions) {
-    std::string part_schema = p.name.schema;
     TIDE_ASSIGN(std::string child,
-                IndexName(p.name.name, cmd.index_column_names, chooser(part_schema)));
-    planned[part_schema].insert(child);
-    std::string child_index = QuoteQualified(part_schema, child);
+                IndexName(p.name.name, cmd.index_column_names, chooser(p.name.schema)));
+    planned[p.name.schema].insert(child);
     auto parent_it = level_index.find(QuoteQualified(p.parent.schema, p.parent.name));
     if (parent_it == level_index.end()) {
       return Error::Internal(fmt::format("partition {} of {} came before its parent",
                                          p.name.Display(), p.parent.Display()));
     }
-    Step build = StepOn(c, p.name.Display(), p.quoted);
-    build.object_name = child;
-    build.estimated_rows = p.rows;
+    AppendPartitionSteps(c, p, child, parent_it->second, unique, *tail, plan);
     if (p.partitioned) {
-      build.kind = StepKind::kSql;
-      build.sql = fmt::format("CREATE {}INDEX {} ON ONLY {}{}", unique, QuoteIdent(child),
-                              p.quoted, *tail);
-      build.lock = sql::Lock::kShare;
-      build.why = fmt::format("{} is partitioned too: its index ON ONLY, then its partitions'",
-                              p.name.Display());
-      level_index[QuoteQualified(p.name.schema, p.name.name)] = child_index;
-    } else {
-      build.kind = StepKind::kCreateIndexConcurrently;
-      build.sql = fmt::format("CREATE {}INDEX CONCURRENTLY {} ON {}{}", unique,
-                              QuoteIdent(child), p.quoted, *tail);
-      build.lock = sql::Lock::kShareUpdateExclusive;
-      build.transactional = false;
-      build.why = fmt::format("builds the index of partition {} ({}) while reads and writes go "
-                              "on",
-                              p.name.Display(), RowsText(p.rows, true));
+      level_index[QuoteQualified(p.name.schema, p.name.name)] =
+          QuoteQualified(p.name.schema, child);
     }
-    plan.steps.push_back(build);
-    Step attach = StepOn(c, p.name.Display(), p.quoted);
-    attach.kind = StepKind::kSql;
-    attach.sql = fmt::format("ALTER INDEX {} ATTACH PARTITION {}", parent_it->second, child_index);
-    attach.lock = sql::Lock::kAccessExclusive;
-    attach.new_transaction = true;
-    attach.why = "a catalog change: ACCESS EXCLUSIVE on the new index only (queries planning on "
-                 "the partition wait a moment)";
-    plan.steps.push_back(attach);
   }
   return Ok();
 }

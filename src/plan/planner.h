@@ -57,6 +57,19 @@ class Planner {
                         Plan& plan);
   Status PlanClause(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
                     const std::string& clause_sql, const TableFacts& facts, Plan& plan);
+  // PlanClause's cases that need more than a line (plan_alter.cc).
+  Status PlanAddColumnClause(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
+                             const std::string& clause_sql, const TableFacts& facts, Plan& plan);
+  // false: the change rewrites nothing and runs as written.
+  Result<bool> PlanTypeChange(FileContext& ctx, const sql::Classified& c, const sql::Command& cmd,
+                              const std::string& clause_sql, const TableFacts& facts, Plan& plan);
+  // false: the constraint runs as written.
+  Result<bool> PlanAddConstraintClause(FileContext& ctx, const sql::Classified& c,
+                                       const sql::Command& cmd, const std::string& clause_sql,
+                                       const TableFacts& facts, Plan& plan);
+  void PlanValidateClause(const FileContext& ctx, const sql::Classified& c,
+                          const sql::Command& cmd, const std::string& clause_sql,
+                          const TableFacts& facts, Plan& plan);
   Status PlanSetNotNull(FileContext& ctx, const sql::Classified& c, const std::string& column,
                         const TableFacts& facts, Plan& plan);
   // The catch-up fill of column before a SET NOT NULL on it, when an earlier migration filled
