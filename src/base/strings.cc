@@ -1,6 +1,7 @@
 #include "base/strings.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -33,12 +34,7 @@ std::string_view Trim(std::string_view text) {
 }
 
 std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += separator;
-    out += parts[i];
-  }
-  return out;
+  return fmt::to_string(fmt::join(parts, separator));
 }
 
 std::string ToLower(std::string_view text) {

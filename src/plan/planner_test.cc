@@ -256,6 +256,41 @@ TEST_F(PlannerTest, PlanSurvivesJson) {
   EXPECT_EQ(back->ToJson(), plan.ToJson());
 }
 
+// A stored plan is read back by a later run, perhaps of a later tide: the names are the format.
+TEST(StoredPlanTest, KeepsItsFieldNamesAndRefusesWhatItCannotRead) {
+  Plan plan;
+  Step s;
+  s.kind = StepKind::kBackfill;
+  s.sql = "UPDATE t SET a = 1";
+  s.lock = sql::Lock::kRowExclusive;
+  s.backfill = BackfillSpec{};
+  s.backfill->key = {"\"id\""};
+  plan.steps.push_back(s);
+  plan.refusals.push_back({2, 7, "rewrite-column-type", "rewrites", "add a column"});
+  plan.notes.push_back({1, 3, "backfill", "batched"});
+  nlohmann::json j = plan.ToJson();
+  EXPECT_EQ(j["steps"][0]["kind"], "backfill");
+  EXPECT_EQ(j["steps"][0]["lock"], "ROW EXCLUSIVE");
+  EXPECT_EQ(j["steps"][0]["lock_mode"], static_cast<int>(sql::Lock::kRowExclusive));
+  EXPECT_EQ(j["steps"][0]["backfill"]["key"][0], "\"id\"");
+  EXPECT_EQ(j["refusals"][0]["rule"], "rewrite-column-type");
+  EXPECT_EQ(j["notes"][0]["text"], "batched");
+  // A plan stored before steps recorded their column reads back with column 0.
+  nlohmann::json old = j;
+  old["steps"][0].erase("column");
+  auto back = Plan::FromJson(old);
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  EXPECT_EQ(back->steps[0].column, 0);
+  EXPECT_EQ(back->steps[0].backfill->key, s.backfill->key);
+  // A kind this tide does not know is refused, not run as SQL.
+  nlohmann::json unknown = j;
+  unknown["steps"][0]["kind"] = "rewrite_table_online";
+  EXPECT_FALSE(Plan::FromJson(unknown).ok());
+  nlohmann::json missing = j;
+  missing["steps"][0].erase("sql");
+  EXPECT_FALSE(Plan::FromJson(missing).ok());
+}
+
 TEST(NamesTest, PostgresNamingRules) {
   EXPECT_EQ(MakeObjectName("customers", "email", "key"), "customers_email_key");
   std::string long_table(60, 't');

@@ -4,6 +4,8 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include <memory>
+
 #include "base/strings.h"
 #include "sql/json_reader.h"
 #include "sql/splitter.h"
@@ -11,6 +13,36 @@
 namespace tide::sql {
 
 namespace {
+
+// Owners of libpg_query's results, freed on every way out.
+class ParseOutput {
+ public:
+  explicit ParseOutput(const char* sql) : result_(pg_query_parse(sql)) {}
+  ~ParseOutput() { pg_query_free_parse_result(result_); }
+  ParseOutput(const ParseOutput&) = delete;
+  ParseOutput& operator=(const ParseOutput&) = delete;
+  const PgQueryParseResult* operator->() const { return &result_; }
+
+ private:
+  PgQueryParseResult result_;
+};
+
+class ScanOutput {
+ public:
+  explicit ScanOutput(const char* sql) : result_(pg_query_scan(sql)) {}
+  ~ScanOutput() { pg_query_free_scan_result(result_); }
+  ScanOutput(const ScanOutput&) = delete;
+  ScanOutput& operator=(const ScanOutput&) = delete;
+  const PgQueryScanResult* operator->() const { return &result_; }
+
+ private:
+  PgQueryScanResult result_;
+};
+
+using ScanTokens =
+    std::unique_ptr<PgQuery__ScanResult, decltype([](PgQuery__ScanResult* r) {
+                      pg_query__scan_result__free_unpacked(r, nullptr);
+                    })>;
 
 // Skips blanks and comments; returns the offset of the first character of real SQL.
 size_t SkipTrivia(std::string_view s, size_t i, size_t end) {
@@ -74,19 +106,17 @@ class PieceParser {
  private:
   Result<nlohmann::json> Parse(size_t begin, size_t end) {
     std::string piece = blanked_.substr(begin, end - begin);
-    PgQueryParseResult parsed = pg_query_parse(piece.c_str());
-    syntax_error_ = parsed.error != nullptr;
-    if (parsed.error) {
-      std::string message = parsed.error->message ? parsed.error->message : "syntax error";
-      int cursor = parsed.error->cursorpos;  // in characters, from 1
-      pg_query_free_parse_result(parsed);
+    ParseOutput parsed(piece.c_str());
+    syntax_error_ = parsed->error != nullptr;
+    if (parsed->error) {
+      std::string message = parsed->error->message ? parsed->error->message : "syntax error";
+      int cursor = parsed->error->cursorpos;  // in characters, from 1
       LineColumn where = PositionOf(script_, begin + ByteOfCharacter(piece, cursor));
       return Error::Input(message)
           .At({file_name_, cursor > 0 ? where.line : 0, cursor > 0 ? where.column : 0})
           .WithHint("fix the SQL; nothing was run");
     }
-    std::optional<nlohmann::json> read = ReadJson(parsed.parse_tree);
-    pg_query_free_parse_result(parsed);
+    std::optional<nlohmann::json> read = ReadJson(parsed->parse_tree);
     if (!read) {
       return Error::Input(
                  fmt::format("a statement nests more than {} levels deep", kMaxJsonDepth / 3))
@@ -173,14 +203,12 @@ Result<nlohmann::json> ParseExpression(std::string_view expression) {
     return Error::Input(fmt::format("'{}' is not valid UTF-8 text", expression));
   }
   std::string sql = "SELECT " + std::string(expression);
-  PgQueryParseResult parsed = pg_query_parse(sql.c_str());
-  if (parsed.error) {
-    std::string message = parsed.error->message ? parsed.error->message : "syntax error";
-    pg_query_free_parse_result(parsed);
+  ParseOutput parsed(sql.c_str());
+  if (parsed->error) {
+    std::string message = parsed->error->message ? parsed->error->message : "syntax error";
     return Error::Input(fmt::format("'{}' is not an SQL expression: {}", expression, message));
   }
-  std::optional<nlohmann::json> read = ReadJson(parsed.parse_tree);
-  pg_query_free_parse_result(parsed);
+  std::optional<nlohmann::json> read = ReadJson(parsed->parse_tree);
   if (!read) {
     return Error::Input(fmt::format("'{}' nests more than {} levels deep", expression,
                                     kMaxJsonDepth / 3));
@@ -203,15 +231,12 @@ Result<nlohmann::json> ParseExpression(std::string_view expression) {
 
 Result<std::vector<Token>> Scan(std::string_view text) {
   std::string input(text);
-  PgQueryScanResult scanned = pg_query_scan(input.c_str());
-  if (scanned.error) {
-    std::string message = scanned.error->message ? scanned.error->message : "scan error";
-    pg_query_free_scan_result(scanned);
-    return Error::Input(message);
+  ScanOutput scanned(input.c_str());
+  if (scanned->error) {
+    return Error::Input(scanned->error->message ? scanned->error->message : "scan error");
   }
-  PgQuery__ScanResult* result = pg_query__scan_result__unpack(
-      nullptr, scanned.pbuf.len, reinterpret_cast<const uint8_t*>(scanned.pbuf.data));
-  pg_query_free_scan_result(scanned);
+  ScanTokens result(pg_query__scan_result__unpack(
+      nullptr, scanned->pbuf.len, reinterpret_cast<const uint8_t*>(scanned->pbuf.data)));
   if (!result) return Error::Internal("cannot decode libpg_query's scan result");
   std::vector<Token> tokens;
   tokens.reserve(result->n_tokens);
@@ -226,7 +251,6 @@ Result<std::vector<Token>> Scan(std::string_view text) {
     token.keyword = t->keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
     tokens.push_back(std::move(token));
   }
-  pg_query__scan_result__free_unpacked(result, nullptr);
   return tokens;
 }
 
