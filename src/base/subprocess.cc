@@ -16,6 +16,8 @@
 
 namespace tide {
 
+// Long by design: fork, exec and the poll loop over the child's pipes belong together; each
+// file descriptor is closed on every path within sight of where it opened.
 Result<RunResult> RunCommand(const std::vector<std::string>& argv, const RunOptions& options) {
   if (argv.empty()) return Error::Internal("RunCommand without a program");
   int pipe_fds[2];

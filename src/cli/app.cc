@@ -116,6 +116,7 @@ Error InternalError(const char* what) {
   std::_Exit(1);
 }
 
+// Long by design: the global flags and their help text, in the order --help shows them.
 int Run(Context& ctx, int argc, char** argv) {
   CLI::App app(kDescription, "tide");
   app.footer(kFooter);

@@ -60,6 +60,7 @@ Status Start(Context& ctx, const SandboxFlags& f) {
 
 }  // namespace
 
+// Long by design: the subcommands' flags and help text, as --help shows them.
 void AddSandboxCommand(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "sandbox", "a throwaway local PostgreSQL (start|stop|status|url) for trying tide");

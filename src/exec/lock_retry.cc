@@ -135,12 +135,7 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
       if (!holders.empty()) {
         last_blockers = holders;
         if (holders[0].pid != last_reported_pid) {
-          bool wraparound = holders[0].autovacuum == Autovacuum::kWraparound;
-          reporter_.Info(fmt::format("    waiting, not queueing: {}{}", holders[0].Describe(),
-                                     wraparound ? " (PostgreSQL never cancels an "
-                                                  "anti-wraparound vacuum: waiting for it to "
-                                                  "finish)"
-                                                : ""));
+          ReportWaiting(holders[0]);
           last_reported_pid = holders[0].pid;
         }
         if (elapsed() >= policy_.retry.budget) break;
@@ -162,21 +157,7 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
     }
     ++attempt;
     ++stats_.attempts;
-    Status st = Ok();
-    if (transactional) {
-      // One round trip for both: a file of one short statement on an empty database should
-      // cost little more than a plain run's BEGIN.
-      st = conn_.Run(fmt::format("BEGIN; SET LOCAL lock_timeout = {}",
-                                 QuoteLiteral(std::to_string(attempt_timeout.count()) + "ms")));
-      if (st.ok()) st = body(conn_);
-      if (st.ok()) st = conn_.Run("COMMIT");
-      if (!st.ok() && !conn_.IsBroken()) (void)conn_.Exec("ROLLBACK");
-    } else {
-      st = conn_.Run(fmt::format("SET lock_timeout = {}",
-                                 QuoteLiteral(std::to_string(attempt_timeout.count()) + "ms")));
-      if (st.ok()) st = body(conn_);
-      if (!conn_.IsBroken()) (void)conn_.Exec("RESET lock_timeout");
-    }
+    Status st = Attempt(attempt_timeout, transactional, body);
     if (st.ok()) return st;
     if (!Retryable(st.error())) return st;
     FaultPoint("lock_retry.after_timeout");
@@ -193,11 +174,44 @@ Status LockRetry::Run(const std::string& what, const std::vector<std::string>& t
     clock_.SleepFor(pause);
     stats_.waited += pause;
   }
+  return GaveUp(what, tables, lock, elapsed(), attempt, last_blockers);
+}
+
+Status LockRetry::Attempt(milliseconds timeout, bool transactional,
+                          const std::function<Status(pg::Connection&)>& body) {
+  std::string limit = QuoteLiteral(std::to_string(timeout.count()) + "ms");
+  Status st = Ok();
+  if (transactional) {
+    // One round trip for both: a file of one short statement on an empty database should
+    // cost little more than a plain run's BEGIN.
+    st = conn_.Run("BEGIN; SET LOCAL lock_timeout = " + limit);
+    if (st.ok()) st = body(conn_);
+    if (st.ok()) st = conn_.Run("COMMIT");
+    if (!st.ok() && !conn_.IsBroken()) (void)conn_.Exec("ROLLBACK");
+  } else {
+    st = conn_.Run("SET lock_timeout = " + limit);
+    if (st.ok()) st = body(conn_);
+    if (!conn_.IsBroken()) (void)conn_.Exec("RESET lock_timeout");
+  }
+  return st;
+}
+
+void LockRetry::ReportWaiting(const Blocker& holder) {
+  bool wraparound = holder.autovacuum == Autovacuum::kWraparound;
+  reporter_.Info(fmt::format("    waiting, not queueing: {}{}", holder.Describe(),
+                             wraparound ? " (PostgreSQL never cancels an anti-wraparound "
+                                          "vacuum: waiting for it to finish)"
+                                        : ""));
+}
+
+Error LockRetry::GaveUp(const std::string& what, const std::vector<std::string>& tables,
+                        sql::Lock lock, milliseconds elapsed, int attempt,
+                        const std::vector<Blocker>& last_blockers) {
   std::string who;
   for (const auto& b : last_blockers) who += "\n    " + b.Describe();
   return Error::LockTimeout(fmt::format("{}: gave up after {} ({} attempt{}) waiting for a {} "
                                         "lock on {}{}",
-                                        what, FormatDuration(elapsed()), attempt,
+                                        what, FormatDuration(elapsed), attempt,
                                         attempt == 1 ? "" : "s", sql::LockName(lock),
                                         Join(tables, ", "),
                                         who.empty() ? "" : "; held by:" + who))

@@ -92,6 +92,15 @@ class LockRetry {
   // Sets behind_autovacuum when an ordinary autovacuum holds a conflicting lock.
   Result<std::vector<Blocker>> WaitOutsideFor(const std::vector<std::string>& tables,
                                               sql::Lock lock, bool& behind_autovacuum);
+  // One try of body under the given lock_timeout (SET LOCAL in a transaction, or set and
+  // reset on the session).
+  Status Attempt(std::chrono::milliseconds timeout, bool transactional,
+                 const std::function<Status(pg::Connection&)>& body);
+  void ReportWaiting(const Blocker& holder);
+  // The error once the budget is spent, naming who held the lock.
+  Error GaveUp(const std::string& what, const std::vector<std::string>& tables, sql::Lock lock,
+               std::chrono::milliseconds elapsed, int attempt,
+               const std::vector<Blocker>& last_blockers);
 
   pg::Connection& conn_;
   LockPolicy policy_;

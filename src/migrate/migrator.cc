@@ -143,10 +143,16 @@ Result<std::vector<PlannedMigration>> PlanFiles(Session& session,
 
 // Plans every pending file before the first one runs, so that a statement tide refuses in the
 // third file stops the run before the first file changes anything.
+// A contract half runs the plan stored with its expand: nothing to plan.
 Status PlanAhead(Session& session, const config::Settings& settings,
-                 const std::vector<MigrationStatus>& statuses,
-                 const std::vector<const MigrationFile*>& to_run, Reporter& reporter, AppliedMemory& applied) {
-  TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, to_run, reporter, applied));
+                 const std::vector<MigrationStatus>& statuses, const std::vector<Scheduled>& to_run,
+                 Reporter& reporter, AppliedMemory& applied) {
+  std::vector<const MigrationFile*> to_plan;
+  for (const auto& s : to_run) {
+    if (s.half != Half::kContract) to_plan.push_back(s.file);
+  }
+  if (to_plan.empty()) return Ok();
+  TIDE_ASSIGN(auto planned, PlanFiles(session, settings, statuses, to_plan, reporter, applied));
   std::string refused;
   int count = 0;
   SourceLocation first;
@@ -237,6 +243,39 @@ Status ValidateBeforeRun(Session& session, const std::vector<MigrationStatus>& s
   return Error::Failed(text).WithHint(blocking.front().hint);
 }
 
+// What runs now and the checks that could refuse it, before anything changes: the mixed
+// files, and for a contract the gate, the same-run rule and the minimum expand age.
+Result<Schedule> ScheduleChecked(Session& session, const config::Settings& settings,
+                                 const Discovery& discovery, const MigrateOptions& options,
+                                 const std::vector<MigrationStatus>& statuses,
+                                 const std::vector<AppliedMigration>& rows,
+                                 const std::vector<const MigrationFile*>& pending,
+                                 Reporter& reporter, MigrateResult& result) {
+  pg::Connection& conn = session.conn();
+  TIDE_ASSIGN(auto open, OpenDeclarative(conn, session.schema(), statuses));
+  TIDE_ASSIGN(Schedule schedule,
+              MakeSchedule(pending, options.phase, ContractPending(open), LiveFacts(conn)));
+  result.stopped_before = schedule.stopped_before;
+  TIDE_TRY(CheckMixedFiles(session, settings, schedule, reporter, result));
+  if (schedule.has_contract()) {
+    if (options.phase == PhaseFilter::kAll) TIDE_TRY(RunGate(session, options, result, reporter));
+    TIDE_TRY(CheckSameRun(session, options, schedule));
+    TIDE_TRY(CheckExpandAge(schedule, discovery.migrations, rows, options.min_expand_age, conn));
+  }
+  return schedule;
+}
+
+void ReportNothingToRun(const MigrateOptions& options, const std::string& current,
+                        Reporter& reporter) {
+  if (current.empty()) {
+    reporter.Info("Nothing to migrate: no migration is pending.");
+    return;
+  }
+  reporter.Info(fmt::format("Schema is up to date at version {}; nothing to {}.", current,
+                            options.phase == PhaseFilter::kAll ? "migrate"
+                                                               : PhaseFilterName(options.phase)));
+}
+
 std::vector<std::string> Labels(const MigrateResult& result) {
   std::vector<std::string> out;
   for (const auto& a : result.applied) out.push_back(a.label);
@@ -275,16 +314,8 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
   TIDE_ASSIGN(std::vector<MigrationFile> pending, ResolveAll(FilesToRun(statuses), placeholders));
   std::vector<const MigrationFile*> pending_ptrs;
   for (const auto& f : pending) pending_ptrs.push_back(&f);
-  TIDE_ASSIGN(auto open, OpenDeclarative(conn, session.schema(), statuses));
-  TIDE_ASSIGN(Schedule schedule,
-              MakeSchedule(pending_ptrs, options.phase, ContractPending(open), LiveFacts(conn)));
-  result.stopped_before = schedule.stopped_before;
-  TIDE_TRY(CheckMixedFiles(session, settings, schedule, reporter, result));
-  if (schedule.has_contract()) {
-    if (options.phase == PhaseFilter::kAll) TIDE_TRY(RunGate(session, options, result, reporter));
-    TIDE_TRY(CheckSameRun(session, options, schedule));
-    TIDE_TRY(CheckExpandAge(schedule, discovery.migrations, rows, options.min_expand_age, conn));
-  }
+  TIDE_ASSIGN(Schedule schedule, ScheduleChecked(session, settings, discovery, options, statuses,
+                                                 rows, pending_ptrs, reporter, result));
   const std::vector<Scheduled>& to_run = schedule.run;
   TIDE_ASSIGN(CallbackRunner callbacks, CallbackRunner::Load(settings, placeholders, conn,
                                                              reporter));
@@ -293,15 +324,9 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     result.schema_version = NewestVersion(rows);
     return result;
   }
-  // Every file that runs is planned first (a contract half runs the plan stored with its
-  // expand: nothing to plan).
   AppliedMemory applied_memory;
-  std::vector<const MigrationFile*> to_plan;
-  for (const auto& s : to_run) {
-    if (s.half != Half::kContract) to_plan.push_back(s.file);
-  }
-  if (options.mode != ExecutionMode::kPlain && !to_plan.empty()) {
-    TIDE_TRY(PlanAhead(session, settings, statuses, to_plan, reporter, applied_memory));
+  if (options.mode != ExecutionMode::kPlain) {
+    TIDE_TRY(PlanAhead(session, settings, statuses, to_run, reporter, applied_memory));
   }
   AuditLog audit(session.schema());
   TIDE_ASSIGN(int64_t run_id, audit.Begin(conn, options.command, PhaseFilterName(options.phase),
@@ -320,14 +345,7 @@ Result<MigrateResult> Migrate(Session& session, const config::Settings& settings
     return applied.error();
   }
   if (to_run.empty()) {
-    std::string current = NewestVersion(rows);
-    reporter.Info(current.empty() ? "Nothing to migrate: no migration is pending."
-                                  : fmt::format("Schema is up to date at version {}; nothing to "
-                                                "{}.",
-                                                current,
-                                                options.phase == PhaseFilter::kAll
-                                                    ? "migrate"
-                                                    : PhaseFilterName(options.phase)));
+    ReportNothingToRun(options, NewestVersion(rows), reporter);
   } else {
     TIDE_TRY(callbacks.Fire(CallbackEvent::kAfterMigrateApplied));
   }

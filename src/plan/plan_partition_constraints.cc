@@ -16,6 +16,68 @@
 
 namespace tide::plan {
 
+namespace {
+
+// Why ADD UNIQUE / PRIMARY KEY on a partitioned table must run as written (PostgreSQL refuses
+// it, or a partition rules out building it per partition); nullopt when tide can split it.
+Result<std::optional<std::string>> UniqueRunsAsWritten(
+    Catalog& catalog, const sql::Classified& c, const sql::Command& cmd,
+    const std::optional<std::vector<PartitionFacts>>& partitions) {
+  auto covers = [&](const std::vector<std::string>& key) {
+    for (const auto& k : key) {
+      if (std::find(cmd.columns.begin(), cmd.columns.end(), k) == cmd.columns.end()) return false;
+    }
+    return true;
+  };
+  using Why = std::optional<std::string>;
+  if (catalog.online()) {
+    TIDE_ASSIGN(auto key, catalog.PartitionKey(c.table));
+    if (key.empty() || !covers(key)) {
+      return Why("runs as written: PostgreSQL refuses a unique constraint that does not hold "
+                 "the partition key (or a key with expressions), before it changes anything");
+    }
+  }
+  if (!partitions) return Why();
+  for (const auto& p : *partitions) {
+    if (p.foreign || p.detach_pending) {
+      return Why(fmt::format("runs as written: {} is {}", p.name.Display(),
+                             p.foreign ? "a foreign table" : "being detached"));
+    }
+    if (p.partitioned && (p.key_has_expressions || !covers(p.key_columns))) {
+      return Why(fmt::format("runs as written: a unique constraint must hold the partition key "
+                             "of {} too, which PostgreSQL checks",
+                             p.name.Display()));
+    }
+  }
+  return Why();
+}
+
+// A leaf partition's unique index, built concurrently, then its constraint USING INDEX.
+void AppendUniqueOfPartition(const Step& on, const PartitionFacts& p, const std::string& name,
+                             const std::string& kind, const std::string& columns, Plan& plan) {
+  Step build = on;
+  build.kind = StepKind::kCreateIndexConcurrently;
+  build.sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", QuoteIdent(name),
+                          p.quoted, columns);
+  build.lock = sql::Lock::kShareUpdateExclusive;
+  build.transactional = false;
+  build.object_name = name;
+  build.why = fmt::format("builds the unique index of partition {} ({}) while reads and writes "
+                          "go on",
+                          p.name.Display(), RowsText(p.rows, true));
+  plan.steps.push_back(build);
+  Step attach = on;
+  attach.kind = StepKind::kSql;
+  attach.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", p.quoted,
+                           QuoteIdent(name), kind, QuoteIdent(name));
+  attach.lock = sql::Lock::kAccessExclusive;
+  attach.new_transaction = true;
+  attach.why = "the partition's constraint over the valid index: a catalog change";
+  plan.steps.push_back(attach);
+}
+
+}  // namespace
+
 Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const sql::Command& cmd,
                              const std::string& head, const TableFacts& facts, Plan& plan,
                              const std::function<Status()>& prepare) {
@@ -37,33 +99,8 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
                       "for plain columns without options");
   }
   TIDE_ASSIGN(auto partitions, catalog.Partitions(c.table));
-  auto covers = [&](const std::vector<std::string>& key) {
-    for (const auto& k : key) {
-      if (std::find(cmd.columns.begin(), cmd.columns.end(), k) == cmd.columns.end()) return false;
-    }
-    return true;
-  };
-  if (catalog.online()) {
-    TIDE_ASSIGN(auto key, catalog.PartitionKey(c.table));
-    if (key.empty() || !covers(key)) {
-      return as_written("runs as written: PostgreSQL refuses a unique constraint that does not "
-                        "hold the partition key (or a key with expressions), before it changes "
-                        "anything");
-    }
-  }
-  if (partitions) {
-    for (const auto& p : *partitions) {
-      if (p.foreign || p.detach_pending) {
-        return as_written(fmt::format("runs as written: {} is {}", p.name.Display(),
-                                      p.foreign ? "a foreign table" : "being detached"));
-      }
-      if (p.partitioned && (p.key_has_expressions || !covers(p.key_columns))) {
-        return as_written(fmt::format("runs as written: a unique constraint must hold the "
-                                      "partition key of {} too, which PostgreSQL checks",
-                                      p.name.Display()));
-      }
-    }
-  }
+  TIDE_ASSIGN(auto why_not, UniqueRunsAsWritten(catalog, c, cmd, partitions));
+  if (why_not) return as_written(*why_not);
   // A PRIMARY KEY's columns are made NOT NULL first, without a scan (a validated check).
   TIDE_TRY(prepare());
   std::string why = fmt::format(
@@ -77,17 +114,13 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
   std::vector<std::string> cols;
   for (const auto& col : cmd.columns) cols.push_back(QuoteIdent(col));
   if (!partitions) {
-    Step each;
+    Step each = StepOn(c, c.table.Display(), facts.quoted);
     each.kind = StepKind::kCreateIndexConcurrently;
     each.sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY <partition>_..._{} ON <each "
                            "partition of {}> ({})",
                            primary ? "pkey" : "key", facts.quoted, Join(cols, ", "));
-    each.table = c.table.Display();
-    each.lock_tables = {facts.quoted};
     each.lock = sql::Lock::kShareUpdateExclusive;
     each.transactional = false;
-    each.statement = index;
-    each.line = c.line();
     each.why = "each partition's unique index, built while reads and writes go on";
     plan.steps.push_back(each);
     plan.steps.push_back(written);
@@ -126,25 +159,7 @@ Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const s
       levels.push_back(std::move(s));
       continue;
     }
-    Step build = s;
-    build.kind = StepKind::kCreateIndexConcurrently;
-    build.sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", QuoteIdent(name),
-                            p.quoted, Join(cols, ", "));
-    build.lock = sql::Lock::kShareUpdateExclusive;
-    build.transactional = false;
-    build.object_name = name;
-    build.why = fmt::format("builds the unique index of partition {} ({}) while reads and writes "
-                            "go on",
-                            p.name.Display(), RowsText(p.rows, true));
-    plan.steps.push_back(build);
-    Step attach = s;
-    attach.kind = StepKind::kSql;
-    attach.sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}", p.quoted,
-                             QuoteIdent(name), kind, QuoteIdent(name));
-    attach.lock = sql::Lock::kAccessExclusive;
-    attach.new_transaction = true;
-    attach.why = "the partition's constraint over the valid index: a catalog change";
-    plan.steps.push_back(attach);
+    AppendUniqueOfPartition(s, p, name, kind, Join(cols, ", "), plan);
   }
   // Deepest first: a level's constraint adopts those of the partitions under it.
   for (auto it = levels.rbegin(); it != levels.rend(); ++it) plan.steps.push_back(*it);

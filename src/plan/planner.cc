@@ -181,6 +181,8 @@ Result<Plan> Planner::PlanScript(const sql::ClassifiedScript& script) {
   return plan;
 }
 
+// Long by design: the dispatch from a statement's kind to its planning, one case each, so
+// that what tide does with each kind is found in one place.
 Status Planner::PlanStatement(FileContext& ctx, const sql::Classified& c, Plan& plan) {
   using sql::Action;
   const std::string& text = c.statement->text;

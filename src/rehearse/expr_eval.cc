@@ -192,6 +192,7 @@ Result<Value> Math(Func f, const Value& v) {
   }
 }
 
+// Long by design: one case per built-in function of pgbench's expression language.
 Result<Value> Standard(const Expr& e, const Value* args, int n, Prng& rng) {
   switch (e.func) {
     case Func::kAdd:
