@@ -370,6 +370,50 @@ Status Planner::PlanIndex(FileContext& ctx, const sql::Classified& c, Plan& plan
   return Ok();
 }
 
+namespace {
+
+// How tide walks the table of an UPDATE or DELETE it batches.
+BackfillSpec SpecOf(const sql::Classified& c, const TableFacts& facts,
+                    const sql::DmlText& parts) {
+  const sql::DmlInfo& d = *c.dml;
+  BackfillSpec spec;
+  spec.table = facts.quoted;
+  spec.label = c.table.Display() + (d.set_columns.empty() ? "" : "." + Join(d.set_columns, ","));
+  for (const auto& k : facts.key) spec.key.push_back(QuoteIdent(k));
+  spec.key_types = facts.key_types;
+  spec.head = parts.head;
+  spec.where = parts.where;
+  spec.alias = d.alias;
+  spec.is_delete = c.action == sql::Action::kDelete;
+  // A backfill that skips rows already done converges; it may then walk to the live end of the
+  // table and catch the rows inserted while it runs. Anything else stops at the rows that
+  // existed when it started, as the statement would have.
+  for (const auto& col : d.null_guard_columns) {
+    if (std::find(d.set_columns.begin(), d.set_columns.end(), col) != d.set_columns.end()) {
+      spec.live_end = true;
+    }
+  }
+  return spec;
+}
+
+// Why a DML statement cannot be batched: no key, or (a key column the UPDATE sets is no
+// identity either) the row moves to a key the walk has not reached yet, and is met again.
+std::string NoKeyMessage(const sql::Classified& c, const TableFacts& facts,
+                         const std::string& verb, const std::string& moved_key) {
+  if (moved_key.empty()) {
+    return fmt::format(
+        "{} ({}) has no primary key or unique NOT NULL key, so tide cannot batch this {}: "
+        "without a key a row has no identity that survives an update, and batches over "
+        "physical row ranges would change rows twice or miss rows the application moves",
+        c.table.Display(), Rows(facts), verb);
+  }
+  return fmt::format("this UPDATE sets {}, the key tide would batch {} ({}) on: a row moved to a "
+                     "key ahead of the walk would be changed again",
+                     moved_key, c.table.Display(), Rows(facts));
+}
+
+}  // namespace
+
 Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableFacts& facts,
                         Plan& plan) {
   const sql::DmlInfo& d = *c.dml;
@@ -392,24 +436,7 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
     return Ok();
   }
   TIDE_ASSIGN(auto parts, sql::SplitDml(c.statement->text));
-  BackfillSpec spec;
-  spec.table = facts.quoted;
-  spec.label = c.table.Display() +
-               (d.set_columns.empty() ? "" : "." + Join(d.set_columns, ","));
-  for (const auto& k : facts.key) spec.key.push_back(QuoteIdent(k));
-  spec.key_types = facts.key_types;
-  spec.head = parts.head;
-  spec.where = parts.where;
-  spec.alias = d.alias;
-  spec.is_delete = c.action == sql::Action::kDelete;
-  // A backfill that skips rows already done converges; it may then walk to the live end of the
-  // table and catch the rows inserted while it runs. Anything else stops at the rows that
-  // existed when it started, as the statement would have.
-  for (const auto& col : d.null_guard_columns) {
-    if (std::find(d.set_columns.begin(), d.set_columns.end(), col) != d.set_columns.end()) {
-      spec.live_end = true;
-    }
-  }
+  BackfillSpec spec = SpecOf(c, facts, parts);
   std::string moved_key;  // a key column the UPDATE sets: the row moves within the walk
   for (const auto& k : facts.key) {
     if (std::find(d.set_columns.begin(), d.set_columns.end(), k) != d.set_columns.end()) {
@@ -434,22 +461,8 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
     as_written.own_transaction = true;
     as_written.backfill = spec;  // not batched: says what it changes, and that rows are counted
     as_written.estimated_rows = facts.rows;
-    // (A key column the UPDATE sets is no identity either: the row moves to a key the walk
-    // has not reached yet, and is met again.)
-    std::string message =
-        moved_key.empty()
-            ? fmt::format(
-                  "{} ({}) has no primary key or unique NOT NULL key, so tide cannot "
-                  "batch this {}: without a key a row has no identity that survives an "
-                  "update, and batches over physical row ranges would change rows twice "
-                  "or miss rows the application moves",
-                  c.table.Display(), Rows(facts), verb)
-            : fmt::format(
-                  "this UPDATE sets {}, the key tide would batch {} ({}) on: a row "
-                  "moved to a key ahead of the walk would be changed again",
-                  moved_key, c.table.Display(), Rows(facts));
     RefuseOrAllow(ctx, c, "backfill-without-key",
-                  message +
+                  NoKeyMessage(c, facts, verb, moved_key) +
                       "; as one statement it holds the lock of every row it changes until "
                       "it ends",
                   "give the table a primary key (or a unique NOT NULL key) in a migration of its "

@@ -128,117 +128,139 @@ void DescribeAddColumn(const Json& def, Command& cmd) {
 
 }  // namespace
 
+namespace {
+
+// The text of each clause, for steps that run one clause alone; nullopt when it cannot be cut.
+std::optional<AlterTableText> ClauseTexts(const Statement& st, size_t clauses) {
+  const Json& relation = tree::Object(st.tree, "relation");
+  if (clauses == 1 && relation.contains("location")) {
+    // Locations count from tree_base; most ALTER TABLEs have one clause.
+    int64_t location =
+        relation["location"].get<int64_t>() - static_cast<int64_t>(st.offset - st.tree_base);
+    if (location > 0) {
+      auto split = SplitOneClauseAlterTable(st.text, static_cast<size_t>(location));
+      if (split) return split;
+    }
+  }
+  auto scanned = SplitAlterTable(st.text);
+  if (!scanned.ok()) return std::nullopt;
+  return std::move(scanned).value();
+}
+
+void DescribeTypeChange(const Json& def, Command& cmd) {
+  cmd.action = Action::kAlterColumnType;
+  const Json& col = tree::Object(def, "ColumnDef");
+  if (col.contains("typeName")) cmd.type = TypeFromTree(col["typeName"]);
+  cmd.has_using = col.contains("raw_default");
+  // Whether it rewrites depends on the current type: the planner asks the catalog.
+  TypeChange change = cmd.type ? ClassifyTypeChange(std::nullopt, *cmd.type, cmd.has_using)
+                               : TypeChange::kRewrite;
+  cmd.rewrites = change != TypeChange::kNoRewrite;
+  cmd.scans = cmd.rewrites;
+  cmd.phase = Phase::kContract;
+}
+
+void DescribeDetach(const std::string& subtype, const Json& def, Command& cmd,
+                    Classified& out) {
+  cmd.action = Action::kDetachPartition;
+  cmd.phase = Phase::kContract;
+  cmd.partition = tree::Table(tree::Object(tree::Object(def, "PartitionCmd"), "name"));
+  // FINALIZE ends a concurrent detach (SHARE UPDATE EXCLUSIVE); unlike CONCURRENTLY it
+  // may run in a transaction block (checked on PostgreSQL 15).
+  cmd.finalize = subtype == "AT_DetachPartitionFinalize";
+  if (cmd.finalize) cmd.lock = Lock::kShareUpdateExclusive;
+  // PostgreSQL 14+: CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the parent and, like
+  // CREATE INDEX CONCURRENTLY, refuses to run inside a transaction block.
+  if (tree::Object(def, "PartitionCmd").value("concurrent", false)) {
+    cmd.concurrently = true;
+    cmd.lock = Lock::kShareUpdateExclusive;
+    out.transactional = false;
+  }
+}
+
+// Catalog-only changes; these few take a weaker lock than ACCESS EXCLUSIVE.
+void DescribeOtherAlter(const std::string& subtype, Command& cmd) {
+  cmd.action = Action::kAlterTableOther;
+  if (subtype == "AT_SetStatistics" || subtype == "AT_SetRelOptions" ||
+      subtype == "AT_ResetRelOptions" || subtype == "AT_ClusterOn" ||
+      subtype == "AT_DropCluster" || subtype == "AT_SetOptions" || subtype == "AT_ResetOptions") {
+    cmd.lock = Lock::kShareUpdateExclusive;
+  } else if (subtype.find("Trigger") != std::string::npos) {
+    cmd.lock = Lock::kShareRowExclusive;
+  }
+}
+
+// Long by design: one case per kind of ALTER TABLE clause tide tells apart.
+void DescribeClause(const std::string& subtype, const Json& ac, Command& cmd, Classified& out) {
+  const Json& def = tree::Object(ac, "def");
+  if (subtype == "AT_AddColumn") {
+    cmd.action = Action::kAddColumn;
+    DescribeAddColumn(def, cmd);
+  } else if (subtype == "AT_DropColumn") {
+    cmd.action = Action::kDropColumn;
+    cmd.phase = Phase::kContract;
+  } else if (subtype == "AT_AlterColumnType") {
+    DescribeTypeChange(def, cmd);
+  } else if (subtype == "AT_ColumnDefault") {
+    cmd.action = ac.contains("def") ? Action::kSetDefault : Action::kDropDefault;
+    cmd.phase = ac.contains("def") ? Phase::kNeutral : Phase::kContract;
+  } else if (subtype == "AT_SetNotNull") {
+    cmd.action = Action::kSetNotNull;
+    cmd.scans = true;
+    cmd.phase = Phase::kContract;
+  } else if (subtype == "AT_DropNotNull") {
+    cmd.action = Action::kDropNotNull;
+  } else if (subtype == "AT_AddConstraint") {
+    cmd.action = Action::kAddConstraint;
+    DescribeConstraint(tree::Object(def, "Constraint"), cmd);
+  } else if (subtype == "AT_ValidateConstraint" || subtype == "AT_DropConstraint") {
+    bool validate = subtype == "AT_ValidateConstraint";
+    cmd.action = validate ? Action::kValidateConstraint : Action::kDropConstraint;
+    cmd.object_name = cmd.column;
+    cmd.column.clear();
+    if (validate) {
+      cmd.lock = Lock::kShareUpdateExclusive;
+      cmd.scans = true;
+    }
+  } else if (subtype == "AT_AttachPartition") {
+    cmd.action = Action::kAttachPartition;
+    cmd.lock = Lock::kShareUpdateExclusive;
+    cmd.scans = true;
+    cmd.partition = tree::Table(tree::Object(tree::Object(def, "PartitionCmd"), "name"));
+  } else if (subtype == "AT_DetachPartition" || subtype == "AT_DetachPartitionFinalize") {
+    DescribeDetach(subtype, def, cmd, out);
+  } else if (subtype == "AT_SetTableSpace" || subtype == "AT_SetLogged" ||
+             subtype == "AT_SetUnLogged" || subtype == "AT_SetAccessMethod") {
+    // Each rewrites the table (SET ACCESS METHOD, PostgreSQL 15: in the new method's format).
+    cmd.action = subtype == "AT_SetTableSpace"    ? Action::kSetTablespace
+                 : subtype == "AT_SetAccessMethod" ? Action::kSetAccessMethod
+                                                   : Action::kSetLogged;
+    cmd.rewrites = cmd.scans = true;
+  } else {
+    DescribeOtherAlter(subtype, cmd);
+  }
+}
+
+}  // namespace
+
 void ClassifyAlterTable(const Statement& st, Classified& out) {
   const Json& t = st.tree;
   out.action = Action::kAlterTableOther;
   out.table = tree::Table(tree::Object(t, "relation"));
   const auto& cmds = tree::Array(t, "cmds");
-  std::optional<AlterTableText> split;
+  std::optional<AlterTableText> split = ClauseTexts(st, cmds.size());
   out.alter_head.clear();
-  const Json& relation = tree::Object(t, "relation");
-  if (cmds.size() == 1 && relation.contains("location")) {
-    // Locations count from tree_base; most ALTER TABLEs have one clause.
-    int64_t location =
-        relation["location"].get<int64_t>() - static_cast<int64_t>(st.offset - st.tree_base);
-    if (location > 0) split = SplitOneClauseAlterTable(st.text, static_cast<size_t>(location));
-  }
-  if (!split) {
-    auto scanned = SplitAlterTable(st.text);
-    if (scanned.ok()) split = std::move(scanned).value();
-  }
   if (split && split->clauses.size() == cmds.size()) out.alter_head = split->head;
   for (size_t i = 0; i < cmds.size(); ++i) {
     const Json& ac = tree::Object(cmds[i], "AlterTableCmd");
-    std::string subtype = ac.value("subtype", "");
     Command cmd;
     cmd.table = out.table;
     cmd.column = ac.value("name", "");
     if (split && i < split->clauses.size()) cmd.text = split->clauses[i];
-    const Json& def = tree::Object(ac, "def");
     cmd.if_exists = ac.value("missing_ok", false);
     cmd.cascade = ac.value("behavior", "") == "DROP_CASCADE";
     cmd.lock = Lock::kAccessExclusive;
-    if (subtype == "AT_AddColumn") {
-      cmd.action = Action::kAddColumn;
-      DescribeAddColumn(def, cmd);
-    } else if (subtype == "AT_DropColumn") {
-      cmd.action = Action::kDropColumn;
-      cmd.phase = Phase::kContract;
-    } else if (subtype == "AT_AlterColumnType") {
-      cmd.action = Action::kAlterColumnType;
-      const Json& col = tree::Object(def, "ColumnDef");
-      if (col.contains("typeName")) cmd.type = TypeFromTree(col["typeName"]);
-      cmd.has_using = col.contains("raw_default");
-      // Whether it rewrites depends on the current type: the planner asks the catalog.
-      TypeChange change = cmd.type ? ClassifyTypeChange(std::nullopt, *cmd.type, cmd.has_using)
-                                   : TypeChange::kRewrite;
-      cmd.rewrites = change != TypeChange::kNoRewrite;
-      cmd.scans = cmd.rewrites;
-      cmd.phase = Phase::kContract;
-    } else if (subtype == "AT_ColumnDefault") {
-      cmd.action = ac.contains("def") ? Action::kSetDefault : Action::kDropDefault;
-      cmd.phase = ac.contains("def") ? Phase::kNeutral : Phase::kContract;
-    } else if (subtype == "AT_SetNotNull") {
-      cmd.action = Action::kSetNotNull;
-      cmd.scans = true;
-      cmd.phase = Phase::kContract;
-    } else if (subtype == "AT_DropNotNull") {
-      cmd.action = Action::kDropNotNull;
-    } else if (subtype == "AT_AddConstraint") {
-      cmd.action = Action::kAddConstraint;
-      DescribeConstraint(tree::Object(def, "Constraint"), cmd);
-    } else if (subtype == "AT_ValidateConstraint") {
-      cmd.action = Action::kValidateConstraint;
-      cmd.object_name = cmd.column;
-      cmd.column.clear();
-      cmd.lock = Lock::kShareUpdateExclusive;
-      cmd.scans = true;
-    } else if (subtype == "AT_DropConstraint") {
-      cmd.action = Action::kDropConstraint;
-      cmd.object_name = cmd.column;
-      cmd.column.clear();
-    } else if (subtype == "AT_AttachPartition") {
-      cmd.action = Action::kAttachPartition;
-      cmd.lock = Lock::kShareUpdateExclusive;
-      cmd.scans = true;
-      cmd.partition = tree::Table(tree::Object(tree::Object(def, "PartitionCmd"), "name"));
-    } else if (subtype == "AT_DetachPartition" || subtype == "AT_DetachPartitionFinalize") {
-      cmd.action = Action::kDetachPartition;
-      cmd.phase = Phase::kContract;
-      cmd.partition = tree::Table(tree::Object(tree::Object(def, "PartitionCmd"), "name"));
-      // FINALIZE ends a concurrent detach (SHARE UPDATE EXCLUSIVE); unlike CONCURRENTLY it
-      // may run in a transaction block (checked on PostgreSQL 15).
-      cmd.finalize = subtype == "AT_DetachPartitionFinalize";
-      if (cmd.finalize) cmd.lock = Lock::kShareUpdateExclusive;
-      // PostgreSQL 14+: CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the parent and, like
-      // CREATE INDEX CONCURRENTLY, refuses to run inside a transaction block.
-      if (tree::Object(def, "PartitionCmd").value("concurrent", false)) {
-        cmd.concurrently = true;
-        cmd.lock = Lock::kShareUpdateExclusive;
-        out.transactional = false;
-      }
-    } else if (subtype == "AT_SetTableSpace") {
-      cmd.action = Action::kSetTablespace;
-      cmd.rewrites = cmd.scans = true;
-    } else if (subtype == "AT_SetLogged" || subtype == "AT_SetUnLogged") {
-      cmd.action = Action::kSetLogged;
-      cmd.rewrites = cmd.scans = true;
-    } else if (subtype == "AT_SetAccessMethod") {
-      // PostgreSQL 15: the table is rewritten in the new access method's format.
-      cmd.action = Action::kSetAccessMethod;
-      cmd.rewrites = cmd.scans = true;
-    } else {
-      cmd.action = Action::kAlterTableOther;
-      // Catalog-only changes; these few take a weaker lock than ACCESS EXCLUSIVE.
-      if (subtype == "AT_SetStatistics" || subtype == "AT_SetRelOptions" ||
-          subtype == "AT_ResetRelOptions" || subtype == "AT_ClusterOn" ||
-          subtype == "AT_DropCluster" || subtype == "AT_SetOptions" ||
-          subtype == "AT_ResetOptions") {
-        cmd.lock = Lock::kShareUpdateExclusive;
-      } else if (subtype.find("Trigger") != std::string::npos) {
-        cmd.lock = Lock::kShareRowExclusive;
-      }
-    }
+    DescribeClause(ac.value("subtype", ""), ac, cmd, out);
     out.commands.push_back(std::move(cmd));
   }
   if (out.commands.size() == 1) out.action = out.commands[0].action;
