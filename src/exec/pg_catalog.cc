@@ -72,69 +72,24 @@ std::vector<std::string> SplitKeyColumns(const std::string& joined) {
   return out;
 }
 
-}  // namespace
-
-Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
-  std::string key = table.Quoted();
-  auto cached = cache_.find(key);
-  if (cached != cache_.end()) return cached->second;
-  TableFacts facts;
-  TIDE_ASSIGN(auto rel, conn_.Query(
-                            "SELECT c.oid, c.relkind, c.reltuples::bigint, "
-                            "pg_relation_size(c.oid), quote_ident(n.nspname) || '.' || "
-                            "quote_ident(c.relname), n.nspname "
-                            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                            "WHERE c.oid = to_regclass($1)",
-                            {key}));
-  if (rel.rows() == 0) {
-    facts.exists = false;
-    facts.quoted = key;
-    facts.small = true;
-    facts.rows = 0;
-    cache_[key] = facts;
-    return facts;
-  }
-  facts.exists = true;
-  std::string oid = rel.Get(0, 0);
-  facts.partitioned = rel.Get(0, 1) == "p";
-  int64_t reltuples = rel.GetInt(0, 2);
-  int64_t bytes = rel.GetInt(0, 3);
-  facts.quoted = rel.Get(0, 4);
-  facts.schema = rel.Get(0, 5);
-
-  // Count up to the threshold: exact for small tables, cheap for big ones. A table locked by
-  // someone else is treated as big rather than waited for.
-  // Counting reads the table: never wait long for it. A table locked by someone else is taken
-  // as big rather than waited for.
-  TIDE_TRY(conn_.Exec("BEGIN; SET LOCAL lock_timeout = '2s'"));
-  auto counted = conn_.Query(
-      fmt::format("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT $1) s", facts.quoted),
-      {std::to_string(small_table_rows_ + 1)});
-  int64_t counted_rows = counted.ok() ? counted->GetInt(0, 0) : small_table_rows_ + 1;
-  facts.small = counted.ok() && counted_rows <= small_table_rows_;
-  if (facts.small) {
-    facts.rows = counted_rows;
-  } else if (reltuples >= 0) {
-    facts.rows = std::max(reltuples, counted_rows);
-  } else {
-    facts.rows = std::max(counted_rows, EstimateUnanalyzed(facts.quoted, bytes));
-  }
-  (void)conn_.Exec("COMMIT");
-
-  TIDE_ASSIGN(auto cols, conn_.Query(
+Status LoadColumns(pg::Connection& conn, const std::string& oid, TableFacts& facts) {
+  TIDE_ASSIGN(auto cols, conn.Query(
                              "SELECT a.attname, t.typname, a.atttypmod, a.attnotnull "
                              "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
                              "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
                              "ORDER BY a.attnum",
                              {oid}));
   for (int i = 0; i < cols.rows(); ++i) {
-    facts.columns.push_back({cols.Get(i, 0),
-                             sql::TypeFromCatalog(cols.Get(i, 1), static_cast<int>(cols.GetInt(i, 2))),
-                             cols.GetBool(i, 3)});
+    facts.columns.push_back(
+        {cols.Get(i, 0), sql::TypeFromCatalog(cols.Get(i, 1), static_cast<int>(cols.GetInt(i, 2))),
+         cols.GetBool(i, 3)});
   }
-  TIDE_TRY(LoadDetails(conn_, oid, facts));
-  // The batching key: the primary key, else a valid unique index over NOT NULL columns only.
-  TIDE_ASSIGN(auto keys, conn_.Query(
+  return Ok();
+}
+
+// The batching key: the primary key, else a valid unique index over NOT NULL columns only.
+Status LoadKey(pg::Connection& conn, const std::string& oid, TableFacts& facts) {
+  TIDE_ASSIGN(auto keys, conn.Query(
                              "SELECT i.indexrelid, a.attname, format_type(a.atttypid, a.atttypmod), "
                              "a.attnotnull "
                              "FROM pg_index i "
@@ -166,8 +121,67 @@ Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
     all_not_null = all_not_null && keys.GetBool(i, 3);
   }
   take();
+  return Ok();
+}
+
+
+}  // namespace
+
+Result<TableFacts> PgCatalog::Table(const sql::TableName& table) {
+  std::string key = table.Quoted();
+  auto cached = cache_.find(key);
+  if (cached != cache_.end()) return cached->second;
+  TableFacts facts;
+  TIDE_ASSIGN(auto rel, conn_.Query(
+                            "SELECT c.oid, c.relkind, c.reltuples::bigint, "
+                            "pg_relation_size(c.oid), quote_ident(n.nspname) || '.' || "
+                            "quote_ident(c.relname), n.nspname "
+                            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE c.oid = to_regclass($1)",
+                            {key}));
+  if (rel.rows() == 0) {
+    facts.exists = false;
+    facts.quoted = key;
+    facts.small = true;
+    facts.rows = 0;
+    cache_[key] = facts;
+    return facts;
+  }
+  facts.exists = true;
+  std::string oid = rel.Get(0, 0);
+  facts.partitioned = rel.Get(0, 1) == "p";
+  int64_t reltuples = rel.GetInt(0, 2);
+  int64_t bytes = rel.GetInt(0, 3);
+  facts.quoted = rel.Get(0, 4);
+  facts.schema = rel.Get(0, 5);
+
+  TIDE_TRY(CountRows(facts, reltuples, bytes));
+  TIDE_TRY(LoadColumns(conn_, oid, facts));
+  TIDE_TRY(LoadDetails(conn_, oid, facts));
+  TIDE_TRY(LoadKey(conn_, oid, facts));
   cache_[key] = facts;
   return facts;
+}
+
+Status PgCatalog::CountRows(TableFacts& facts, int64_t reltuples, int64_t bytes) {
+  // Count up to the threshold: exact for small tables, cheap for big ones. Counting reads the
+  // table: never wait long for it. A table locked by someone else is taken as big rather than
+  // waited for.
+  TIDE_TRY(conn_.Exec("BEGIN; SET LOCAL lock_timeout = '2s'"));
+  auto counted = conn_.Query(
+      fmt::format("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT $1) s", facts.quoted),
+      {std::to_string(small_table_rows_ + 1)});
+  int64_t counted_rows = counted.ok() ? counted->GetInt(0, 0) : small_table_rows_ + 1;
+  facts.small = counted.ok() && counted_rows <= small_table_rows_;
+  if (facts.small) {
+    facts.rows = counted_rows;
+  } else if (reltuples >= 0) {
+    facts.rows = std::max(reltuples, counted_rows);
+  } else {
+    facts.rows = std::max(counted_rows, EstimateUnanalyzed(facts.quoted, bytes));
+  }
+  (void)conn_.Exec("COMMIT");
+  return Ok();
 }
 
 int64_t PgCatalog::EstimateUnanalyzed(const std::string& quoted, int64_t bytes) {

@@ -32,6 +32,8 @@ class PgCatalog : public Catalog {
   int server_version() const override { return conn_.server_version(); }
 
  private:
+  // facts.rows and facts.small: counted up to small_table_rows, else estimated.
+  Status CountRows(TableFacts& facts, int64_t reltuples, int64_t bytes);
   // Rows of a table never analyzed, within the caller's transaction.
   int64_t EstimateUnanalyzed(const std::string& quoted, int64_t bytes);
 

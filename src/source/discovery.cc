@@ -82,37 +82,88 @@ Result<std::optional<MigrationFile>> ParseMigrationName(const std::string& name)
   return std::optional<MigrationFile>(std::move(file));
 }
 
+namespace {
+
+// The files under location, sorted, skipping hidden files and folders.
+Result<std::vector<fs::path>> ListFiles(const fs::path& location) {
+  std::error_code ec;
+  if (!fs::is_directory(location, ec)) {
+    return Error::Input(fmt::format("migrations location '{}' is not a directory",
+                                    location.string()))
+        .WithHint("create it (tide init does), or point --locations at your migrations");
+  }
+  std::vector<fs::path> paths;
+  for (auto it = fs::recursive_directory_iterator(location, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_directory(ec)) continue;
+    paths.push_back(it->path());
+  }
+  if (ec) return Error::Io(fmt::format("cannot list '{}': {}", location.string(), ec.message()));
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+// The file's text, checksum and script config, read into file.
+Status ReadMigration(const fs::path& path, MigrationFile& file,
+                     std::vector<std::string>& warnings) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error::Input(fmt::format("cannot read migration {}", path.string()))
+        .WithHint("check that the file exists and is readable");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Error::Input(fmt::format("cannot read migration {}", path.string()));
+  file.content = ss.str();
+  file.checksum = FlywayChecksum(file.content);
+  TIDE_ASSIGN(ScriptConfig config, ReadScriptConfig(path, warnings));
+  file.execute_in_transaction = config.execute_in_transaction;
+  file.placeholder_replacement = config.placeholder_replacement;
+  return Ok();
+}
+
+// Versioned files by version, then repeatables by description; two of one version (or one
+// description) are refused.
+Status SortAndCheckUnique(std::vector<MigrationFile>& found) {
+  std::stable_sort(found.begin(), found.end(), [](const MigrationFile& a, const MigrationFile& b) {
+    if (a.kind != b.kind) return a.kind == MigrationKind::kVersioned;
+    if (a.kind == MigrationKind::kVersioned) return *a.version < *b.version;
+    return a.description < b.description;
+  });
+  for (size_t i = 1; i < found.size(); ++i) {
+    const auto& a = found[i - 1];
+    const auto& b = found[i];
+    bool versioned = a.kind == MigrationKind::kVersioned;
+    bool clash = a.kind == b.kind &&
+                 (versioned ? *a.version == *b.version : a.description == b.description);
+    if (clash) {
+      return Error::Input(fmt::format("two migrations have {} {}: {} and {}",
+                                      versioned ? "version" : "description",
+                                      versioned ? a.VersionText() : a.description,
+                                      a.path.string(), b.path.string()))
+          .At({b.path.string(), 0, 0})
+          .WithHint("give one of them another version (1.0 and 1 are the same version)");
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
 Result<Discovery> Discover(const std::vector<fs::path>& locations) {
   Discovery out;
   std::vector<MigrationFile> found;
   for (const auto& location : locations) {
-    std::error_code ec;
-    if (!fs::is_directory(location, ec)) {
-      return Error::Input(fmt::format("migrations location '{}' is not a directory",
-                                      location.string()))
-          .WithHint("create it (tide init does), or point --locations at your migrations");
-    }
-    std::vector<fs::path> paths;
-    for (auto it = fs::recursive_directory_iterator(location, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::string name = it->path().filename().string();
-      if (!name.empty() && name[0] == '.') {
-        if (it->is_directory()) it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_directory(ec)) continue;
-      paths.push_back(it->path());
-    }
-    if (ec) {
-      return Error::Io(fmt::format("cannot list '{}': {}", location.string(), ec.message()));
-    }
-    std::sort(paths.begin(), paths.end());
+    TIDE_ASSIGN(std::vector<fs::path> paths, ListFiles(location));
     for (const auto& path : paths) {
       std::string name = path.filename().string();
       auto parsed = ParseMigrationName(name);
-      if (!parsed.ok()) {
-        return std::move(parsed).error().At({path.string(), 0, 0});
-      }
+      if (!parsed.ok()) return std::move(parsed).error().At({path.string(), 0, 0});
       if (!parsed->has_value()) {
         if ((name[0] == 'V' || name[0] == 'R') && EndsWithIgnoreCase(name, ".sql")) {
           out.warnings.push_back(fmt::format(
@@ -124,44 +175,11 @@ Result<Discovery> Discover(const std::vector<fs::path>& locations) {
       MigrationFile file = std::move(**parsed);
       file.path = path;
       file.script = fs::relative(path, location).generic_string();
-      std::ifstream in(path, std::ios::binary);
-      if (!in) {
-        return Error::Input(fmt::format("cannot read migration {}", path.string()))
-            .WithHint("check that the file exists and is readable");
-      }
-      std::stringstream ss;
-      ss << in.rdbuf();
-      if (in.bad()) return Error::Input(fmt::format("cannot read migration {}", path.string()));
-      file.content = ss.str();
-      file.checksum = FlywayChecksum(file.content);
-      TIDE_ASSIGN(ScriptConfig config, ReadScriptConfig(path, out.warnings));
-      file.execute_in_transaction = config.execute_in_transaction;
-      file.placeholder_replacement = config.placeholder_replacement;
+      TIDE_TRY(ReadMigration(path, file, out.warnings));
       found.push_back(std::move(file));
     }
   }
-  std::stable_sort(found.begin(), found.end(), [](const MigrationFile& a, const MigrationFile& b) {
-    if (a.kind != b.kind) return a.kind == MigrationKind::kVersioned;
-    if (a.kind == MigrationKind::kVersioned) return *a.version < *b.version;
-    return a.description < b.description;
-  });
-  for (size_t i = 1; i < found.size(); ++i) {
-    const auto& a = found[i - 1];
-    const auto& b = found[i];
-    bool clash = a.kind == b.kind && (a.kind == MigrationKind::kVersioned
-                                          ? *a.version == *b.version
-                                          : a.description == b.description);
-    if (clash) {
-      return Error::Input(fmt::format("two migrations have {} {}: {} and {}",
-                                      a.kind == MigrationKind::kVersioned ? "version"
-                                                                          : "description",
-                                      a.kind == MigrationKind::kVersioned ? a.VersionText()
-                                                                          : a.description,
-                                      a.path.string(), b.path.string()))
-          .At({b.path.string(), 0, 0})
-          .WithHint("give one of them another version (1.0 and 1 are the same version)");
-    }
-  }
+  TIDE_TRY(SortAndCheckUnique(found));
   out.migrations = std::move(found);
   return out;
 }
