@@ -16,47 +16,51 @@ namespace tide::plan {
 using sql::Action;
 using sql::ConstraintType;
 
-Status Planner::PlanInlineConstraints(FileContext& ctx, const sql::Classified& c,
-                                      const sql::Command& cmd, const std::string& clause_sql,
-                                      const TableFacts& facts, Plan& plan) {
-  int index = static_cast<int>(c.index);
-  auto as_written = [&] {
-    plan.steps.push_back(ClauseStep(c, cmd, clause_sql, facts));
-    return Ok();
-  };
+namespace {
+
+// A constraint written inline in ADD COLUMN, with its span in the statement's text.
+struct Inline {
+  std::string contype;
+  size_t begin, end;  // in the statement's text
+  const nlohmann::json* node;
+};
+
+// The inline constraints of cmd's column, in text order, each span up to the next one; nullopt
+// when tide cannot cut them out of the text safely (no locations, a COLLATE among them, ...).
+std::optional<std::vector<Inline>> InlineSpans(const sql::Classified& c, const sql::Command& cmd,
+                                               size_t clause_at, size_t clause_end) {
+  // References into the statement's own tree, which outlives the spans that point into it.
   const sql::Statement& st = *c.statement;
-  const auto& cmds = st.tree.contains("cmds") ? st.tree["cmds"] : nlohmann::json();
   size_t at = static_cast<size_t>(&cmd - c.commands.data());
-  if (!cmds.is_array() || at >= cmds.size() || cmd.text.empty()) return as_written();
-  const auto& alter = cmds[at].contains("AlterTableCmd") ? cmds[at]["AlterTableCmd"] : nlohmann::json();
-  if (!alter.contains("def") || !alter["def"].contains("ColumnDef")) return as_written();
-  const auto& col = alter["def"]["ColumnDef"];
+  if (!st.tree.contains("cmds") || !st.tree.at("cmds").is_array()) return std::nullopt;
+  const auto& cmds = st.tree.at("cmds");
+  if (at >= cmds.size() || !cmds[at].contains("AlterTableCmd")) return std::nullopt;
+  const auto& alter = cmds[at].at("AlterTableCmd");
+  if (!alter.contains("def") || !alter.at("def").contains("ColumnDef")) return std::nullopt;
+  const auto& col = alter.at("def").at("ColumnDef");
   // COLLATE may sit between constraints: cutting spans by the next constraint would take it.
-  if (col.contains("collClause") || !col.contains("constraints")) return as_written();
-  size_t clause_at = st.text.find(cmd.text);
-  if (clause_at == std::string::npos) return as_written();
-  size_t clause_end = clause_at + cmd.text.size();
-  struct Inline {
-    std::string contype;
-    size_t begin, end;  // in st.text
-    const nlohmann::json* node;
-  };
+  if (col.contains("collClause") || !col.contains("constraints")) return std::nullopt;
   std::vector<Inline> all;
-  for (const auto& item : col["constraints"]) {
-    if (!item.contains("Constraint")) return as_written();
-    const auto& k = item["Constraint"];
-    if (!k.contains("location")) return as_written();
+  for (const auto& item : col.at("constraints")) {
+    if (!item.contains("Constraint")) return std::nullopt;
+    const auto& k = item.at("Constraint");
+    if (!k.contains("location")) return std::nullopt;
     int64_t loc = k["location"].get<int64_t>() + static_cast<int64_t>(st.tree_base) -
                   static_cast<int64_t>(st.offset);
     if (loc < static_cast<int64_t>(clause_at) || loc >= static_cast<int64_t>(clause_end)) {
-      return as_written();
+      return std::nullopt;
     }
     all.push_back({k.value("contype", ""), static_cast<size_t>(loc), clause_end, &k});
   }
-  std::sort(all.begin(), all.end(), [](const Inline& a, const Inline& b) {
-    return a.begin < b.begin;
-  });
+  std::sort(all.begin(), all.end(),
+            [](const Inline& a, const Inline& b) { return a.begin < b.begin; });
   for (size_t i = 0; i + 1 < all.size(); ++i) all[i].end = all[i + 1].begin;
+  return all;
+}
+
+// The ones that move out of the column: a CHECK, a plain UNIQUE, and a REFERENCES on a column
+// with a default (without one, the new column is all NULL and the check costs nothing).
+std::vector<Inline> MovedOut(const std::vector<Inline>& all, const sql::Command& cmd) {
   std::vector<Inline> moved;
   for (const auto& k : all) {
     bool check = k.contype == "CONSTR_CHECK" && !k.node->value("is_no_inherit", false);
@@ -66,6 +70,44 @@ Status Planner::PlanInlineConstraints(FileContext& ctx, const sql::Classified& c
               !k.node->value("skip_validation", false);
     if (check || unique || fk) moved.push_back(k);
   }
+  return moved;
+}
+
+// The stand-alone ADD UNIQUE of an inline UNIQUE, for PlanUniqueConstraint.
+sql::Command UniqueCommand(const sql::Command& cmd, const Inline& k) {
+  sql::Command unique;
+  unique.action = Action::kAddConstraint;
+  unique.table = cmd.table;
+  unique.constraint = ConstraintType::kUnique;
+  unique.object_name = k.node->value("conname", "");
+  unique.columns = {cmd.column};
+  unique.deferrable = k.node->value("deferrable", false);
+  unique.initially_deferred = k.node->value("initdeferred", false);
+  unique.lock = sql::Lock::kAccessExclusive;
+  // Its stand-alone form, for a table that takes it as written (a partitioned one).
+  unique.text = fmt::format(
+      "ADD {}UNIQUE ({})",
+      unique.object_name.empty() ? "" : "CONSTRAINT " + QuoteIdent(unique.object_name) + " ",
+      QuoteIdent(cmd.column));
+  return unique;
+}
+
+}  // namespace
+
+Status Planner::PlanInlineConstraints(FileContext& ctx, const sql::Classified& c,
+                                      const sql::Command& cmd, const std::string& clause_sql,
+                                      const TableFacts& facts, Plan& plan) {
+  auto as_written = [&] {
+    plan.steps.push_back(ClauseStep(c, cmd, clause_sql, facts));
+    return Ok();
+  };
+  const sql::Statement& st = *c.statement;
+  size_t clause_at = cmd.text.empty() ? std::string::npos : st.text.find(cmd.text);
+  if (clause_at == std::string::npos) return as_written();
+  size_t clause_end = clause_at + cmd.text.size();
+  auto all = InlineSpans(c, cmd, clause_at, clause_end);
+  if (!all) return as_written();
+  std::vector<Inline> moved = MovedOut(*all, cmd);
   if (moved.empty()) return as_written();
   // The column alone: the clause without the constraints moved out of it.
   std::string column_clause;
@@ -83,39 +125,25 @@ Status Planner::PlanInlineConstraints(FileContext& ctx, const sql::Classified& c
       "form (CHECK and FOREIGN KEY NOT VALID then VALIDATE, UNIQUE through an index built "
       "concurrently), named as PostgreSQL names the inline ones",
       cmd.column, c.table.Display(), RowsOf(facts));
-  plan.notes.push_back({index, c.line(), "inline-constraint-split", why});
-  Step add_column = ClauseStep(c, cmd, head + " " + std::string(Trim(
-                                                         column_clause.substr(0, std::string::npos))),
-                               facts);
+  plan.notes.push_back({static_cast<int>(c.index), c.line(), "inline-constraint-split", why});
+  Step add_column = ClauseStep(c, cmd, head + " " + std::string(Trim(column_clause)), facts);
   add_column.why = "the column alone: a catalog change";
   plan.steps.push_back(add_column);
-  std::string qcol = QuoteIdent(cmd.column);
   for (const auto& k : moved) {
-    std::string text(Trim(st.text.substr(k.begin, k.end - k.begin)));
     if (k.contype == "CONSTR_UNIQUE") {
-      sql::Command unique;
-      unique.action = Action::kAddConstraint;
-      unique.table = cmd.table;
-      unique.constraint = ConstraintType::kUnique;
-      unique.object_name = k.node->value("conname", "");
-      unique.columns = {cmd.column};
-      unique.deferrable = k.node->value("deferrable", false);
-      unique.initially_deferred = k.node->value("initdeferred", false);
-      unique.lock = sql::Lock::kAccessExclusive;
-      // Its stand-alone form, for a table that takes it as written (a partitioned one).
-      unique.text = fmt::format(
-          "ADD {}UNIQUE ({})",
-          unique.object_name.empty() ? "" : "CONSTRAINT " + QuoteIdent(unique.object_name) + " ",
-          qcol);
-      TIDE_TRY(PlanUniqueConstraint(ctx, c, unique, head, facts, plan));
+      TIDE_TRY(PlanUniqueConstraint(ctx, c, UniqueCommand(cmd, k), head, facts, plan));
       continue;
     }
-    if (k.contype == "CONSTR_FOREIGN") {
-      size_t ref = ToLower(text).find("references");
-      if (ref == std::string::npos) return Error::Internal("an inline REFERENCES without its keyword");
-      text = text.substr(0, ref) + "FOREIGN KEY (" + qcol + ") " + text.substr(ref);
-    }
     bool fk = k.contype == "CONSTR_FOREIGN";
+    std::string text(Trim(st.text.substr(k.begin, k.end - k.begin)));
+    if (fk) {
+      size_t ref = ToLower(text).find("references");
+      if (ref == std::string::npos) {
+        return Error::Internal("an inline REFERENCES without its keyword");
+      }
+      text = text.substr(0, ref) + "FOREIGN KEY (" + QuoteIdent(cmd.column) + ") " +
+             text.substr(ref);
+    }
     Step add = ClauseStep(c, cmd, head + " ADD " + text + " NOT VALID", facts);
     add.kind = StepKind::kAddConstraintNotValid;
     add.lock = fk ? sql::Lock::kShareRowExclusive : sql::Lock::kAccessExclusive;
