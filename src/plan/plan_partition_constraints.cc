@@ -76,6 +76,41 @@ void AppendUniqueOfPartition(const Step& on, const PartitionFacts& p, const std:
   plan.steps.push_back(attach);
 }
 
+// ChooseConstraintName: <table>_<columns>_fkey, numbered while a constraint has the name.
+Result<std::string> ForeignKeyName(const sql::Classified& c, const sql::Command& cmd,
+                                   const TableFacts& facts) {
+  if (!cmd.object_name.empty()) return cmd.object_name;
+  std::vector<std::string> used;
+  for (const auto& [column, detail] : facts.details) {
+    for (const auto& u : detail.used_by) {
+      if (u.rfind("constraint ", 0) == 0) used.push_back(u.substr(11));
+    }
+  }
+  return ChooseName(c.table.name, Join(cmd.columns, "_"), "fkey",
+                    [&](const std::string& n) -> Result<bool> {
+                      return std::find(used.begin(), used.end(), n) != used.end();
+                    });
+}
+
+// A leaf partition's key: added NOT VALID, then validated in its own transaction.
+void AppendKeyOfPartition(Step add, const PartitionFacts& p, const std::string& name,
+                          Plan& plan) {
+  add.kind = StepKind::kAddConstraintNotValid;
+  add.sql += " NOT VALID";
+  add.object_name = name;
+  add.why = fmt::format("the key on partition {}, NOT VALID: new rows are checked at once",
+                        p.name.Display());
+  plan.steps.push_back(add);
+  Step validate = add;
+  validate.kind = StepKind::kValidateConstraint;
+  validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", p.quoted, QuoteIdent(name));
+  validate.lock = sql::Lock::kShareUpdateExclusive;
+  validate.own_transaction = true;
+  validate.new_transaction = false;
+  validate.why = "checks the partition's rows without blocking reads or writes";
+  plan.steps.push_back(validate);
+}
+
 }  // namespace
 
 Status PlanPartitionedUnique(Catalog& catalog, const sql::Classified& c, const sql::Command& cmd,
@@ -190,20 +225,7 @@ Status PlanPartitionedForeignKey(Catalog& catalog, const sql::Classified& c,
   }
   std::string key_text = clause.substr(foreign);
   TIDE_ASSIGN(auto partitions, catalog.Partitions(c.table));
-  std::string name = cmd.object_name;
-  if (name.empty()) {
-    // ChooseConstraintName: <table>_<columns>_fkey, numbered while a constraint has the name.
-    std::vector<std::string> used;
-    for (const auto& [column, detail] : facts.details) {
-      for (const auto& u : detail.used_by) {
-        if (u.rfind("constraint ", 0) == 0) used.push_back(u.substr(11));
-      }
-    }
-    TIDE_ASSIGN(name, ChooseName(c.table.name, Join(cmd.columns, "_"), "fkey",
-                                 [&](const std::string& n) -> Result<bool> {
-                                   return std::find(used.begin(), used.end(), n) != used.end();
-                                 }));
-  }
+  TIDE_ASSIGN(std::string name, ForeignKeyName(c, cmd, facts));
   std::string named = fmt::format("{} ADD CONSTRAINT {} {}", head, QuoteIdent(name), key_text);
   std::string why = fmt::format(
       "ADD FOREIGN KEY on the partitioned table {} ({}) checks every row of every partition "
@@ -246,21 +268,7 @@ Status PlanPartitionedForeignKey(Catalog& catalog, const sql::Classified& c,
       levels.push_back(std::move(add));
       continue;
     }
-    add.kind = StepKind::kAddConstraintNotValid;
-    add.sql += " NOT VALID";
-    add.object_name = name;
-    add.why = fmt::format("the key on partition {}, NOT VALID: new rows are checked at once",
-                          p.name.Display());
-    plan.steps.push_back(add);
-    Step validate = add;
-    validate.kind = StepKind::kValidateConstraint;
-    validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", p.quoted,
-                               QuoteIdent(name));
-    validate.lock = sql::Lock::kShareUpdateExclusive;
-    validate.own_transaction = true;
-    validate.new_transaction = false;
-    validate.why = "checks the partition's rows without blocking reads or writes";
-    plan.steps.push_back(validate);
+    AppendKeyOfPartition(std::move(add), p, name, plan);
   }
   for (auto it = levels.rbegin(); it != levels.rend(); ++it) plan.steps.push_back(*it);
   written.sql = named;
