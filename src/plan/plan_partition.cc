@@ -203,62 +203,33 @@ Status Planner::PlanPartitionedIndex(FileContext& ctx, const sql::Classified& c,
   return Ok();
 }
 
-Status Planner::PlanAttachPartition(FileContext& ctx, const sql::Classified& c, Plan& plan) {
+namespace {
+
+// The default partition is scanned too, to prove none of its rows belong to the new one: a big
+// one is named in the plan, and its lock holders are watched.
+void NoteDefaultPartitionScan(const sql::Classified& c, const std::vector<PartitionFacts>& parts,
+                              int64_t small_table_rows, Step& as_written, Plan& plan) {
+  const sql::Command& cmd = c.commands.at(0);
+  for (const auto& p : parts) {
+    if (p.level != 1 || !p.is_default || p.rows <= small_table_rows) continue;
+    plan.notes.push_back(
+        {static_cast<int>(c.index), c.line(), "attach-partition-default-scan",
+         fmt::format("ATTACH PARTITION also scans the default partition {} ({}) under ACCESS "
+                     "EXCLUSIVE, to prove that none of its rows belong to {}: reads and "
+                     "writes of {} wait meanwhile (a validated CHECK on {} that excludes the "
+                     "new bound lets PostgreSQL skip it)",
+                     p.name.Display(), RowsText(p.rows, true), cmd.partition.Display(),
+                     p.name.Display(), p.name.Display())});
+    as_written.lock_tables.push_back(p.quoted);
+  }
+}
+
+// The CHECK matching the bound, added NOT VALID and validated, then the attach (which skips
+// its scan), then the check dropped.
+void AppendAttachViaCheck(const sql::Classified& c, const TableFacts& part,
+                          const std::string& check, Step as_written, Plan& plan) {
   const sql::Command& cmd = c.commands.at(0);
   int index = static_cast<int>(c.index);
-  TIDE_ASSIGN(TableFacts parent, Facts(ctx, c.table, c.index));
-  TIDE_ASSIGN(TableFacts part, Facts(ctx, cmd.partition, c.index));
-  Step as_written = AsWritten(c, c.statement->text);
-  as_written.lock_tables = {parent.quoted, part.quoted};
-  as_written.lock = sql::Lock::kAccessExclusive;  // on the partition; SHARE UPDATE EXCLUSIVE on
-                                                  // the parent
-  as_written.estimated_rows = part.rows;
-  // The default partition is scanned too, to prove none of its rows belong to the new one.
-  if (parent.exists) {
-    TIDE_ASSIGN(auto partitions, catalog_.Partitions(c.table));
-    if (partitions) {
-      for (const auto& p : *partitions) {
-        if (p.level != 1 || !p.is_default || p.rows <= options_.small_table_rows) continue;
-        plan.notes.push_back(
-            {index, c.line(), "attach-partition-default-scan",
-             fmt::format("ATTACH PARTITION also scans the default partition {} ({}) under ACCESS "
-                         "EXCLUSIVE, to prove that none of its rows belong to {}: reads and "
-                         "writes of {} wait meanwhile (a validated CHECK on {} that excludes the "
-                         "new bound lets PostgreSQL skip it)",
-                         p.name.Display(), RowsText(p.rows, true), cmd.partition.Display(),
-                         p.name.Display(), p.name.Display())});
-        as_written.lock_tables.push_back(p.quoted);
-      }
-    }
-  }
-  bool fresh = !part.exists || part.small;
-  if (fresh) {
-    plan.steps.push_back(std::move(as_written));
-    return Ok();
-  }
-  std::vector<std::string> key;
-  if (catalog_.online()) {
-    TIDE_ASSIGN(key, catalog_.PartitionKey(c.table));
-  } else {
-    key = {"<partition key>"};
-  }
-  std::string check = BoundCheck(cmd.text.empty() ? c.statement->text : cmd.text, key);
-  if (check.empty()) {
-    plan.notes.push_back(
-        {index, c.line(), "attach-partition-as-written",
-         fmt::format("runs as written: ATTACH scans {} ({}) under ACCESS EXCLUSIVE to check its "
-                     "rows fit the bound; tide writes that CHECK itself only for a list or range "
-                     "bound over one plain column",
-                     cmd.partition.Display(), RowsText(part.rows, part.known))});
-    plan.steps.push_back(std::move(as_written));
-    return Ok();
-  }
-  if (!catalog_.online()) {
-    size_t at = 0;
-    while ((at = check.find("\"<partition key>\"", at)) != std::string::npos) {
-      check.replace(at, 17, "<partition key>");
-    }
-  }
   std::string name = TemporaryBoundCheckName(cmd.partition.name);
   std::string qname = QuoteIdent(name);
   std::string why = fmt::format(
@@ -294,6 +265,55 @@ Status Planner::PlanAttachPartition(FileContext& ctx, const sql::Classified& c, 
   drop.object_name.clear();
   drop.why = "tide's temporary check is no longer needed";
   plan.steps.push_back(drop);
+}
+
+}  // namespace
+
+Status Planner::PlanAttachPartition(FileContext& ctx, const sql::Classified& c, Plan& plan) {
+  const sql::Command& cmd = c.commands.at(0);
+  int index = static_cast<int>(c.index);
+  TIDE_ASSIGN(TableFacts parent, Facts(ctx, c.table, c.index));
+  TIDE_ASSIGN(TableFacts part, Facts(ctx, cmd.partition, c.index));
+  Step as_written = AsWritten(c, c.statement->text);
+  as_written.lock_tables = {parent.quoted, part.quoted};
+  as_written.lock = sql::Lock::kAccessExclusive;  // on the partition; SHARE UPDATE EXCLUSIVE on
+                                                  // the parent
+  as_written.estimated_rows = part.rows;
+  if (parent.exists) {
+    TIDE_ASSIGN(auto partitions, catalog_.Partitions(c.table));
+    if (partitions) {
+      NoteDefaultPartitionScan(c, *partitions, options_.small_table_rows, as_written, plan);
+    }
+  }
+  bool fresh = !part.exists || part.small;
+  if (fresh) {
+    plan.steps.push_back(std::move(as_written));
+    return Ok();
+  }
+  std::vector<std::string> key;
+  if (catalog_.online()) {
+    TIDE_ASSIGN(key, catalog_.PartitionKey(c.table));
+  } else {
+    key = {"<partition key>"};
+  }
+  std::string check = BoundCheck(cmd.text.empty() ? c.statement->text : cmd.text, key);
+  if (check.empty()) {
+    plan.notes.push_back(
+        {index, c.line(), "attach-partition-as-written",
+         fmt::format("runs as written: ATTACH scans {} ({}) under ACCESS EXCLUSIVE to check its "
+                     "rows fit the bound; tide writes that CHECK itself only for a list or range "
+                     "bound over one plain column",
+                     cmd.partition.Display(), RowsText(part.rows, part.known))});
+    plan.steps.push_back(std::move(as_written));
+    return Ok();
+  }
+  if (!catalog_.online()) {
+    size_t at = 0;
+    while ((at = check.find("\"<partition key>\"", at)) != std::string::npos) {
+      check.replace(at, 17, "<partition key>");
+    }
+  }
+  AppendAttachViaCheck(c, part, check, std::move(as_written), plan);
   return Ok();
 }
 
