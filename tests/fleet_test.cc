@@ -126,6 +126,23 @@ TEST_F(DbFleetTest, AFailedCanaryStopsTheFleetBeforeTheOtherTargets) {
   EXPECT_NE(r.out.find("6 ok"), std::string::npos) << r.out;
 }
 
+// --fail-fast: once a target failed no other starts; without it the rest goes on (above).
+TEST_F(DbFleetTest, FailFastStartsNoTargetAfterAFailure) {
+  MakeTargets(5);
+  ASSERT_EQ(Value(0, "CREATE TABLE customers (id int)"), "");
+  TideRun r = Tide({"--targets", "targets.txt", "--parallel", "1", "--fail-fast", "--json",
+                    "migrate", "--target", "1.1"});
+  EXPECT_EQ(r.exit_code, 1) << r.all();
+  auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << r.out;
+  EXPECT_EQ(doc["targets"][0]["outcome"], "failed") << r.out;
+  for (int i = 1; i < 5; ++i) {
+    EXPECT_EQ(doc["targets"][i]["outcome"], "not run") << r.out;
+    EXPECT_EQ(Value(i, "SELECT to_regclass('flyway_schema_history') IS NULL"), "t") << i;
+  }
+  EXPECT_EQ(Tide({"--fail-fast", "info"}).exit_code, 2);
+}
+
 // --targets-query: the tenants come from a catalog database, read-only.
 TEST_F(DbFleetTest, TargetsFromACatalogQuery) {
   MakeTargets(4);

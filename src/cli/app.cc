@@ -83,7 +83,7 @@ std::vector<std::string> FleetArgs(int argc, char** argv, bool drop_url) {
   std::vector<std::string> out;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
-    bool skip = i > 0 && a == "--json";
+    bool skip = i > 0 && (a == "--json" || a == "--fail-fast");
     for (const auto& option : with_value) {
       if (i > 0 && a == option) {
         ++i;
@@ -182,6 +182,9 @@ int Run(Context& ctx, int argc, char** argv) {
                  "with --targets or --schemas: run N of them first; stop there if any fails")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
+  app.add_flag("--fail-fast", ctx.fail_fast,
+               "with --targets or --schemas: start no other target once one failed (default: "
+               "go on with the rest)");
   app.add_flag("-q,--quiet", ctx.quiet, "print only warnings and errors");
 
   AddInitCommand(app, ctx);
@@ -222,9 +225,10 @@ int Run(Context& ctx, int argc, char** argv) {
     bool drop_url = ctx.targets_file.empty() && ctx.targets_query.empty();
     status = RunFleet(ctx, FleetArgs(argc, argv, drop_url),
                       app.get_subcommands().front()->get_name());
-  } else if (ctx.parallel > 0 || ctx.canary > 0 || !ctx.catalog_url.empty()) {
-    status = Error::Usage("--parallel, --canary and --catalog-url go with --targets FILE, "
-                          "--targets-query SQL or --schemas GLOB");
+  } else if (ctx.parallel > 0 || ctx.canary > 0 || ctx.fail_fast || !ctx.catalog_url.empty()) {
+    status = Error::Usage(
+        "--parallel, --canary, --fail-fast and --catalog-url go with --targets FILE, "
+        "--targets-query SQL or --schemas GLOB");
   } else {
     status = ctx.action();
   }

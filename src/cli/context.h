@@ -27,6 +27,7 @@ class Context {
   std::string schemas;        // --schemas: ... on each schema matching this glob (cli/fleet.h)
   int parallel = 0;           // --parallel: at most this many targets at once (0: the cores)
   int canary = 0;             // --canary: run this many targets first, stop if one fails
+  bool fail_fast = false;     // --fail-fast: start no other target once one failed
   bool Fleet() const {
     return !targets_file.empty() || !targets_query.empty() || !schemas.empty();
   }

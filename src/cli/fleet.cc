@@ -3,7 +3,7 @@
 // cli/fleet_targets.cc). Each unit runs as its own tide process (the same binary, the same
 // arguments, with --url TARGET [--schema S] --json), so a unit fails alone and nothing is shared
 // but the files; at most N run at once. --canary N runs the first N due units first and stops
-// there if any of them fails. A summary table (or one JSON document) tells each unit's outcome;
+// there if any of them fails; --fail-fast starts no unit once one failed. A summary table (or one JSON document) tells each unit's outcome;
 // the exit code is 0 only when every unit succeeded. Units that a change-making command finished
 // with the same migration files are remembered in the done file and skipped by a rerun.
 #include <fmt/format.h>
@@ -118,6 +118,8 @@ struct FleetRun {
   fs::path done_file;
   int parallel = 1;
   int finished = 0;  // units reported so far
+  bool fail_fast = false;           // --fail-fast: start no unit once one failed
+  std::atomic<bool> failed{false};  // a unit failed
   std::mutex mu;
 
   Outcome Run(const Target& t) {
@@ -132,9 +134,12 @@ struct FleetRun {
     } else if (done.count(t.Key())) {
       o.outcome = "skipped";
       o.exit_code = 0;
+    } else if (fail_fast && failed) {
+      o.message = "stopped: another target failed (--fail-fast)";
     } else {
       o = RunOne(base, t);
     }
+    if (o.exit_code > 0) failed = true;
     return o;
   }
 
@@ -265,6 +270,7 @@ Status RunFleet(Context& ctx, const std::vector<std::string>& args, const std::s
     TIDE_ASSIGN(run.key, RunKey(ctx, args));
     run.done = ReadDone(run.done_file, run.key);
   }
+  run.fail_fast = ctx.fail_fast;
   run.parallel = ctx.parallel > 0
                      ? ctx.parallel
                      : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
