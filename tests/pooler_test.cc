@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -132,35 +133,66 @@ TEST_F(DbPoolerTest, TransactionPoolerIsRefusedBeforeAnythingChangesAndDirectUrl
       << load.output();
 }
 
-// Disabled: PgBouncer leaves the last client's application_name on the idle server session, so
-// pg_stat_activity still shows customer-api/1.0 after the client went idle (the gate refuses on
-// the primary too, and keeps refusing until the session is reused). The expectations below assumed
-// it would not; see the report.
-TEST_F(DbPoolerTest, DISABLED_TheGateSeesAnIdlePooledClientThroughTheAdminConsole) {
+// An old-release client idle between transactions holds no server session, so only the pooler's
+// admin console shows it. PgBouncer also leaves the last client's application_name on the server
+// session it took back, so pg_stat_activity shows that name after the client is gone: the gate
+// reads pooled server sessions through the pooler's clients, and passes once the client left.
+TEST_F(DbPoolerTest, TheGateSeesAnIdlePooledClientThroughTheAdminConsole) {
   StartPooler("transaction");
   ASSERT_TRUE(bouncer_ != nullptr);
-  // An old-release client between two transactions: it holds no server session.
+  ASSERT_EQ(Tide({"--url", pooled_, "--direct-url", url(), "expand", "--target", "1.1"}).exit_code,
+            0);
   auto old_client = pg::Connection::Open(pooled_, "customer-api/1.0");
   ASSERT_TRUE(old_client.ok()) << old_client.error().ToString();
   ASSERT_TRUE(old_client->Run("SELECT 1").ok());
+  // Between transactions: no server session works for it.
   EXPECT_EQ(Value("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                  "'customer-api/1.0'"),
+                  "'customer-api/1.0' AND state <> 'idle'"),
             "0");
   std::vector<std::string> gate = {"--url", pooled_,        "--direct-url", url(), "verify",
                                    "--app", "customer-api", "--version",    "2.0"};
+  // No admin console: the gate says it cannot see idle pooled clients, and refuses.
   TideRun r = Tide(gate);
-  EXPECT_EQ(r.exit_code, 0) << r.all();
-  EXPECT_NE(r.out.find("clients idle in the pooler were not seen"), std::string::npos) << r.out;
-  gate.insert(gate.end(), {"--pooler-admin-url", bouncer_->AdminUrl()});
+  EXPECT_EQ(r.exit_code, 3) << r.all();
+  EXPECT_NE(r.err.find("cannot see the clients idle"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--pooler-admin-url"), std::string::npos) << r.err;
+  std::vector<std::string> waived = gate;
+  waived.insert(waived.end(), {"--skip-pooler-clients", "no app instance uses the pooler"});
+  r = Tide(waived);
+  // Waived, the stale name on the returned server session still counts (on the safe side).
+  EXPECT_EQ(r.exit_code, 3) << r.all();
+  EXPECT_NE(r.out.find("waived: no app instance uses the pooler"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("cannot see the clients idle"), std::string::npos) << r.err;
+
+  // The admin console, from tide.toml: the idle client is named, a contract refused.
+  std::ofstream(dir_.path() / "tide.toml")
+      << "[gate]\npooler_admin_urls = [\"" << bouncer_->AdminUrl() << "\"]\n";
   r = Tide(gate);
   EXPECT_EQ(r.exit_code, 3) << r.all();
   EXPECT_NE(r.err.find("customer-api/1.0"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("pooler user=postgres dbname=pgbouncer"), std::string::npos) << r.err;
+  std::string applied = Value("SELECT count(*) FROM flyway_schema_history");
+  r = Tide({"--url", pooled_, "--direct-url", url(), "contract", "--app", "customer-api",
+            "--version", "2.0"});
+  EXPECT_EQ(r.exit_code, 3) << r.all();
+  EXPECT_NE(r.err.find("customer-api/1.0"), std::string::npos) << r.err;
+  EXPECT_EQ(Value("SELECT count(*) FROM flyway_schema_history"), applied);
+
+  // The old client leaves and a new one connects (and has not run anything yet): the server
+  // session still carries the old name, and the gate passes.
   old_client = pg::Connection::Open(pooled_, "customer-api/2.0");
   ASSERT_TRUE(old_client.ok());
+  EXPECT_EQ(Value("SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = "
+                  "'customer-api/1.0'"),
+            "t");
+  gate.insert(gate.end(), {"--pooler-admin-url", bouncer_->AdminUrl()});
   r = Tide(gate);
   EXPECT_EQ(r.exit_code, 0) << r.all();
-  EXPECT_NE(r.out.find("clients of 1 pooler listed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 client of 1 pooler listed"), std::string::npos) << r.out;
+  // A client of another database behind the same pooler is not this database's.
+  auto other = pg::Connection::Open(bouncer_->Url("postgres"), "customer-api/0.9");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(Tide(gate).exit_code, 0);
 }
 
 TEST_F(DbPoolerTest, SessionPoolerIsNotRefused) {

@@ -74,23 +74,28 @@ void PrintError(const Error& error, bool json) {
 
 namespace {
 
-// The command line for each target of a fleet: without the fleet's own options and --json.
-std::vector<std::string> FleetArgs(int argc, char** argv) {
+// The command line for each target of a fleet: without the fleet's own options and --json (and
+// without --url when --schemas runs on the one database it names: each unit gets its own).
+std::vector<std::string> FleetArgs(int argc, char** argv, bool drop_url) {
+  std::vector<std::string> with_value = {"--targets", "--parallel", "--targets-query",
+                                         "--catalog-url", "--schemas", "--canary"};
+  if (drop_url) with_value.push_back("--url");
   std::vector<std::string> out;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
-    if (i > 0 && (a == "--targets" || a == "--parallel")) {
-      ++i;
-      continue;
+    bool skip = i > 0 && (a == "--json" || a == "--fail-fast");
+    for (const auto& option : with_value) {
+      if (i > 0 && a == option) {
+        ++i;
+        skip = true;
+      } else if (a.rfind(option + "=", 0) == 0) {
+        skip = true;
+      }
     }
-    if (a.rfind("--targets=", 0) == 0 || a.rfind("--parallel=", 0) == 0 || a == "--json") {
-      continue;
-    }
-    out.push_back(a);
+    if (!skip) out.push_back(a);
   }
   return out;
 }
-
 
 // An exception that escapes tide's Result handling is a bug in tide: say so, in the error format
 // of every other failure, and exit 1 instead of aborting (134) with the library's message.
@@ -160,10 +165,27 @@ int Run(Context& ctx, int argc, char** argv) {
                  "run migrate, expand, contract, info or verify on every database URL in FILE "
                  "(one per line; targets done by an earlier run are skipped, see FILE.done)")
       ->type_name("FILE");
+  app.add_option("--targets-query", ctx.targets_query,
+                 "like --targets, the URLs being the first column of this SQL's rows, run "
+                 "read-only on --catalog-url (the done file: ./tide-fleet.done)")
+      ->type_name("SQL");
+  app.add_option("--catalog-url", ctx.catalog_url, "the database --targets-query runs on")
+      ->type_name("URL");
+  app.add_option("--schemas", ctx.schemas,
+                 "run the command once per schema matching GLOB (* and ?) on each target, or on "
+                 "--url: its own history table, search_path and ${flyway:defaultSchema}")
+      ->type_name("GLOB");
   app.add_option("--parallel", ctx.parallel,
-                 "with --targets: at most N targets at once (default: the number of cores)")
+                 "with --targets or --schemas: at most N at once (default: the number of cores)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
+  app.add_option("--canary", ctx.canary,
+                 "with --targets or --schemas: run N of them first; stop there if any fails")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--fail-fast", ctx.fail_fast,
+               "with --targets or --schemas: start no other target once one failed (default: "
+               "go on with the rest)");
   app.add_flag("-q,--quiet", ctx.quiet, "print only warnings and errors");
 
   AddInitCommand(app, ctx);
@@ -200,10 +222,14 @@ int Run(Context& ctx, int argc, char** argv) {
   }
   if (!ctx.action) return 0;
   Status status = Ok();
-  if (!ctx.targets_file.empty()) {
-    status = RunFleet(ctx, FleetArgs(argc, argv), app.get_subcommands().front()->get_name());
-  } else if (ctx.parallel > 0) {
-    status = Error::Usage("--parallel goes with --targets FILE");
+  if (ctx.Fleet()) {
+    bool drop_url = ctx.targets_file.empty() && ctx.targets_query.empty();
+    status = RunFleet(ctx, FleetArgs(argc, argv, drop_url),
+                      app.get_subcommands().front()->get_name());
+  } else if (ctx.parallel > 0 || ctx.canary > 0 || ctx.fail_fast || !ctx.catalog_url.empty()) {
+    status = Error::Usage(
+        "--parallel, --canary, --fail-fast and --catalog-url go with --targets FILE, "
+        "--targets-query SQL or --schemas GLOB");
   } else {
     status = ctx.action();
   }

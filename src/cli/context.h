@@ -22,7 +22,15 @@ class Context {
   bool quiet = false;
   std::optional<std::string> direct_url;  // --direct-url (cli/context.cc: it replaces the URL)
   std::string targets_file;  // --targets: run the command on each database listed (cli/fleet.cc)
-  int parallel = 0;          // --parallel: at most this many targets at once (0: the cores)
+  std::string targets_query;  // --targets-query: ... on each URL this SQL returns
+  std::string catalog_url;    // --catalog-url: where --targets-query runs
+  std::string schemas;        // --schemas: ... on each schema matching this glob (cli/fleet.h)
+  int parallel = 0;           // --parallel: at most this many targets at once (0: the cores)
+  int canary = 0;             // --canary: run this many targets first, stop if one fails
+  bool fail_fast = false;     // --fail-fast: start no other target once one failed
+  bool Fleet() const {
+    return !targets_file.empty() || !targets_query.empty() || !schemas.empty();
+  }
 
   // Settings from flags, environment and tide.toml; loaded on first use.
   Result<const config::Settings*> Settings();
@@ -64,8 +72,9 @@ void AddSearchPathCommand(CLI::App& app, Context& ctx);
 void AddGenerateCommand(CLI::App& app, Context& ctx);  // hidden: man page, completion
 void AddLintCommand(CLI::App& app, Context& ctx);
 
-// The chosen command on every database of ctx.targets_file; args is the command line without
-// --targets, --parallel and --json (argv[0] first).
+// The chosen command on every database of ctx.targets_file (or --targets-query), or on each
+// schema of --schemas; args is the command line without the fleet's own options and --json
+// (argv[0] first).
 Status RunFleet(Context& ctx, const std::vector<std::string>& args, const std::string& command);
 
 // Whether the URL is --direct-url (or TIDE_DIRECT_URL): tide's own URL bypasses a pooler.

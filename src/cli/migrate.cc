@@ -21,7 +21,7 @@ struct MigrateFlags {
   // Gate flags; unset ones fall back to [gate] in tide.toml.
   std::optional<std::string> app, version, check_command, min_expand_age, max_replica_lag;
   std::vector<std::string> standbys, pooler_admins;
-  std::string skip_standbys;
+  std::string skip_standbys, skip_pooler_clients;
   bool check_drift = false;
   std::shared_ptr<DriftFlags> drift = std::make_shared<DriftFlags>();
 };
@@ -55,7 +55,9 @@ Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Sett
   g.check_command = flags.check_command.value_or(settings.gate.check_command);
   g.standby_urls = flags.standbys.empty() ? settings.gate.standby_urls : flags.standbys;
   g.skip_standbys_reason = flags.skip_standbys;
-  g.pooler_admin_urls = flags.pooler_admins;
+  g.pooler_admin_urls =
+      flags.pooler_admins.empty() ? settings.gate.pooler_admin_urls : flags.pooler_admins;
+  g.skip_pooler_clients_reason = flags.skip_pooler_clients;
   g.behind_pooler = ViaDirectUrl(settings);
   if (!g.app.empty() && g.version.empty()) {
     return Error::Usage("--app needs --version: the release every instance must run");
@@ -167,8 +169,12 @@ void AddGateFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
       ->type_name("CMD");
   cmd->add_option("--pooler-admin-url", flags->pooler_admins,
                   "a PgBouncer admin console whose clients the gate also checks, idle ones too "
-                  "(repeatable)")
+                  "(repeatable; [gate] pooler_admin_urls)")
       ->type_name("URL");
+  cmd->add_option("--skip-pooler-clients", flags->skip_pooler_clients,
+                  "with --direct-url and no admin console: the gate may pass without seeing "
+                  "clients idle in the pooler (the reason is recorded)")
+      ->type_name("REASON");
   cmd->add_option("--skip-standbys", flags->skip_standbys,
                   "the gate may pass although standbys stream that it did not check (the reason "
                   "is recorded)")

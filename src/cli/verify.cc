@@ -12,7 +12,7 @@ namespace {
 struct VerifyFlags {
   std::optional<std::string> app, version, check_command;
   std::vector<std::string> standbys, pooler_admins;
-  std::string skip_standbys;
+  std::string skip_standbys, skip_pooler_clients;
 };
 
 Status RunVerify(Context& ctx, const VerifyFlags& flags) {
@@ -23,7 +23,9 @@ Status RunVerify(Context& ctx, const VerifyFlags& flags) {
   g.check_command = flags.check_command.value_or(settings->gate.check_command);
   g.standby_urls = flags.standbys.empty() ? settings->gate.standby_urls : flags.standbys;
   g.skip_standbys_reason = flags.skip_standbys;
-  g.pooler_admin_urls = flags.pooler_admins;
+  g.pooler_admin_urls =
+      flags.pooler_admins.empty() ? settings->gate.pooler_admin_urls : flags.pooler_admins;
+  g.skip_pooler_clients_reason = flags.skip_pooler_clients;
   g.behind_pooler = ViaDirectUrl(*settings);
   if (!g.configured()) {
     return Error::Usage("nothing to verify: pass --app NAME --version V, or --check-command CMD")
@@ -37,7 +39,7 @@ Status RunVerify(Context& ctx, const VerifyFlags& flags) {
     sessions.push_back({{"server", s.server}, {"pid", s.pid},
                         {"application_name", s.application_name}, {"version", s.version},
                         {"host", s.host}, {"backend_start", s.backend_start}, {"old", s.old}});
-    rows.push_back({s.server, std::to_string(s.pid), s.application_name, s.host,
+    rows.push_back({s.server, s.pid ? std::to_string(s.pid) : "-", s.application_name, s.host,
                     s.backend_start, s.old ? "OLD" : "ok"});
   }
   nlohmann::json unchecked = nlohmann::json::array();
@@ -55,7 +57,9 @@ Status RunVerify(Context& ctx, const VerifyFlags& flags) {
                  {"check_exit", result.check_exit},
                  {"unchecked_replicas", unchecked},
                  {"unchecked_count", result.unchecked_count},
-                 {"unchecked_waived", result.standbys_waived}});
+                 {"unchecked_waived", result.standbys_waived},
+                 {"pooler_clients_unseen", result.pooler_unseen},
+                 {"pooler_clients_waived", result.pooler_waived}});
   std::string text = fmt::format("{}: {}\n", result.passed ? "Gate passes" : "Gate refuses",
                                  result.summary);
   if (!rows.empty()) {
@@ -86,8 +90,12 @@ void AddVerifyCommand(CLI::App& app, Context& ctx) {
       ->type_name("CMD");
   cmd->add_option("--pooler-admin-url", flags->pooler_admins,
                   "a PgBouncer admin console whose clients are also checked, idle ones too "
-                  "(repeatable)")
+                  "(repeatable; [gate] pooler_admin_urls)")
       ->type_name("URL");
+  cmd->add_option("--skip-pooler-clients", flags->skip_pooler_clients,
+                  "with --direct-url and no admin console: pass without seeing clients idle in "
+                  "the pooler (says why)")
+      ->type_name("REASON");
   cmd->add_option("--skip-standbys", flags->skip_standbys,
                   "pass although standbys stream that the gate did not check (says why)")
       ->type_name("REASON");
@@ -98,8 +106,11 @@ void AddVerifyCommand(CLI::App& app, Context& ctx) {
       "  HikariCP: dataSourceProperties.ApplicationName=customer-api/2.0\n"
       "Standbys and logical subscribers streaming from a checked server (pg_stat_replication) "
       "must each be\nchecked too (--standby), or waived with --skip-standbys \"reason\".\n"
-      "Exit 0: no older instance; 3: some are still connected, or a streaming server was not "
-      "checked (listed).\n"
+      "With --direct-url (tide bypasses a pooler), clients idle in the pooler hold no server "
+      "session: the\ngate reads the pooler's SHOW CLIENTS (--pooler-admin-url), or refuses "
+      "unless --skip-pooler-clients \"reason\".\n"
+      "Exit 0: no older instance; 3: some are still connected, or a streaming server or the "
+      "pooler's\nclients were not checked (listed).\n"
       "\nExample:\n  tide verify --app customer-api --version 2.0 --standby "
       "postgresql://replica1/app");
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunVerify(ctx, *flags); }; });

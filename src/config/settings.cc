@@ -154,13 +154,16 @@ Status ReadGate(const toml::table& table, const fs::path& file, Settings& s) {
       TIDE_ASSIGN(s.gate.version, GetString(gnode, file, full));
     } else if (name == "standby_urls") {
       TIDE_ASSIGN(s.gate.standby_urls, GetStrings(gnode, file, full));
+    } else if (name == "pooler_admin_urls") {
+      TIDE_ASSIGN(s.gate.pooler_admin_urls, GetStrings(gnode, file, full));
     } else if (name == "check_command") {
       TIDE_ASSIGN(s.gate.check_command, GetString(gnode, file, full));
     } else if (name == "min_expand_age") {
       TIDE_ASSIGN(s.gate.min_expand_age, GetDuration(gnode, file, full));
     } else {
       return UnknownKey(gnode, file, full,
-                        "app, version, standby_urls, check_command, min_expand_age");
+                        "app, version, standby_urls, pooler_admin_urls, check_command, "
+                        "min_expand_age");
     }
     s.sources[full] = Where(gnode, file);
   }
@@ -368,6 +371,10 @@ Result<Settings> Load(const Flags& flags, Getenv getenv, EnvNames env_names) {
     Status valid = pg::ValidateConninfo(standby);
     if (!valid.ok()) return valid.error().WithContext("[gate] standby_urls");
   }
+  for (const auto& admin : s.gate.pooler_admin_urls) {
+    Status valid = pg::ValidateConninfo(admin);
+    if (!valid.ok()) return valid.error().WithContext("[gate] pooler_admin_urls");
+  }
   if (s.lock_timeout.count() <= 0) {
     return Error::Usage("lock_timeout must be above 0")
         .WithHint("without a lock timeout a waiting ALTER stalls every query on the table");
@@ -424,6 +431,7 @@ small_table_rows = 10000
 # app = "customer-api"
 # version = "2.0"
 # standby_urls = ["postgresql://replica1/app"]
+# pooler_admin_urls = ["postgresql://pgbouncer@pooler:6432/pgbouncer"]  # SHOW CLIENTS
 
 # [drift]
 # tide check --drift leaves these out (globs on schema.table, schema.table.column...): objects

@@ -43,6 +43,7 @@ struct GateSettings {
   std::string app;
   std::string version;
   std::vector<std::string> standby_urls;
+  std::vector<std::string> pooler_admin_urls;  // PgBouncer admin consoles (SHOW CLIENTS)
   std::string check_command;
   std::chrono::milliseconds min_expand_age{0};
 };

@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "base/text.h"
 #include "base/subprocess.h"
+#include "gate/pooler_clients.h"
 
 namespace tide::gate {
 
@@ -76,6 +77,7 @@ std::string GateResult::Describe() const {
   if (unchecked_count > 0 && !standbys_waived) {
     for (const auto& d : unchecked) out += "\n  not checked: " + d.Describe();
   }
+  if (pooler_unseen) out += "\n  not seen: clients idle in the pooler (no --pooler-admin-url)";
   if (check_exit != 0) {
     out += fmt::format("\n  check command exited {}: {}", check_exit,
                        Abbreviate(Trim(check_output), 500));
@@ -88,17 +90,22 @@ namespace {
 // Sessions of the application in the migrated database, named by the primary: a standby URL
 // may name another database (or none), and the old release that matters is the one using this
 // database, not an instance of the same application on another database of the cluster.
+// A server session a pooler the gate read holds (pid and port match SHOW SERVERS) is left out:
+// its application_name may be a gone client's, and the pooler's own clients stand for it.
 Status ListSessions(pg::Connection& conn, const std::string& server, const std::string& dbname,
-                    const GateOptions& options, std::vector<SessionInfo>& out) {
+                    const GateOptions& options, const std::vector<PooledServer>& pooled,
+                    std::vector<SessionInfo>& out) {
   TIDE_ASSIGN(auto r,
               conn.Query("SELECT pid, application_name, coalesce(client_addr::text, 'local'), "
-                         "date_trunc('second', backend_start)::text "
+                         "date_trunc('second', backend_start)::text, coalesce(client_port, -1) "
                          "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
                          "AND datname = $1 "
                          "AND backend_type = 'client backend' AND application_name <> '' "
                          "ORDER BY backend_start",
                          {dbname}));
   for (int i = 0; i < r.rows(); ++i) {
+    PooledServer id(static_cast<int>(r.GetInt(i, 0)), static_cast<int>(r.GetInt(i, 4)));
+    if (std::find(pooled.begin(), pooled.end(), id) != pooled.end()) continue;
     std::string app_name = r.Get(i, 1);
     auto split = SplitApplicationName(app_name);
     if (!split || split->first != options.app) continue;
@@ -116,60 +123,38 @@ Status ListSessions(pg::Connection& conn, const std::string& server, const std::
   return Ok();
 }
 
-int Column(const pg::PgResult& r, const std::string& name) {
-  for (int c = 0; c < r.columns(); ++c) {
-    if (r.ColumnName(c) == name) return c;
+// Replicas of each kind streaming beyond the ones the gate read. Which physical standby a URL
+// reached cannot be matched to a pg_stat_replication row, so the counts decide, and a shortfall
+// lists every replica of that kind.
+void CountUnchecked(const std::vector<Downstream>& downstream, int physical, int logical,
+                    GateResult& result) {
+  for (bool kind : {false, true}) {
+    int streaming =
+        static_cast<int>(std::count_if(downstream.begin(), downstream.end(),
+                                       [&](const Downstream& d) { return d.logical == kind; }));
+    int missing = streaming - (kind ? logical : physical);
+    if (missing <= 0) continue;
+    result.unchecked_count += missing;
+    for (const auto& d : downstream) {
+      if (d.logical == kind) result.unchecked.push_back(d);
+    }
   }
-  return -1;
 }
 
-// The application's clients of a PgBouncer, from its admin console, idle ones included.
-Status ListPoolerClients(const std::string& url, const GateOptions& options,
-                         std::vector<SessionInfo>& out) {
-  std::string name = "pooler " + pg::RedactConninfo(url);
-  auto admin = pg::Connection::Open(url, "tide-gate");
-  if (!admin.ok()) {
-    return Error::Refused(
-               fmt::format("cannot read the clients of {}: {}", name, admin.error().message()))
-        .WithHint(
-            "the URL must reach the pooler's admin console (dbname=pgbouncer) as one of "
-            "its admin_users or stats_users");
-  }
-  TIDE_ASSIGN(auto r, admin->Exec("SHOW CLIENTS"));
-  int app = Column(r, "application_name"), addr = Column(r, "addr"), port = Column(r, "port"),
-      since = Column(r, "connect_time");
-  if (app < 0 || addr < 0 || since < 0) {
-    return Error::Refused(fmt::format("{}: SHOW CLIENTS has no application_name column, so the "
-                                      "gate cannot tell which release a client runs",
-                                      name))
-        .WithHint("PgBouncer 1.18 or newer shows it");
-  }
-  for (int i = 0; i < r.rows(); ++i) {
-    auto split = SplitApplicationName(r.Get(i, app));
-    if (!split || split->first != options.app) continue;
-    SessionInfo s;
-    s.server = name;
-    s.application_name = r.Get(i, app);
-    s.version = split->second;
-    s.host = r.Get(i, addr) + (port >= 0 ? ":" + r.Get(i, port) : "");
-    s.backend_start = r.Get(i, since);
-    auto cmp = CompareVersions(s.version, options.version);
-    s.old = !cmp || *cmp < 0;
-    out.push_back(std::move(s));
-  }
-  return Ok();
-}
-
-}  // namespace
-
-namespace {
-
-// Sessions on the primary and on each standby URL, and the replicas streaming from each of them
-// that the gate did not read.
+// The application's clients of each pooler (read first: see ListSessions), then its sessions on
+// the primary and on each standby URL, and the replicas streaming from each of them that the
+// gate did not read.
 Status CheckServers(pg::Connection& primary, const GateOptions& options, GateResult& result,
                     int& servers) {
-  TIDE_ASSIGN(auto dbname, primary.QueryValue("SELECT current_database()"));
-  TIDE_TRY(ListSessions(primary, "primary", dbname.value_or(""), options, result.sessions));
+  TIDE_ASSIGN(auto found, primary.QueryValue("SELECT current_database()"));
+  std::string dbname = found.value_or("");
+  PoolerView pooler;
+  for (const auto& url : options.pooler_admin_urls) {
+    TIDE_TRY(ReadPooler(url, dbname, options, pooler));
+  }
+  result.pooled_clients = static_cast<int>(pooler.clients.size());
+  result.sessions = std::move(pooler.clients);
+  TIDE_TRY(ListSessions(primary, "primary", dbname, options, pooler.servers, result.sessions));
   for (const auto& url : options.standby_urls) TIDE_TRY(pg::ValidateConninfo(url));
   TIDE_ASSIGN(ServerIdentity primary_id, Identify(primary));
   std::vector<ServerIdentity> seen = {primary_id};
@@ -192,26 +177,11 @@ Status CheckServers(pg::Connection& primary, const GateOptions& options, GateRes
     if (again) continue;  // another URL of a server already read: it counts once
     seen.push_back(id);
     (id.in_recovery ? physical : logical)++;
-    TIDE_TRY(ListSessions(*standby, name, dbname.value_or(""), options, result.sessions));
+    TIDE_TRY(ListSessions(*standby, name, dbname, options, pooler.servers, result.sessions));
     TIDE_TRY(ListDownstream(*standby, name, downstream));
   }
   servers = static_cast<int>(seen.size());
-  for (const auto& url : options.pooler_admin_urls) {
-    TIDE_TRY(ListPoolerClients(url, options, result.sessions));
-  }
-  // Which physical standby a URL reached cannot be matched to a pg_stat_replication row, so the
-  // counts decide, and a shortfall lists every replica of that kind.
-  for (bool kind : {false, true}) {
-    int streaming =
-        static_cast<int>(std::count_if(downstream.begin(), downstream.end(),
-                                       [&](const Downstream& d) { return d.logical == kind; }));
-    int missing = streaming - (kind ? logical : physical);
-    if (missing <= 0) continue;
-    result.unchecked_count += missing;
-    for (const auto& d : downstream) {
-      if (d.logical == kind) result.unchecked.push_back(d);
-    }
-  }
+  CountUnchecked(downstream, physical, logical, result);
   return Ok();
 }
 
@@ -234,6 +204,11 @@ std::string GateResult::Headline() const {
                     unchecked_count, unchecked_count == 1 ? "" : "s",
                     unchecked_count == 1 ? "s" : "", unchecked_count == 1 ? "it" : "them"));
   }
+  if (pooler_unseen) {
+    parts.push_back(
+        "tide reaches the database past a connection pooler and cannot see the clients idle "
+        "in it (in transaction mode they hold no server session)");
+  }
   if (check_exit != 0) parts.push_back("the check command failed");
   return Join(parts, "; ");
 }
@@ -250,8 +225,48 @@ std::string GateResult::Hint() const {
       check_exit != 0) {
     parts.push_back("finish the rollout (every instance on the new release) first");
   }
+  if (pooler_unseen) {
+    parts.push_back(
+        "give the gate the pooler's admin console, where SHOW CLIENTS lists idle clients too: "
+        "--pooler-admin-url postgresql://pgbouncer@pooler:6432/pgbouncer (repeatable) or "
+        "[gate] pooler_admin_urls; when no instance of the application connects through a "
+        "pooler, --skip-pooler-clients \"reason\" (recorded)");
+  }
   return Join(parts, "; ");
 }
+
+namespace {
+
+std::string Summary(const GateResult& result, const GateOptions& options, int old, int servers) {
+  std::vector<std::string> parts;
+  if (!options.app.empty()) {
+    parts.push_back(fmt::format("{} session{} of {} older than {} ({} checked on {} server{})", old,
+                                old == 1 ? "" : "s", options.app, options.version,
+                                result.sessions.size(), servers, servers == 1 ? "" : "s"));
+  }
+  if (!options.pooler_admin_urls.empty() && !options.app.empty()) {
+    size_t n = options.pooler_admin_urls.size();
+    parts.push_back(fmt::format("{} client{} of {} pooler{} listed, idle ones included",
+                                result.pooled_clients, result.pooled_clients == 1 ? "" : "s", n,
+                                n == 1 ? "" : "s"));
+  } else if (result.pooler_waived) {
+    parts.push_back("clients idle in the pooler not seen, waived: " +
+                    options.skip_pooler_clients_reason);
+  } else if (result.pooler_unseen) {
+    parts.push_back("clients idle in the pooler not seen (no --pooler-admin-url)");
+  }
+  if (result.standbys_waived) {
+    parts.push_back(UncheckedText(result) + ", waived: " + options.skip_standbys_reason);
+  } else if (result.unchecked_count > 0) {
+    parts.push_back(UncheckedText(result));
+  }
+  if (!options.check_command.empty()) {
+    parts.push_back(fmt::format("check command exited {}", result.check_exit));
+  }
+  return Join(parts, "; ");
+}
+
+}  // namespace
 
 Result<GateResult> Check(pg::Connection& primary, const GateOptions& options) {
   GateResult result;
@@ -275,29 +290,15 @@ Result<GateResult> Check(pg::Connection& primary, const GateOptions& options) {
   int old = static_cast<int>(std::count_if(result.sessions.begin(), result.sessions.end(),
                                            [](const SessionInfo& s) { return s.old; }));
   result.standbys_waived = result.unchecked_count > 0 && !options.skip_standbys_reason.empty();
-  result.passed =
-      old == 0 && result.check_exit == 0 && (result.unchecked_count == 0 || result.standbys_waived);
-  std::vector<std::string> parts;
-  if (!options.app.empty()) {
-    parts.push_back(fmt::format("{} session{} of {} older than {} ({} checked on {} server{})", old,
-                                old == 1 ? "" : "s", options.app, options.version,
-                                result.sessions.size(), servers, servers == 1 ? "" : "s"));
-  }
-  if (!options.pooler_admin_urls.empty() && !options.app.empty()) {
-    parts.push_back(fmt::format("clients of {} pooler{} listed", options.pooler_admin_urls.size(),
-                                options.pooler_admin_urls.size() == 1 ? "" : "s"));
-  } else if (options.behind_pooler && !options.app.empty()) {
-    parts.push_back("clients idle in the pooler were not seen (no --pooler-admin-url)");
-  }
-  if (result.standbys_waived) {
-    parts.push_back(UncheckedText(result) + ", waived: " + options.skip_standbys_reason);
-  } else if (result.unchecked_count > 0) {
-    parts.push_back(UncheckedText(result));
-  }
-  if (!options.check_command.empty()) {
-    parts.push_back(fmt::format("check command exited {}", result.check_exit));
-  }
-  result.summary = Join(parts, "; ");
+  // Past a pooler with no admin console to read, an idle client of the old release is invisible:
+  // say so and refuse, unless waived with a reason (as for standbys the gate did not read).
+  bool blind = !options.app.empty() && options.behind_pooler && options.pooler_admin_urls.empty();
+  result.pooler_waived = blind && !options.skip_pooler_clients_reason.empty();
+  result.pooler_unseen = blind && !result.pooler_waived;
+  result.passed = old == 0 && result.check_exit == 0 &&
+                  (result.unchecked_count == 0 || result.standbys_waived) &&
+                  !result.pooler_unseen;
+  result.summary = Summary(result, options, old, servers);
   return result;
 }
 

@@ -6,7 +6,9 @@
 // command instead (as the seed's verify-all-replicas.sh does): exit 0 passes.
 // Sessions on a server the gate did not read cannot be seen, so a session check also counts the
 // standbys and logical subscribers streaming from every server it read (pg_stat_replication) and
-// refuses when it read fewer, unless that was waived with a reason.
+// refuses when it read fewer, unless that was waived with a reason. Clients of a PgBouncer come
+// from its admin console (gate/pooler_clients.h); past a pooler without one, the gate refuses
+// unless that was waived too.
 
 #include <optional>
 #include <string>
@@ -34,8 +36,9 @@ struct GateOptions {
   // clients, idle ones included: in transaction mode an idle client has no server session.
   std::vector<std::string> pooler_admin_urls;
   // tide itself was given a pooled URL (--direct-url is set): with no pooler_admin_urls the gate
-  // says that it cannot see clients idle in the pooler.
+  // cannot see clients idle in the pooler, says so and refuses, unless this reason waives it.
   bool behind_pooler = false;
+  std::string skip_pooler_clients_reason;
   // Set: streaming standbys the gate did not check do not make it refuse; the reason is part of
   // the summary (recorded in tide_run_log).
   std::string skip_standbys_reason;
@@ -62,6 +65,9 @@ struct GateResult {
   std::vector<Downstream> unchecked;
   int unchecked_count = 0;       // how many of them the gate is short
   bool standbys_waived = false;  // unchecked ones, allowed by skip_standbys_reason
+  int pooled_clients = 0;        // the application's clients listed by pooler admin consoles
+  bool pooler_unseen = false;    // past a pooler with no admin console: idle clients unseen
+  bool pooler_waived = false;    // ... allowed by skip_pooler_clients_reason
   std::string summary;           // one line for logs and the audit table
   std::string Headline() const;  // why it refused, in one line
   std::string Hint() const;      // what to do about it

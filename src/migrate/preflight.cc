@@ -47,12 +47,10 @@ Status RunGate(Session& session, const MigrateOptions& options, MigrateResult& r
   TIDE_ASSIGN(auto gate, gate::Check(session.conn(), options.gate));
   result.gate = gate.summary;
   reporter.Info("Gate: " + gate.summary);
-  if (options.gate.behind_pooler && options.gate.pooler_admin_urls.empty() &&
-      !options.gate.app.empty()) {
-    reporter.Warn(
-        "tide reaches the database past a pooler (--direct-url), and the gate cannot "
-        "see clients idle in the pooler (they hold no server session): pass "
-        "--pooler-admin-url URL of its admin console so SHOW CLIENTS is read too");
+  if (gate.pooler_waived) {
+    reporter.Warn(fmt::format("the gate cannot see clients idle in the pooler (no "
+                              "--pooler-admin-url): {}",
+                              options.gate.skip_pooler_clients_reason));
   }
   if (gate.standbys_waived) {
     reporter.Warn(fmt::format("the gate did not read {} replica{} streaming from the database: {}",

@@ -1,4 +1,4 @@
-// MigrationFile::Classified (migrate/discovery.h): each file parsed and classified once per
+// MigrationFile::Classified (source/discovery.h): each file parsed and classified once per
 // command, within a memory budget.
 #include <atomic>
 
