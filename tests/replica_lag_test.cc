@@ -158,6 +158,9 @@ TEST(DbReplicaLagTest, AStandbyThatStopsPausesThenFailsResumablyAfterTheThrottle
   EXPECT_EQ(r.exit_code, 1) << r.all();
   EXPECT_NE(r.all().find("--max-throttle-wait"), std::string::npos) << r.all();
   EXPECT_NE(r.all().find("run tide migrate again"), std::string::npos) << r.all();
+  // The batches before the pause committed: stopped, not rolled back.
+  EXPECT_NE(r.all().find("stopped at step 1 of 1"), std::string::npos) << r.all();
+  EXPECT_EQ(r.all().find("rolled back"), std::string::npos) << r.all();
   EXPECT_EQ(db.Filled(), at_pause) << "batches ran while the standby was gone";
   EXPECT_LT(at_pause, 200000);
 
