@@ -251,6 +251,14 @@ Result<BackfillResult> Backfill::Run(const json& checkpoint, int64_t estimated_r
                                  QuoteLiteral(std::to_string(options_.lock_timeout.count()) +
                                               "ms"))));
   TIDE_TRY(StartThrottle());
+  // Who queues behind a batch comes from pg_stat_activity, which shows other roles' sessions
+  // only to superusers and pg_read_all_stats members: say so rather than see no waits.
+  TIDE_ASSIGN(auto sees, conn_.QueryValue("SELECT pg_has_role('pg_read_all_stats', 'USAGE')"));
+  if (sees && *sees == "f") {
+    reporter_.Warn("tide's role is not a member of pg_read_all_stats, so it sees only its own "
+                   "role's sessions queue behind a batch; GRANT pg_monitor to it to let the "
+                   "application's waits shrink the batches");
+  }
   FaultPoint("backfill.before_first_batch");
   auto result = spec_.key.empty() ? RunPages(cursor, estimated_rows)
                                   : RunKeyed(cursor, estimated_rows);
