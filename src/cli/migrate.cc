@@ -178,13 +178,11 @@ void AddCommonFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
   cmd->add_flag("--plain", flags->plain,
                 "run each file as written in one transaction, as Flyway does (no safety rewrites)");
   cmd->add_option("--max-replica-lag", flags->max_replica_lag,
-                  "pause batched backfills while a standby replays this far behind: a time "
-                  "(500ms, 2s; pg_stat_replication.replay_lag) or WAL (64MB, 1GB); give both to "
-                  "use both; a standby that stops streaming also pauses them")
+                  "pause batched backfills while a standby replays this far behind, in time "
+                  "(2s, 500ms) or WAL (64MB; repeat the flag for both), or stopped streaming")
       ->type_name("LAG");
   cmd->add_option("--max-throttle-wait", flags->max_throttle_wait,
-                  "stop the run (resumable after its last batch) when one such pause lasts "
-                  "longer than this (default 30min, [backfill] max_throttle_wait)")
+                  "stop the run, resumable, when one such pause lasts longer (default 30min)")
       ->type_name("DURATION");
   cmd->add_flag("--check-drift", flags->check_drift,
                 "first check that the database matches its applied history (tide check "
