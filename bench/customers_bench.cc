@@ -5,8 +5,14 @@
 // process's peak memory. Each case is repeated and the median shown; figures are printed, not
 // asserted (the machine is shared).
 //
+// tide's backfill steps also report the batches the application queued behind (each then
+// halved) and the longest such wait.
+//
 //   build/customers_bench [--rows 2000000] [--clients 4] [--repeat 3] [--durable]
-//                         [--no-idle] [--json FILE]
+//                         [--no-idle] [--target-batch DURATION] [--json FILE]
+//
+// --target-batch runs tide with that [backfill] target_batch (a tide.toml in the bench's
+// folder) instead of its default, to compare batch durations.
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -40,6 +46,7 @@ struct Options {
   int repeat = 3;
   bool durable = false;
   bool idle = true;
+  std::string target_batch;  // empty: tide's default
   std::string json;
 };
 
@@ -119,6 +126,7 @@ struct Case {
   std::vector<double> rows_per_s;
   std::vector<int64_t> rss_kb;
   std::vector<int> exit_codes;
+  std::vector<double> shrunk, longest_wait_ms;  // tide's backfills: batches the app queued behind
   std::string last_error;  // of a failed migration
 };
 
@@ -207,6 +215,22 @@ double BackfillRowsPerSecond(const std::string& out) {
   return rate;
 }
 
+// Over the backfill steps of `tide --json migrate` output: batches shrunk, longest wait.
+std::pair<double, double> BackfillWaits(const std::string& out) {
+  auto doc = nlohmann::json::parse(out, nullptr, false);
+  double shrunk = 0, longest = 0;
+  if (!doc.is_discarded() && doc.contains("applied")) {
+    for (const auto& a : doc["applied"]) {
+      for (const auto& s : a["steps"]) {
+        if (s["kind"] != "backfill" || !s.contains("waits")) continue;
+        shrunk += s["waits"]["batches_shrunk"].get<double>();
+        longest = std::max(longest, s["waits"]["longest_wait_ms"].get<double>());
+      }
+    }
+  }
+  return {shrunk, longest};
+}
+
 double Bench::BackfillRate() {
   Copy("seed", "backfill");
   Admin("CHECKPOINT");
@@ -262,6 +286,9 @@ void Bench::Migrate(Case& c, const std::string& db, const std::string& workload,
                                       : run.err.rfind("error:"));
   }
   c.rows_per_s.push_back(BackfillRowsPerSecond(run.out));
+  auto [shrunk, longest] = BackfillWaits(run.out);
+  c.shrunk.push_back(shrunk);
+  c.longest_wait_ms.push_back(longest);
 }
 
 void Bench::Print(const Case& c) {
@@ -284,6 +311,11 @@ void Bench::Print(const Case& c) {
              failed_runs ? fmt::format("(migration failed in {} of {} runs)", failed_runs,
                                        c.exit_codes.size())
                          : "");
+  if (Median(c.shrunk) > 0 || Median(c.longest_wait_ms) > 0) {
+    fmt::print("{:<38} batches the app queued behind {:.0f}, longest wait seen {:.0f} ms "
+               "(medians)\n",
+               "", Median(c.shrunk), Median(c.longest_wait_ms));
+  }
   if (!c.last_error.empty()) {
     fmt::print("{:<38} migration: {}\n", "", c.last_error.substr(0, 300));
   }
@@ -294,7 +326,9 @@ void Bench::Print(const Case& c) {
                   {"p99_ms_median", Median(p99)},  {"max_ms_median", Median(max)},
                   {"max_ms_all", max},               {"seconds_median", Median(c.seconds)},
                   {"backfill_rows_per_s_median", Median(c.rows_per_s)},
-                  {"tide_max_rss_kb_median", Median(rss)}, {"migration_exit_codes", c.exit_codes}};
+                  {"tide_max_rss_kb_median", Median(rss)}, {"migration_exit_codes", c.exit_codes},
+                  {"batches_shrunk_median", Median(c.shrunk)},
+                  {"longest_wait_ms_median", Median(c.longest_wait_ms)}};
 }
 
 void Bench::Run() {
@@ -309,12 +343,17 @@ void Bench::Run() {
   auto cluster = pg::LocalCluster::Create(co);
   Must(cluster.ok() ? Ok() : Status(cluster.error()), "cluster");
   cluster_ = std::move(cluster).value();
+  if (!o_.target_batch.empty()) {
+    std::ofstream(dir_ / "tide.toml")
+        << "[backfill]\ntarget_batch = \"" << o_.target_batch << "\"\n";
+  }
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   fmt::print("customers_bench: {} rows, {} app clients, {} repeats, {} cluster, host {} ({} "
-             "cores)\n",
+             "cores), tide's target_batch {}\n",
              FormatCount(o_.rows), o_.clients, o_.repeat, o_.durable ? "durable" : "sandbox",
-             host, std::thread::hardware_concurrency());
+             host, std::thread::hardware_concurrency(),
+             o_.target_batch.empty() ? "default" : o_.target_batch);
   Seed();
   std::vector<double> bulk;
   for (int i = 0; i < o_.repeat; ++i) bulk.push_back(BulkRate());
@@ -394,12 +433,14 @@ int main(int argc, char** argv) {
       o.durable = true;
     } else if (a == "--no-idle") {
       o.idle = false;
+    } else if (a == "--target-batch") {
+      o.target_batch = next();
     } else if (a == "--json") {
       o.json = next();
     } else {
       fmt::print(stderr,
                  "usage: customers_bench [--rows N] [--clients K] [--repeat R] [--durable] "
-                 "[--no-idle] [--json FILE]\n");
+                 "[--no-idle] [--target-batch DURATION] [--json FILE]\n");
       return 2;
     }
   }

@@ -31,6 +31,10 @@ std::string FormatProgress(const Progress& p, int bar_width) {
     }
   }
   if (p.batch_size > 0) out += fmt::format("  batch {}", FormatCount(p.batch_size));
+  if (p.shrunk > 0) {
+    out += fmt::format("  {} shrunk, longest wait {}", p.shrunk,
+                       FormatDuration(std::chrono::milliseconds(p.longest_wait_ms)));
+  }
   return out;
 }
 

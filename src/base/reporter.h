@@ -17,6 +17,8 @@ struct Progress {
   int64_t total = 0;      // estimate; 0 when unknown
   double rows_per_second = 0;
   int64_t batch_size = 0;
+  int shrunk = 0;               // batches the application queued behind
+  int64_t longest_wait_ms = 0;  // the longest it waited on one
 };
 
 class Reporter {

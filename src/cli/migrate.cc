@@ -19,7 +19,8 @@ struct MigrateFlags {
   bool plain = false;
   std::string phase = "all";
   // Gate flags; unset ones fall back to [gate] in tide.toml.
-  std::optional<std::string> app, version, check_command, min_expand_age, max_replica_lag;
+  std::optional<std::string> app, version, check_command, min_expand_age, max_throttle_wait;
+  std::vector<std::string> max_replica_lag;
   std::vector<std::string> standbys, pooler_admins;
   std::string skip_standbys, skip_pooler_clients;
   bool check_drift = false;
@@ -65,6 +66,36 @@ Result<gate::GateOptions> GateFrom(const MigrateFlags& flags, const config::Sett
   return g;
 }
 
+// --max-replica-lag (repeatable: a duration, a size, or one of each) and --max-throttle-wait
+// over [backfill].
+Status ThrottleFrom(const MigrateFlags& flags, config::BackfillSettings& b) {
+  if (!flags.max_replica_lag.empty()) {
+    b.max_replica_lag_bytes.reset();
+    b.max_replica_lag_time.reset();
+  }
+  for (const auto& text : flags.max_replica_lag) {
+    Status set = config::SetReplicaLagLimit(text, b);
+    if (!set.ok()) {
+      return Error::Usage("--max-replica-lag: " + set.error().message())
+          .WithHint(set.error().hint());
+    }
+  }
+  if (flags.max_throttle_wait) {
+    auto d = ParseDuration(*flags.max_throttle_wait);
+    if (!d.ok()) return Error::Usage("--max-throttle-wait: " + d.error().message());
+    b.max_throttle_wait = *d;
+  }
+  return Ok();
+}
+
+// A backfill step's throttle in --json: pauses for standby lag, how long, the worst lag seen.
+nlohmann::json ThrottleJson(const exec::StepReport& s) {
+  return {{"pauses", s.throttle_pauses},
+          {"paused_ms", s.throttled_ms},
+          {"worst_replica_lag_ms", s.worst_lag_ms},
+          {"worst_replica_lag_bytes", s.worst_lag_bytes}};
+}
+
 Status RunMigrate(Context& ctx, MigrateFlags flags) {
   TIDE_ASSIGN(const config::Settings* settings, ctx.Settings());
   if (flags.check_drift) TIDE_TRY(CheckDriftFirst(ctx, flags));
@@ -89,11 +120,7 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
   flags.options.target = flags.target.value_or(settings->target);
   flags.options.out_of_order = flags.options.out_of_order || settings->out_of_order;
   config::Settings run_settings = *settings;
-  if (flags.max_replica_lag) {
-    auto bytes = ParseBytes(*flags.max_replica_lag);
-    if (!bytes.ok()) return Error::Usage("--max-replica-lag: " + bytes.error().message());
-    run_settings.backfill.max_replica_lag_bytes = *bytes;
-  }
+  TIDE_TRY(ThrottleFrom(flags, run_settings.backfill));
   auto result =
       migrate::Migrate(session, run_settings, discovery, flags.options, ctx.reporter());
   if (!result.ok()) return result.error();
@@ -105,6 +132,12 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
                        {"milliseconds", s.milliseconds}, {"attempts", s.attempts},
                        {"lock_timeouts", s.lock_timeouts}, {"waited_ms", s.waited_ms},
                        {"rows", s.rows}, {"rows_per_second", s.rows_per_second}});
+      if (s.kind == "backfill") {
+        steps.back()["throttle"] = ThrottleJson(s);
+        steps.back()["waits"] = {{"batches_shrunk", s.batches_shrunk},
+                                 {"sessions", s.waiters},
+                                 {"longest_wait_ms", s.longest_wait_ms}};
+      }
     }
     applied.push_back({{"version", a.version},
                        {"script", a.script},
@@ -147,8 +180,12 @@ void AddCommonFlags(CLI::App* cmd, const std::shared_ptr<MigrateFlags>& flags) {
   cmd->add_flag("--plain", flags->plain,
                 "run each file as written in one transaction, as Flyway does (no safety rewrites)");
   cmd->add_option("--max-replica-lag", flags->max_replica_lag,
-                  "pause batched backfills while a standby is this far behind (64MB, 1GB)")
-      ->type_name("SIZE");
+                  "pause batched backfills while a standby replays this far behind, in time "
+                  "(2s, 500ms) or WAL (64MB; repeat the flag for both), or stopped streaming")
+      ->type_name("LAG");
+  cmd->add_option("--max-throttle-wait", flags->max_throttle_wait,
+                  "stop the run, resumable, when one such pause lasts longer (default 30min)")
+      ->type_name("DURATION");
   cmd->add_flag("--check-drift", flags->check_drift,
                 "first check that the database matches its applied history (tide check "
                 "--drift); stop before applying anything when it does not");
@@ -209,6 +246,9 @@ void AddMigrateCommand(CLI::App& app, Context& ctx) {
       "  tide migrate --target 1.1          stop after V1.1\n"
       "  tide migrate --phase expand        same as tide expand\n"
       "  tide migrate --check-drift         refuse when the database drifted from its history\n"
+      "  tide migrate --max-replica-lag 2s --max-throttle-wait 10min\n"
+      "                                     backfills pause while a standby replays more than 2 s\n"
+      "                                     behind (or stopped streaming); stop after a 10 min pause\n"
       "  tide --json migrate --dry-run");
   cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return RunMigrate(ctx, *flags); }; });
 }

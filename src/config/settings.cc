@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -103,6 +104,33 @@ fs::path LocationPath(const std::string& text, const fs::path& base) {
   return ResolveLocation(text, base, /*bare_is_classpath=*/false);
 }
 
+// max_replica_lag: "2s", "64MB", a number of bytes, or a list of a duration and a size.
+Status ReadReplicaLag(const toml::node& node, const fs::path& file, const std::string& key,
+                      BackfillSettings& b) {
+  auto one = [&](const toml::node& n) -> Status {
+    if (auto bytes = n.value_exact<int64_t>()) {
+      if (*bytes <= 0) return BadValue(n, file, key, "above 0");
+      b.max_replica_lag_bytes = *bytes;
+      return Ok();
+    }
+    auto text = n.value_exact<std::string>();
+    if (!text) return BadValue(n, file, key, "a duration like \"2s\" or a size like \"64MB\"");
+    Status set = SetReplicaLagLimit(*text, b);
+    if (!set.ok()) {
+      return Error::Input(fmt::format("'{}': {}", key, set.error().message()))
+          .At({file.string(), static_cast<int>(n.source().begin.line),
+               static_cast<int>(n.source().begin.column)})
+          .WithHint(set.error().hint());
+    }
+    return Ok();
+  };
+  if (const auto* arr = node.as_array()) {
+    for (const auto& item : *arr) TIDE_TRY(one(item));
+    return Ok();
+  }
+  return one(node);
+}
+
 Status ReadBackfill(const toml::table& table, const fs::path& file, Settings& s) {
   for (const auto& [bk, bnode] : table) {
     std::string name(bk.str());
@@ -116,21 +144,15 @@ Status ReadBackfill(const toml::table& table, const fs::path& file, Settings& s)
     } else if (name == "pause") {
       TIDE_ASSIGN(s.backfill.pause, GetDuration(bnode, file, full));
     } else if (name == "max_replica_lag") {
-      int64_t bytes = 0;
-      if (auto text = bnode.value<std::string>()) {
-        auto parsed = ParseBytes(*text);
-        if (!parsed.ok()) return BadValue(bnode, file, full, "a size like \"64MB\"");
-        bytes = *parsed;
-      } else {
-        TIDE_ASSIGN(bytes, GetInt(bnode, file, full));
-      }
-      s.backfill.max_replica_lag_bytes = bytes;
+      TIDE_TRY(ReadReplicaLag(bnode, file, full, s.backfill));
+    } else if (name == "max_throttle_wait") {
+      TIDE_ASSIGN(s.backfill.max_throttle_wait, GetDuration(bnode, file, full));
     } else if (name == "small_table_rows") {
       TIDE_ASSIGN(s.backfill.small_table_rows, GetInt(bnode, file, full));
     } else {
       return UnknownKey(bnode, file, full,
                         "target_batch, min_batch, max_batch, pause, max_replica_lag, "
-                        "small_table_rows");
+                        "max_throttle_wait, small_table_rows");
     }
     s.sources[full] = Where(bnode, file);
   }
@@ -382,6 +404,31 @@ Result<Settings> Load(const Flags& flags, Getenv getenv, EnvNames env_names) {
   return s;
 }
 
+Status SetReplicaLagLimit(std::string_view text, BackfillSettings& b) {
+  std::string t = ToLower(std::string(Trim(text)));
+  size_t i = 0;
+  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
+  std::string unit(Trim(std::string_view(t).substr(i)));
+  if (unit == "m") {
+    return Error::Usage(fmt::format("'{}' is ambiguous: minutes or megabytes?", text))
+        .WithHint("write the unit in full: 2min for replay time, 2MB for WAL");
+  }
+  if (unit == "ms" || unit == "s" || unit == "min" || unit == "h") {
+    TIDE_ASSIGN(auto d, ParseDuration(t));
+    if (d.count() <= 0) return Error::Usage(fmt::format("'{}': the lag limit must be above 0", text));
+    b.max_replica_lag_time = d;
+    return Ok();
+  }
+  auto bytes = ParseBytes(t);
+  if (!bytes.ok()) {
+    return Error::Usage(fmt::format("'{}' is neither a duration nor a size", text))
+        .WithHint("replay time: 500ms, 2s, 1min; WAL: 64MB, 512kB, 1GB");
+  }
+  if (*bytes <= 0) return Error::Usage(fmt::format("'{}': the lag limit must be above 0", text));
+  b.max_replica_lag_bytes = *bytes;
+  return Ok();
+}
+
 std::string DefaultConfigText() {
   return R"(# tide.toml: settings for tide in this project. Flags and the environment
 # (TIDE_URL, TIDE_LOCATIONS, TIDE_SCHEMA, TIDE_LOCK_TIMEOUT) take precedence over this file;
@@ -415,9 +462,14 @@ lock_wait = "5m"
 [backfill]
 # Batched UPDATEs aim for batches of this duration; each is its own short transaction, and an
 # application write to a row of the batch waits at most about this long.
-target_batch = "50ms"
+target_batch = "20ms"
 # Tables with fewer rows than this run statements as written (atomic, in the file's transaction).
 small_table_rows = 10000
+# Pause batches while a standby replays more than this far behind (a duration of replay lag, an
+# amount of WAL, or both in a list); a pause longer than max_throttle_wait stops the run,
+# resumable after its last batch.
+# max_replica_lag = ["2s", "1GB"]
+# max_throttle_wait = "30min"
 
 # [placeholders]
 # ${name} in migrations is replaced with its value here, as Flyway does (flyway.placeholders.*

@@ -8,6 +8,7 @@
 #include "base/fault.h"
 #include "base/json_text.h"
 #include "base/strings.h"
+#include "exec/batch_sizer.h"
 
 namespace tide::exec {
 
@@ -49,6 +50,17 @@ std::string WithBatchCount(int param, const char* field) {
       param, field);
 }
 
+// The sessions that queue behind this backend's locks as its batch ends, and the longest of
+// their waits, as "<sessions> <ms>". It is a column of the batch's own statement, evaluated
+// after the batch's rows are locked (the data-modifying CTE has run to completion), and every
+// session that queued on one of them waits until the commit: so it sees them all, at no extra
+// round trip. Only sessions in a lock wait are asked for their blockers (usually none).
+constexpr const char* kWaiters =
+    "(SELECT count(*) || ' ' || coalesce((extract(epoch FROM max(clock_timestamp() - "
+    "greatest(a.query_start, statement_timestamp()))) * 1000)::bigint, 0) "
+    "FROM pg_stat_activity a WHERE CASE WHEN a.wait_event_type = 'Lock' "
+    "THEN pg_backend_pid() = ANY (pg_blocking_pids(a.pid)) ELSE false END)";
+
 bool Retryable(const Error& e) {
   return e.sqlstate() == "55P03" || e.sqlstate() == "40P01" || e.sqlstate() == "40001";
 }
@@ -65,35 +77,146 @@ std::string Backfill::KeyList() const {
   return cols.size() == 1 ? cols[0] : "(" + Join(cols, ", ") + ")";
 }
 
-Status Backfill::Throttle(BackfillResult& result) {
-  if (!options_.settings.max_replica_lag_bytes) return Ok();
-  bool said = false;
-  auto started = Clock::now();
-  while (true) {
-    TIDE_ASSIGN(auto lag, conn_.QueryValue(
-                              "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), "
-                              "replay_lsn)), 0)::bigint FROM pg_stat_replication"));
-    int64_t bytes = lag ? std::stoll(*lag) : 0;
-    if (bytes <= *options_.settings.max_replica_lag_bytes) break;
-    if (!said) {
-      reporter_.Info(fmt::format("    paused: a standby is {} bytes behind (limit {})",
-                                 FormatCount(bytes),
-                                 FormatCount(*options_.settings.max_replica_lag_bytes)));
-      said = true;
-    }
-    std::this_thread::sleep_for(milliseconds(200));
+// While every standby is under half its limit the lag is read at most this often: one query
+// per several batches, no measurable cost. Above half, before every batch.
+constexpr milliseconds kLagReadEvery{250};
+// While paused, how often the lag is read again (each time after a heartbeat).
+constexpr milliseconds kPausePoll{200};
+
+Status Backfill::StartThrottle() {
+  const auto& s = options_.settings;
+  LagLimits limits{s.max_replica_lag_bytes, s.max_replica_lag_time};
+  if (!limits.any()) return Ok();
+  watch_.emplace(conn_, limits);
+  TIDE_TRY(watch_->Start());
+  size_t n = watch_->streaming_at_start();
+  if (n == 0) {
+    reporter_.Warn(fmt::format("--max-replica-lag {}: no standby streams from this server, so the "
+                               "backfill of {} has no lag to wait for",
+                               FormatLimits(limits), spec_.label));
+  } else {
+    reporter_.Info(fmt::format("    throttled: pauses while one of {} standby{} is more than {} "
+                               "behind, or stops streaming",
+                               n, n == 1 ? "" : "s", FormatLimits(limits)));
   }
-  result.throttled += std::chrono::duration_cast<milliseconds>(Clock::now() - started);
   return Ok();
 }
 
-Result<int64_t> Backfill::RunBatch(const std::string& statement, std::vector<pg::Param> params,
-                                   BackfillResult& result) {
+void Backfill::NoteLag(const LagVerdict& v, BackfillResult& result) {
+  result.worst_lag_ms = std::max(result.worst_lag_ms, v.worst_ms);
+  result.worst_lag_bytes = std::max(result.worst_lag_bytes, v.worst_bytes);
+  lag_near_ = v.near;
+  last_lag_read_ = Clock::now();
+  if (!heartbeat_warned_ && !watch_->heartbeat_error().empty()) {
+    heartbeat_warned_ = true;
+    reporter_.Warn(fmt::format("tide cannot write its heartbeat ({}); while paused, it sees a "
+                               "standby catch up only at the standby's next status report "
+                               "(wal_receiver_status_interval)",
+                               watch_->heartbeat_error()));
+  }
+}
+
+Status Backfill::Throttle(BackfillResult& result) {
+  if (!watch_) return Ok();
+  if (!lag_near_ && Clock::now() - last_lag_read_ < kLagReadEvery) return Ok();
+  TIDE_ASSIGN(LagVerdict v, watch_->Read(/*heartbeat=*/false));
+  NoteLag(v, result);
+  if (!v.wait) return Ok();
+  return PauseForLag(std::move(v), result);
+}
+
+Status Backfill::PauseForLag(LagVerdict v, BackfillResult& result) {
+  const auto started = Clock::now();
+  const milliseconds limit = options_.settings.max_throttle_wait;
+  const LagLimits& limits = watch_->limits();
+  reporter_.Info(fmt::format("    paused: {} (limit {}); waiting up to {}", v.why,
+                             FormatLimits(limits), FormatDuration(limit)));
+  while (v.wait) {
+    auto paused = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    if (paused > limit) {
+      result.throttled += paused;
+      ++result.pauses;
+      return Error::Failed(fmt::format("backfill of {} paused for {}, longer than the "
+                                       "--max-throttle-wait of {}: {}",
+                                       spec_.label, FormatDuration(paused), FormatDuration(limit),
+                                       v.why))
+          .WithHint("let the standby catch up (or bring it back, or drop its replication slot if "
+                    "it is gone for good), then run tide migrate again: the backfill resumes "
+                    "after its last batch");
+    }
+    std::this_thread::sleep_for(kPausePoll);
+    TIDE_ASSIGN(v, watch_->Read(/*heartbeat=*/true));
+    NoteLag(v, result);
+  }
+  auto paused = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  result.throttled += paused;
+  ++result.pauses;
+  reporter_.Info(fmt::format("    resumed after {}: every standby within {} (now {})",
+                             FormatDuration(paused), FormatLimits(limits),
+                             FormatLag(v.worst_ms, v.worst_bytes, limits)));
+  return Ok();
+}
+
+void Backfill::AfterBatch(BatchSizer& sizer, Clock::time_point batch_started,
+                          const BatchOutcome& done, BackfillResult& result) {
+  ++result.batches;
+  double took = std::chrono::duration<double, std::milli>(Clock::now() - batch_started).count();
+  milliseconds pause = sizer.Next(took, done.waiters, done.wait_ms);
+  result.batches_shrunk = sizer.shrunk();
+  result.waiters = sizer.waiters();
+  result.longest_wait_ms = sizer.longest_wait_ms();
+  pause += options_.settings.pause;
+  if (pause.count() > 0) std::this_thread::sleep_for(pause);
+}
+
+void Backfill::ReportProgress(const BackfillResult& result, int64_t start_visited,
+                              Clock::time_point started, int64_t total, const BatchSizer& sizer) {
+  Progress p{spec_.label, result.visited, total, ActiveRate(result, start_visited, started),
+             sizer.size()};
+  p.shrunk = result.batches_shrunk;
+  p.longest_wait_ms = result.longest_wait_ms;
+  reporter_.Update(p);
+}
+
+BackfillResult Backfill::Finished(BackfillResult result, int64_t start_visited,
+                                  Clock::time_point started, const BatchSizer& sizer) {
+  result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  double secs = std::chrono::duration<double>(result.elapsed).count();
+  result.rows_per_second =
+      secs > 0 ? static_cast<double>(result.visited - start_visited) / secs : 0;
+  reporter_.Finish({spec_.label, result.visited, result.visited, result.rows_per_second,
+                    sizer.size()});
+  return result;
+}
+
+double Backfill::ActiveRate(const BackfillResult& result, int64_t start_visited,
+                            Clock::time_point started) const {
+  double secs = std::chrono::duration<double>(Clock::now() - started - result.throttled).count();
+  return secs > 0 ? static_cast<double>(result.visited - start_visited) / secs : 0;
+}
+
+Result<Backfill::BatchOutcome> Backfill::RunBatch(const std::string& statement,
+                                                  std::vector<pg::Param> params,
+                                                  BackfillResult& result) {
   auto started = Clock::now();
   int attempt = 0;
   while (true) {
     auto r = conn_.Query(statement, params);
-    if (r.ok()) return r->rows() ? r->GetInt(0, 0) : 0;
+    if (r.ok()) {
+      BatchOutcome out;
+      if (r->rows() == 0) return out;
+      out.changed = r->GetInt(0, 0);
+      // The waiters column: "<sessions> <longest wait in ms>".
+      if (r->columns() > 1 && !r->IsNull(0, 1)) {
+        std::string w = r->Get(0, 1);
+        size_t sp = w.find(' ');
+        if (sp != std::string::npos) {
+          out.waiters = std::stoll(w.substr(0, sp));
+          out.wait_ms = std::stoll(w.substr(sp + 1));
+        }
+      }
+      return out;
+    }
     if (!Retryable(r.error())) return r.error();
     ++result.retries;
     if (Clock::now() - started > options_.retry_budget) {
@@ -127,6 +250,15 @@ Result<BackfillResult> Backfill::Run(const json& checkpoint, int64_t estimated_r
   TIDE_TRY(conn_.Run(fmt::format("SET lock_timeout = {}",
                                  QuoteLiteral(std::to_string(options_.lock_timeout.count()) +
                                               "ms"))));
+  TIDE_TRY(StartThrottle());
+  // Who queues behind a batch comes from pg_stat_activity, which shows other roles' sessions
+  // only to superusers and pg_read_all_stats members: say so rather than see no waits.
+  TIDE_ASSIGN(auto sees, conn_.QueryValue("SELECT pg_has_role('pg_read_all_stats', 'USAGE')"));
+  if (sees && *sees == "f") {
+    reporter_.Warn("tide's role is not a member of pg_read_all_stats, so it sees only its own "
+                   "role's sessions queue behind a batch; GRANT pg_monitor to it to let the "
+                   "application's waits shrink the batches");
+  }
   FaultPoint("backfill.before_first_batch");
   auto result = spec_.key.empty() ? RunPages(cursor, estimated_rows)
                                   : RunKeyed(cursor, estimated_rows);
@@ -231,13 +363,13 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
   result.visited = cursor.visited;
   result.changed = cursor.changed;
   auto started = Clock::now();
-  int64_t size = std::clamp<int64_t>(1000, options_.settings.min_batch, options_.settings.max_batch);
-  double ms_per_key = 0;
-  const double target_ms = static_cast<double>(options_.settings.target_batch.count());
+  BatchSizer sizer(1000, options_.settings.min_batch, options_.settings.max_batch,
+                   options_.settings.target_batch);
 
   while (true) {
     TIDE_TRY(Throttle(result));
     auto batch_started = Clock::now();
+    const int64_t size = sizer.size();
     TIDE_ASSIGN(auto bound, NextBound(cursor, size));
     if (!bound) break;
     FaultPoint("backfill.after_bound");
@@ -269,40 +401,24 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
       // is the statement's.
       statement = fmt::format(
           "WITH tide_batch AS ({0}) UPDATE {1} SET checkpoint = {2}, updated_at = now() "
-          "WHERE script = ${3} RETURNING (SELECT count(*) FROM tide_batch)",
-          dml, sink_->state_table, WithBatchCount(q, "changed"), q + 1);
+          "WHERE script = ${3} RETURNING (SELECT count(*) FROM tide_batch), {4}",
+          dml, sink_->state_table, WithBatchCount(q, "changed"), q + 1, kWaiters);
       params.push_back(DumpJson(cp));
       params.push_back(sink_->script);
     } else {
-      statement = fmt::format("WITH tide_batch AS ({}) SELECT count(*) FROM tide_batch", dml);
+      statement = fmt::format("WITH tide_batch AS ({}) SELECT count(*), {} FROM tide_batch", dml,
+                              kWaiters);
     }
-    TIDE_ASSIGN(int64_t changed, RunBatch(statement, params, result));
+    TIDE_ASSIGN(BatchOutcome done, RunBatch(statement, params, result));
     FaultPoint("backfill.after_batch_commit");
     cursor.last = upper;
     result.visited += walked_estimate;
-    result.changed += changed;
-    ++result.batches;
-
-    double took = std::chrono::duration<double, std::milli>(Clock::now() - batch_started).count();
-    double per_key = took / static_cast<double>(std::max<int64_t>(size, 1));
-    ms_per_key = ms_per_key == 0 ? per_key : 0.7 * ms_per_key + 0.3 * per_key;
-    int64_t desired = static_cast<int64_t>(target_ms / std::max(ms_per_key, 1e-6));
-    size = std::clamp(desired, size / 2, size * 2);
-    size = std::clamp(size, options_.settings.min_batch, options_.settings.max_batch);
-
-    double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    int64_t total = std::max(estimated_rows, result.visited);
-    reporter_.Update({spec_.label, result.visited, total,
-                      secs > 0 ? static_cast<double>(result.visited - cursor.visited) / secs : 0,
-                      size});
-    if (options_.settings.pause.count() > 0) std::this_thread::sleep_for(options_.settings.pause);
+    result.changed += done.changed;
+    AfterBatch(sizer, batch_started, done, result);
+    ReportProgress(result, cursor.visited, started, std::max(estimated_rows, result.visited),
+                   sizer);
   }
-  result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-  double secs = std::chrono::duration<double>(result.elapsed).count();
-  result.rows_per_second = secs > 0 ? static_cast<double>(result.visited - cursor.visited) / secs
-                                    : 0;
-  reporter_.Finish({spec_.label, result.visited, result.visited, result.rows_per_second, size});
-  return result;
+  return Finished(result, cursor.visited, started, sizer);
 }
 
 Result<BackfillResult> Backfill::RunPages(Cursor& cursor, int64_t estimated_rows) {
@@ -320,9 +436,7 @@ Result<BackfillResult> Backfill::RunPages(Cursor& cursor, int64_t estimated_rows
   result.visited = cursor.visited;
   result.changed = cursor.changed;
   auto started = Clock::now();
-  int64_t pages = 8;
-  double ms_per_page = 0;
-  const double target_ms = static_cast<double>(options_.settings.target_batch.count());
+  BatchSizer sizer(8, 1, int64_t{1} << 30, options_.settings.target_batch);
   std::string ctid = spec_.alias.empty() ? spec_.table + ".ctid" : QuoteIdent(spec_.alias) + ".ctid";
   while (true) {
     if (cursor.page >= cursor.end_page) {
@@ -332,7 +446,7 @@ Result<BackfillResult> Backfill::RunPages(Cursor& cursor, int64_t estimated_rows
       cursor.end_page = now;
     }
     TIDE_TRY(Throttle(result));
-    int64_t next = cursor.page + pages;
+    int64_t next = cursor.page + sizer.size();
     std::string range = fmt::format("{0} >= $1::tid AND {0} < $2::tid", ctid);
     std::string all = spec_.guard.empty() ? range : "(" + spec_.guard + ") AND " + range;
     std::string dml = (spec_.where.empty() ? spec_.head + " WHERE " + all
@@ -346,39 +460,29 @@ Result<BackfillResult> Backfill::RunPages(Cursor& cursor, int64_t estimated_rows
                  {"visited", result.visited}, {"changed", result.changed}};
       statement = fmt::format(
           "WITH tide_batch AS ({}) UPDATE {} SET checkpoint = {}, updated_at = now() "
-          "WHERE script = $4 RETURNING (SELECT count(*) FROM tide_batch)",
+          "WHERE script = $4 RETURNING (SELECT count(*) FROM tide_batch), {}",
           dml, sink_->state_table,
           fmt::format("jsonb_set({}, '{{visited}}', to_jsonb(($3::jsonb->>'visited')::bigint + "
                       "(SELECT count(*) FROM tide_batch)))",
-                      WithBatchCount(3, "changed")));
+                      WithBatchCount(3, "changed")),
+          kWaiters);
       params.push_back(DumpJson(cp));
       params.push_back(sink_->script);
     } else {
-      statement = fmt::format("WITH tide_batch AS ({}) SELECT count(*) FROM tide_batch", dml);
+      statement = fmt::format("WITH tide_batch AS ({}) SELECT count(*), {} FROM tide_batch", dml,
+                              kWaiters);
     }
     auto batch_started = Clock::now();
-    TIDE_ASSIGN(int64_t changed, RunBatch(statement, params, result));
+    TIDE_ASSIGN(BatchOutcome done, RunBatch(statement, params, result));
     FaultPoint("backfill.after_batch_commit");
     cursor.page = next;
-    result.changed += changed;
-    result.visited += changed;
-    ++result.batches;
-    double took = std::chrono::duration<double, std::milli>(Clock::now() - batch_started).count();
-    double per_page = took / static_cast<double>(pages);
-    ms_per_page = ms_per_page == 0 ? per_page : 0.7 * ms_per_page + 0.3 * per_page;
-    pages = std::clamp<int64_t>(static_cast<int64_t>(target_ms / std::max(ms_per_page, 1e-6)),
-                                std::max<int64_t>(1, pages / 2), pages * 2);
-    double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    reporter_.Update({spec_.label, result.visited, std::max(estimated_rows, result.visited),
-                      secs > 0 ? static_cast<double>(result.visited - cursor.visited) / secs : 0,
-                      pages});
+    result.changed += done.changed;
+    result.visited += done.changed;
+    AfterBatch(sizer, batch_started, done, result);
+    ReportProgress(result, cursor.visited, started, std::max(estimated_rows, result.visited),
+                   sizer);
   }
-  result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-  double secs = std::chrono::duration<double>(result.elapsed).count();
-  result.rows_per_second = secs > 0 ? static_cast<double>(result.visited - cursor.visited) / secs
-                                    : 0;
-  reporter_.Finish({spec_.label, result.visited, result.visited, result.rows_per_second, pages});
-  return result;
+  return Finished(result, cursor.visited, started, sizer);
 }
 
 }  // namespace tide::exec

@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "base/reporter.h"
 #include "config/settings.h"
+#include "exec/replica_watch.h"
 #include "pg/connection.h"
 #include "plan/step.h"
 
@@ -42,8 +43,17 @@ struct BackfillResult {
   int retries = 0;
   std::chrono::milliseconds elapsed{0};
   std::chrono::milliseconds throttled{0};  // paused for replica lag
+  int pauses = 0;
+  int64_t worst_lag_ms = 0;     // the furthest behind a standby was, in time and in WAL
+  int64_t worst_lag_bytes = 0;
+  // Batches the application queued behind (exec/batch_sizer.h): each halved the next batch.
+  int batches_shrunk = 0;
+  int64_t waiters = 0;          // sessions that queued, over all batches
+  int64_t longest_wait_ms = 0;  // the longest any of them waited on a batch
   double rows_per_second = 0;
 };
+
+class BatchSizer;
 
 class Backfill {
  public:
@@ -58,10 +68,30 @@ class Backfill {
   struct Cursor;
   Result<BackfillResult> RunKeyed(Cursor& cursor, int64_t estimated_rows);
   Result<BackfillResult> RunPages(Cursor& cursor, int64_t estimated_rows);
-  // Runs one batch statement with its retries; returns rows changed.
-  Result<int64_t> RunBatch(const std::string& sql, std::vector<pg::Param> params,
-                           BackfillResult& result);
+  struct BatchOutcome {
+    int64_t changed = 0;
+    int64_t waiters = 0;  // sessions queued behind the batch as it ended
+    int64_t wait_ms = 0;  // the longest of their waits
+  };
+  // Runs one batch statement with its retries.
+  Result<BatchOutcome> RunBatch(const std::string& sql, std::vector<pg::Param> params,
+                                BackfillResult& result);
+  // Sizes the next batch and pauses when the application queued behind this one.
+  void AfterBatch(BatchSizer& sizer, std::chrono::steady_clock::time_point batch_started,
+                  const BatchOutcome& done, BackfillResult& result);
+  void ReportProgress(const BackfillResult& result, int64_t start_visited,
+                      std::chrono::steady_clock::time_point started, int64_t total,
+                      const BatchSizer& sizer);
+  BackfillResult Finished(BackfillResult result, int64_t start_visited,
+                          std::chrono::steady_clock::time_point started, const BatchSizer& sizer);
+  // --max-replica-lag: reads the standbys' lag when due and waits while one is too far behind.
+  Status StartThrottle();
   Status Throttle(BackfillResult& result);
+  Status PauseForLag(LagVerdict verdict, BackfillResult& result);
+  void NoteLag(const LagVerdict& verdict, BackfillResult& result);
+  // Rows per second over the time spent on batches, pauses for lag excluded (the ETA's rate).
+  double ActiveRate(const BackfillResult& result, int64_t start_visited,
+                    std::chrono::steady_clock::time_point started) const;
   bool IntegerKey() const;
   // The key that ends the next batch of about size keys after cursor.last; nullopt when done.
   Result<std::optional<std::vector<std::string>>> NextBound(const Cursor& cursor, int64_t size);
@@ -73,6 +103,10 @@ class Backfill {
   BackfillOptions options_;
   Reporter& reporter_;
   std::optional<CheckpointSink> sink_;
+  std::optional<ReplicaWatch> watch_;
+  std::chrono::steady_clock::time_point last_lag_read_{};
+  bool lag_near_ = false;
+  bool heartbeat_warned_ = false;
 };
 
 }  // namespace tide::exec

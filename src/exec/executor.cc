@@ -357,6 +357,12 @@ Status Executor::RunPlan(const source::MigrationFile& file, plan::Plan& plan, in
     // A concurrent detach commits its first transaction before it waits: a failure may leave
     // the partition "detach pending", which only this plan's rerun finishes (FINALIZE).
     if (plan.steps[i].kind == StepKind::kDetachPartitionConcurrently) committed = true;
+    // A backfill commits batch by batch, each with its checkpoint: once one has, the failure
+    // (a throttle pause too long, a row lock never granted) is resumable, not rolled back.
+    if (!committed && plan.steps[i].kind == StepKind::kBackfill && !conn.IsBroken()) {
+      auto state = state_.Load(conn, file.script);
+      committed = state.ok() && *state && !(*state)->checkpoint.is_null();
+    }
     if (!conn.IsBroken()) return Failure(file, plan, failed_step_, i, st.error(), committed);
     // A lost connection is not a failed step: reconnect and go on from what committed.
     TIDE_ASSIGN(MigrationState state, Reconnect(file, plan, i, st.error()));

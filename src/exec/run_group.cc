@@ -195,6 +195,7 @@ Status Executor::RunGroup(const source::MigrationFile& file, plan::Plan& plan, i
   int64_t rows = -1;
   int64_t walked = -1;
   double rate = 0;
+  BackfillResult fill;  // a backfill's throttle figures
   Status st = Ok();
   if (RunsInTransaction(head)) {
     std::vector<std::string> tables;
@@ -259,6 +260,7 @@ Status Executor::RunGroup(const source::MigrationFile& file, plan::Plan& plan, i
           rows = done->changed;
           walked = done->visited;
           rate = done->rows_per_second;
+          fill = *done;
         }
         break;
       }
@@ -306,6 +308,15 @@ Status Executor::RunGroup(const source::MigrationFile& file, plan::Plan& plan, i
                       started,
                       st.ok(),
                       st.ok() ? "" : st.error().message()};
+    if (k == first) {
+      report.throttle_pauses = fill.pauses;
+      report.throttled_ms = fill.throttled.count();
+      report.worst_lag_ms = fill.worst_lag_ms;
+      report.worst_lag_bytes = fill.worst_lag_bytes;
+      report.batches_shrunk = fill.batches_shrunk;
+      report.waiters = fill.waiters;
+      report.longest_wait_ms = fill.longest_wait_ms;
+    }
     if (!st.ok() && k == first) last_steps_.push_back(report);
     if (st.ok()) {
       std::string extra;
@@ -316,6 +327,21 @@ Status Executor::RunGroup(const source::MigrationFile& file, plan::Plan& plan, i
                                              FormatCount(rows))
                                : fmt::format(", {} rows", FormatCount(rows));
         extra += fmt::format(", {} rows/s", FormatCount(static_cast<int64_t>(rate)));
+        if (fill.batches_shrunk > 0) {
+          extra += fmt::format(", {} session{} queued behind {} batch{} (longest wait {}), each "
+                               "then halved",
+                               fill.waiters, fill.waiters == 1 ? "" : "s", fill.batches_shrunk,
+                               fill.batches_shrunk == 1 ? "" : "es",
+                               FormatDuration(std::chrono::milliseconds(fill.longest_wait_ms)));
+        }
+        LagLimits limits{settings_.backfill.max_replica_lag_bytes,
+                         settings_.backfill.max_replica_lag_time};
+        if (limits.any()) {
+          extra += fmt::format(", worst standby lag {}, paused {} time{} ({})",
+                               FormatLag(fill.worst_lag_ms, fill.worst_lag_bytes, limits),
+                               fill.pauses, fill.pauses == 1 ? "" : "s",
+                               FormatDuration(fill.throttled));
+        }
       }
       if (retry.stats().lock_timeouts > 0) {
         extra += fmt::format(", {} lock timeout{} retried", retry.stats().lock_timeouts,
