@@ -399,10 +399,8 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
                  {"changed", result.changed}};
       // The count of this batch's rows goes into its own checkpoint, so a resumed run's total
       // is the statement's.
-      statement = fmt::format(
-          "WITH tide_batch AS ({0}) UPDATE {1} SET checkpoint = {2}, updated_at = now() "
-          "WHERE script = ${3} RETURNING (SELECT count(*) FROM tide_batch), {4}",
-          dml, sink_->state_table, WithBatchCount(q, "changed"), q + 1, kWaiters);
+      statement =
+          sink_->table.CheckpointedBatch(dml, WithBatchCount(q, "changed"), q + 1, kWaiters);
       params.push_back(DumpJson(cp));
       params.push_back(sink_->script);
     } else {
@@ -458,14 +456,12 @@ Result<BackfillResult> Backfill::RunPages(Cursor& cursor, int64_t estimated_rows
     if (sink_) {
       json cp = {{"step", sink_->step}, {"page", next}, {"end_page", cursor.end_page},
                  {"visited", result.visited}, {"changed", result.changed}};
-      statement = fmt::format(
-          "WITH tide_batch AS ({}) UPDATE {} SET checkpoint = {}, updated_at = now() "
-          "WHERE script = $4 RETURNING (SELECT count(*) FROM tide_batch), {}",
-          dml, sink_->state_table,
+      statement = sink_->table.CheckpointedBatch(
+          dml,
           fmt::format("jsonb_set({}, '{{visited}}', to_jsonb(($3::jsonb->>'visited')::bigint + "
                       "(SELECT count(*) FROM tide_batch)))",
                       WithBatchCount(3, "changed")),
-          kWaiters);
+          4, kWaiters);
       params.push_back(DumpJson(cp));
       params.push_back(sink_->script);
     } else {

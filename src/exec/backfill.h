@@ -19,13 +19,14 @@
 #include "config/settings.h"
 #include "exec/replica_watch.h"
 #include "pg/connection.h"
+#include "store/state.h"
 #include "plan/step.h"
 
 namespace tide::exec {
 
 // Where a batch records its progress: the state table row of the running migration.
 struct CheckpointSink {
-  std::string state_table;  // quoted
+  store::StateTable table;
   std::string script;
   int step = 0;
 };

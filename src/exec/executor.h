@@ -19,6 +19,7 @@
 #include "base/reporter.h"
 #include "config/settings.h"
 #include "exec/backfill.h"
+#include "exec/lock_retry.h"
 #include "ops/declarative.h"
 #include "plan/planner.h"
 #include "source/discovery.h"
@@ -134,6 +135,19 @@ class Executor {
                       const nlohmann::json& checkpoint);
   Status RunGroup(const source::MigrationFile& file, plan::Plan& plan, int first, int end,
                   nlohmann::json& outputs, const nlohmann::json& checkpoint);
+  // RunGroup's parts: a group in one transaction (its steps, batched where they may be), a
+  // step that runs outside one (backfill, concurrent index, detach, VACUUM), and the report.
+  Status RunTransactionGroup(const source::MigrationFile& file, plan::Plan& plan, int first,
+                             int end, nlohmann::json& outputs, LockRetry& retry);
+  Status RunGroupSteps(const source::MigrationFile& file, plan::Plan& plan, int first, int end,
+                       nlohmann::json& outputs);
+  Status RunOutsideTransaction(const source::MigrationFile& file, plan::Plan& plan, int first,
+                               nlohmann::json& outputs, const nlohmann::json& checkpoint,
+                               LockRetry& retry, std::optional<BackfillResult>& fill);
+  void ReportGroup(const plan::Plan& plan, int first, int end,
+                   std::chrono::steady_clock::time_point started, const LockStats& locks,
+                   const std::optional<BackfillResult>& fill, const Status& st);
+  std::string BackfillSummary(const BackfillResult& fill) const;
   Status RunStepInTransaction(plan::Plan& plan, int index, nlohmann::json& outputs);
   // History row, state done, failed rows of earlier attempts removed: in the open transaction.
   Status RecordSuccess(const source::MigrationFile& file, int64_t elapsed_ms);

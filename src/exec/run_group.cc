@@ -138,7 +138,7 @@ Result<BackfillResult> Executor::RunBackfill(const source::MigrationFile& file,
   bo.lock_timeout = settings_.lock_timeout;
   bo.retry_budget = settings_.lock_wait;
   Backfill backfill(session_.conn(), *step.backfill, bo, reporter_,
-                    CheckpointSink{state_.Qualified(), file.script, index});
+                    CheckpointSink{state_, file.script, index});
   return backfill.Run(checkpoint, step.estimated_rows);
 }
 
@@ -183,181 +183,189 @@ Status Executor::RedoCatchUps(const source::MigrationFile& file, const plan::Pla
 
 Status Executor::RunGroup(const source::MigrationFile& file, plan::Plan& plan, int first, int end,
                           json& outputs, const json& checkpoint) {
-  pg::Connection& conn = session_.conn();
-  const int n = static_cast<int>(plan.steps.size());
-  const plan::Step& head = plan.steps[first];
-  bool last_group = end == n;
   auto started = Clock::now();
-  LockRetry retry(conn, PolicyOf(settings_), reporter_);
+  LockRetry retry(session_.conn(), PolicyOf(settings_), reporter_);
   std::vector<std::string> created;
   for (const auto& t : created_) created.push_back(t.Quoted());
   retry.SkipHolderCheck(std::move(created));
-  int64_t rows = -1;
-  int64_t walked = -1;
-  double rate = 0;
-  BackfillResult fill;  // a backfill's throttle figures
-  Status st = Ok();
-  if (RunsInTransaction(head)) {
-    std::vector<std::string> tables;
-    sql::Lock lock = sql::Lock::kNone;
-    for (int k = first; k < end; ++k) {
-      for (const auto& t : plan.steps[k].lock_tables) {
-        // A table this file created before the step: no other session can hold a lock on it.
-        if (NewInFile(t, plan.steps[k].statement)) continue;
-        if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(t);
-      }
-      if (static_cast<int>(plan.steps[k].lock) > static_cast<int>(lock)) lock = plan.steps[k].lock;
-    }
-    st = retry.Run(Short(head.sql), tables, lock, /*transactional=*/true,
-                   [&](pg::Connection&) -> Status {
-                     json local = outputs;
-                     FaultPoint("group.begin");
-                     if (first == 0) TIDE_TRY(BeforeEach());
-                     for (int k = first; k < end;) {
-                       // A batch of two or more: one round trip; its steps count as one here.
-                       int batch_end = BatchEnd(plan, k, end);
-                       if (batch_end - k >= 2) {
-                         std::vector<std::string_view> batch;
-                         for (int b = k; b < batch_end; ++b) batch.push_back(plan.steps[b].sql);
-                         size_t failed = 0;
-                         Status ran = conn.RunBatch(batch, &failed);
-                         if (!ran.ok()) {
-                           failed_step_ = k + static_cast<int>(failed);
-                           return Locate(ran.error(), plan.steps[failed_step_], file);
-                         }
-                         FaultPoint("group.after_step");
-                         k = batch_end;
-                         continue;
-                       }
-                       Status ran = RunStepInTransaction(plan, k, local);
-                       if (!ran.ok()) {
-                         failed_step_ = k;
-                         return Locate(ran.error(), plan.steps[k], file);
-                       }
-                       FaultPoint("group.after_step");
-                       ++k;
-                     }
-                     if (!done_in_group_) TIDE_TRY(state_.Advance(conn, file.script, end, local));
-                     if (last_group) {
-                       TIDE_TRY(AfterEach());
-                       TIDE_TRY(RecordSuccess(file, MsSince(started_)));
-                     }
-                     FaultPoint("group.before_commit");
-                     outputs = std::move(local);
-                     return Ok();
-                   });
-    if (st.ok()) FaultPoint("group.after_commit");
-  } else {
-    if (first == 0) st = BeforeEach();
-    switch (st.ok() ? head.kind : StepKind::kSession) {
-      case StepKind::kSession:
-        break;  // only reached when the callback failed
-      case StepKind::kBackfill: {
-        auto done = RunBackfill(file, plan, first, checkpoint);
-        if (!done.ok()) {
-          st = done.error();
-        } else {
-          rows = done->changed;
-          walked = done->visited;
-          rate = done->rows_per_second;
-          fill = *done;
-        }
-        break;
-      }
-      case StepKind::kCreateIndexConcurrently: {
-        IndexBuilder builder(conn, retry, reporter_);
-        st = builder.Create(head, outputs, first,
-                            [&] { return state_.Advance(conn, file.script, first, outputs); });
-        break;
-      }
-      case StepKind::kDropIndexConcurrently:
-        st = IndexBuilder(conn, retry, reporter_).Drop(head);
-        break;
-      case StepKind::kReindexConcurrently:
-        st = IndexBuilder(conn, retry, reporter_).Reindex(head);
-        break;
-      case StepKind::kDetachPartitionConcurrently:
-        st = DetachPartitionConcurrently(
-            retry, reporter_, conn, head, outputs, first,
-            [&] { return state_.Advance(conn, file.script, first, outputs); });
-        break;
-      default:
-        // A statement that cannot run in a transaction (VACUUM, ...), as written.
-        st = retry.Run(Short(head.sql), head.lock_tables, head.lock, false,
-                       [&](pg::Connection& c) { return c.Run(head.sql); });
-        break;
-    }
-    if (st.ok()) st = state_.Advance(conn, file.script, end, outputs);
+  std::optional<BackfillResult> fill;
+  Status st = RunsInTransaction(plan.steps[first])
+                  ? RunTransactionGroup(file, plan, first, end, outputs, retry)
+                  : RunOutsideTransaction(file, plan, first, outputs, checkpoint, retry, fill);
+  if (!RunsInTransaction(plan.steps[first])) {
+    if (st.ok()) st = state_.Advance(session_.conn(), file.script, end, outputs);
     if (st.ok()) FaultPoint("step.advanced");
   }
+  ReportGroup(plan, first, end, started, retry.stats(), fill, st);
+  if (!st.ok()) return Locate(st.error(), plan.steps[first], file);
+  return st;
+}
+
+Status Executor::RunTransactionGroup(const source::MigrationFile& file, plan::Plan& plan,
+                                     int first, int end, json& outputs, LockRetry& retry) {
+  pg::Connection& conn = session_.conn();
+  bool last_group = end == static_cast<int>(plan.steps.size());
+  std::vector<std::string> tables;
+  sql::Lock lock = sql::Lock::kNone;
+  for (int k = first; k < end; ++k) {
+    for (const auto& t : plan.steps[k].lock_tables) {
+      // A table this file created before the step: no other session can hold a lock on it.
+      if (NewInFile(t, plan.steps[k].statement)) continue;
+      if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(t);
+    }
+    if (static_cast<int>(plan.steps[k].lock) > static_cast<int>(lock)) lock = plan.steps[k].lock;
+  }
+  Status st = retry.Run(Short(plan.steps[first].sql), tables, lock, /*transactional=*/true,
+                        [&](pg::Connection&) -> Status {
+                          json local = outputs;
+                          FaultPoint("group.begin");
+                          if (first == 0) TIDE_TRY(BeforeEach());
+                          TIDE_TRY(RunGroupSteps(file, plan, first, end, local));
+                          if (!done_in_group_) {
+                            TIDE_TRY(state_.Advance(conn, file.script, end, local));
+                          }
+                          if (last_group) {
+                            TIDE_TRY(AfterEach());
+                            TIDE_TRY(RecordSuccess(file, MsSince(started_)));
+                          }
+                          FaultPoint("group.before_commit");
+                          outputs = std::move(local);
+                          return Ok();
+                        });
+  if (st.ok()) FaultPoint("group.after_commit");
+  return st;
+}
+
+Status Executor::RunGroupSteps(const source::MigrationFile& file, plan::Plan& plan, int first,
+                               int end, json& outputs) {
+  for (int k = first; k < end;) {
+    // A batch of two or more: one round trip; its steps count as one here.
+    int batch_end = BatchEnd(plan, k, end);
+    if (batch_end - k >= 2) {
+      std::vector<std::string_view> batch;
+      for (int b = k; b < batch_end; ++b) batch.push_back(plan.steps[b].sql);
+      size_t failed = 0;
+      Status ran = session_.conn().RunBatch(batch, &failed);
+      if (!ran.ok()) {
+        failed_step_ = k + static_cast<int>(failed);
+        return Locate(ran.error(), plan.steps[failed_step_], file);
+      }
+      FaultPoint("group.after_step");
+      k = batch_end;
+      continue;
+    }
+    Status ran = RunStepInTransaction(plan, k, outputs);
+    if (!ran.ok()) {
+      failed_step_ = k;
+      return Locate(ran.error(), plan.steps[k], file);
+    }
+    FaultPoint("group.after_step");
+    ++k;
+  }
+  return Ok();
+}
+
+Status Executor::RunOutsideTransaction(const source::MigrationFile& file, plan::Plan& plan,
+                                       int first, json& outputs, const json& checkpoint,
+                                       LockRetry& retry, std::optional<BackfillResult>& fill) {
+  pg::Connection& conn = session_.conn();
+  const plan::Step& head = plan.steps[first];
+  if (first == 0) TIDE_TRY(BeforeEach());
+  auto save = [&] { return state_.Advance(conn, file.script, first, outputs); };
+  switch (head.kind) {
+    case StepKind::kBackfill: {
+      TIDE_ASSIGN(fill, RunBackfill(file, plan, first, checkpoint));
+      return Ok();
+    }
+    case StepKind::kCreateIndexConcurrently:
+      return IndexBuilder(conn, retry, reporter_).Create(head, outputs, first, save);
+    case StepKind::kDropIndexConcurrently:
+      return IndexBuilder(conn, retry, reporter_).Drop(head);
+    case StepKind::kReindexConcurrently:
+      return IndexBuilder(conn, retry, reporter_).Reindex(head);
+    case StepKind::kDetachPartitionConcurrently:
+      return DetachPartitionConcurrently(retry, reporter_, conn, head, outputs, first, save);
+    default:
+      // A statement that cannot run in a transaction (VACUUM, ...), as written.
+      return retry.Run(Short(head.sql), head.lock_tables, head.lock, false,
+                       [&](pg::Connection& c) { return c.Run(head.sql); });
+  }
+}
+
+std::string Executor::BackfillSummary(const BackfillResult& fill) const {
+  std::string out = fill.visited != fill.changed
+                        ? fmt::format(", {} rows walked, {} changed", FormatCount(fill.visited),
+                                      FormatCount(fill.changed))
+                        : fmt::format(", {} rows", FormatCount(fill.changed));
+  out += fmt::format(", {} rows/s", FormatCount(static_cast<int64_t>(fill.rows_per_second)));
+  if (fill.batches_shrunk > 0) {
+    out += fmt::format(", {} session{} queued behind {} batch{} (longest wait {}), each then "
+                       "halved",
+                       fill.waiters, fill.waiters == 1 ? "" : "s", fill.batches_shrunk,
+                       fill.batches_shrunk == 1 ? "" : "es",
+                       FormatDuration(std::chrono::milliseconds(fill.longest_wait_ms)));
+  }
+  LagLimits limits{settings_.backfill.max_replica_lag_bytes,
+                   settings_.backfill.max_replica_lag_time};
+  if (limits.any()) {
+    out += fmt::format(", worst standby lag {}, paused {} time{} ({})",
+                       FormatLag(fill.worst_lag_ms, fill.worst_lag_bytes, limits), fill.pauses,
+                       fill.pauses == 1 ? "" : "s", FormatDuration(fill.throttled));
+  }
+  return out;
+}
+
+void Executor::ReportGroup(const plan::Plan& plan, int first, int end,
+                           Clock::time_point started, const LockStats& locks,
+                           const std::optional<BackfillResult>& fill, const Status& st) {
+  const int n = static_cast<int>(plan.steps.size());
   int64_t ms = MsSince(started);
   for (int k = first; k < end; ++k) {
     const plan::Step& s = plan.steps[k];
+    bool filled = k == first && fill;
     StepReport report{k + 1,
                       plan::StepKindName(s.kind),
                       Short(s.sql),
                       sql::LockName(s.lock),
                       k == first ? ms : 0,
-                      retry.stats().attempts,
-                      retry.stats().lock_timeouts,
-                      retry.stats().waited.count(),
-                      k == first && rows >= 0 ? rows
-                      : step_rows_.count(k)   ? step_rows_[k]
-                                              : -1,
-                      rate,
+                      locks.attempts,
+                      locks.lock_timeouts,
+                      locks.waited.count(),
+                      filled                ? fill->changed
+                      : step_rows_.count(k) ? step_rows_[k]
+                                            : -1,
+                      filled ? fill->rows_per_second : 0,
                       started,
                       st.ok(),
                       st.ok() ? "" : st.error().message()};
-    if (k == first) {
-      report.throttle_pauses = fill.pauses;
-      report.throttled_ms = fill.throttled.count();
-      report.worst_lag_ms = fill.worst_lag_ms;
-      report.worst_lag_bytes = fill.worst_lag_bytes;
-      report.batches_shrunk = fill.batches_shrunk;
-      report.waiters = fill.waiters;
-      report.longest_wait_ms = fill.longest_wait_ms;
+    if (filled) {
+      report.throttle_pauses = fill->pauses;
+      report.throttled_ms = fill->throttled.count();
+      report.worst_lag_ms = fill->worst_lag_ms;
+      report.worst_lag_bytes = fill->worst_lag_bytes;
+      report.batches_shrunk = fill->batches_shrunk;
+      report.waiters = fill->waiters;
+      report.longest_wait_ms = fill->longest_wait_ms;
     }
-    if (!st.ok() && k == first) last_steps_.push_back(report);
-    if (st.ok()) {
-      std::string extra;
-      if (rows < 0 && step_rows_.count(k)) {
-        extra = fmt::format(", {} rows", FormatCount(step_rows_[k]));
-      } else if (rows >= 0 && k == first) {
-        extra = walked != rows ? fmt::format(", {} rows walked, {} changed", FormatCount(walked),
-                                             FormatCount(rows))
-                               : fmt::format(", {} rows", FormatCount(rows));
-        extra += fmt::format(", {} rows/s", FormatCount(static_cast<int64_t>(rate)));
-        if (fill.batches_shrunk > 0) {
-          extra += fmt::format(", {} session{} queued behind {} batch{} (longest wait {}), each "
-                               "then halved",
-                               fill.waiters, fill.waiters == 1 ? "" : "s", fill.batches_shrunk,
-                               fill.batches_shrunk == 1 ? "" : "es",
-                               FormatDuration(std::chrono::milliseconds(fill.longest_wait_ms)));
-        }
-        LagLimits limits{settings_.backfill.max_replica_lag_bytes,
-                         settings_.backfill.max_replica_lag_time};
-        if (limits.any()) {
-          extra += fmt::format(", worst standby lag {}, paused {} time{} ({})",
-                               FormatLag(fill.worst_lag_ms, fill.worst_lag_bytes, limits),
-                               fill.pauses, fill.pauses == 1 ? "" : "s",
-                               FormatDuration(fill.throttled));
-        }
-      }
-      if (retry.stats().lock_timeouts > 0) {
-        extra += fmt::format(", {} lock timeout{} retried", retry.stats().lock_timeouts,
-                             retry.stats().lock_timeouts == 1 ? "" : "s");
-      }
-      reporter_.Info(fmt::format("  [{}/{}] {}  ({}{}{})", k + 1, n, Short(s.sql),
-                                 s.lock == sql::Lock::kNone ? "no lock" : sql::LockName(s.lock),
-                                 k == first && end - first == 1
-                                     ? ", " + FormatDuration(std::chrono::milliseconds(ms))
-                                     : "",
-                                 extra));
-      last_steps_.push_back(std::move(report));
+    if (!st.ok()) {
+      if (k == first) last_steps_.push_back(report);
+      continue;
     }
+    std::string extra = filled               ? BackfillSummary(*fill)
+                        : step_rows_.count(k) ? fmt::format(", {} rows", FormatCount(step_rows_[k]))
+                                              : "";
+    if (locks.lock_timeouts > 0) {
+      extra += fmt::format(", {} lock timeout{} retried", locks.lock_timeouts,
+                           locks.lock_timeouts == 1 ? "" : "s");
+    }
+    reporter_.Info(fmt::format("  [{}/{}] {}  ({}{}{})", k + 1, n, Short(s.sql),
+                               s.lock == sql::Lock::kNone ? "no lock" : sql::LockName(s.lock),
+                               k == first && end - first == 1
+                                   ? ", " + FormatDuration(std::chrono::milliseconds(ms))
+                                   : "",
+                               extra));
+    last_steps_.push_back(std::move(report));
   }
-  if (!st.ok()) return Locate(st.error(), head, file);
-  return st;
 }
 
 Error Executor::Failure(const source::MigrationFile& file, const plan::Plan& plan, int step,

@@ -182,6 +182,14 @@ Status StateTable::Fail(pg::Connection& conn, const std::string& script,
                   {script, error});
 }
 
+std::string StateTable::CheckpointedBatch(const std::string& batch, const std::string& checkpoint,
+                                          int script_param, const std::string& extra) const {
+  return fmt::format(
+      "WITH tide_batch AS ({}) UPDATE {} SET checkpoint = {}, updated_at = now() "
+      "WHERE script = ${} RETURNING (SELECT count(*) FROM tide_batch), {}",
+      batch, Qualified(), checkpoint, script_param, extra);
+}
+
 Status StateTable::Delete(pg::Connection& conn, const std::string& script) const {
   return conn.Run(fmt::format("DELETE FROM {} WHERE script = $1", Qualified()), {script});
 }

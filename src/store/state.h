@@ -66,6 +66,12 @@ class StateTable {
   Status Finish(pg::Connection& conn, const std::string& script) const;
   Status Fail(pg::Connection& conn, const std::string& script, const std::string& error) const;
   Status Delete(pg::Connection& conn, const std::string& script) const;
+  // One batch of a backfill and its checkpoint in one statement, so they commit together:
+  // `batch` (an UPDATE or DELETE ... RETURNING) runs as the CTE tide_batch, the row of the script
+  // in parameter $script_param gets `checkpoint` (an SQL expression, which may count
+  // tide_batch), and the statement returns the batch's row count and then `extra` (a column).
+  std::string CheckpointedBatch(const std::string& batch, const std::string& checkpoint,
+                                int script_param, const std::string& extra) const;
 
  private:
   Result<std::vector<MigrationState>> LoadWhere(pg::Connection& conn, const char* condition) const;
