@@ -116,6 +116,12 @@ TEST_F(DbFleetTest, AFailedCanaryStopsTheFleetBeforeTheOtherTargets) {
   r = Tide(args);
   EXPECT_EQ(r.exit_code, 0) << r.all();
   EXPECT_NE(r.out.find("5 ok, 1 skipped"), std::string::npos) << r.out;
+  // A line as each due target starts; none for the one done before.
+  size_t started = 0;
+  for (size_t at = 0; (at = r.all().find(": started (", at)) != std::string::npos; ++at) {
+    ++started;
+  }
+  EXPECT_EQ(started, 5u) << r.all();
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(Value(i, "SELECT count(*) FROM flyway_schema_history WHERE success"), "2") << i;
   }

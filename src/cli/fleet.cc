@@ -118,6 +118,7 @@ struct FleetRun {
   fs::path done_file;
   int parallel = 1;
   int finished = 0;  // units reported so far
+  int running = 0;   // units started and not finished
   bool fail_fast = false;           // --fail-fast: start no unit once one failed
   std::atomic<bool> failed{false};  // a unit failed
   std::mutex mu;
@@ -143,14 +144,26 @@ struct FleetRun {
     return o;
   }
 
-  // Runs the units at these indices, at most `parallel` at once; a line for each as it ends.
+  // A line as a unit starts, with how many run and how many finished: a long target shows.
+  void Started(const Target& t, const std::string& phase) {
+    std::lock_guard lock(mu);
+    ++running;
+    ctx.reporter().Info(fmt::format("      {}{}: started ({} running, {}/{} finished)", phase,
+                                    t.Name(), running, finished, targets.size()));
+  }
+
+  // Runs the units at these indices, at most `parallel` at once; a line for each as it starts
+  // and as it ends.
   void RunAll(const std::vector<size_t>& indices, const std::string& phase) {
     std::atomic<size_t> next{0};
     auto worker = [&] {
       for (size_t n = next++; n < indices.size(); n = next++) {
         size_t i = indices[n];
+        bool due = Due(targets[i]) && !(fail_fast && failed);
+        if (due) Started(targets[i], phase);
         Outcome o = Run(targets[i]);
         std::lock_guard lock(mu);
+        if (due) --running;
         outcomes[i] = o;
         ctx.reporter().Info(fmt::format("[{}/{}] {}{}: {}{}", ++finished, targets.size(), phase,
                                         targets[i].Name(), o.outcome,
