@@ -18,5 +18,9 @@ Step ClauseStep(const sql::Classified& c, const sql::Command& cmd, const std::st
 // unnamed one, by the name PostgreSQL gave it (read when the add ran).
 Step ValidateStep(const sql::Classified& c, const sql::Command& cmd, const TableFacts& facts,
                   int add_index, const std::string& name);
+// The VALIDATE of the named constraint that step add (a NOT VALID add) puts on quoted_table, in
+// a transaction of its own, under SHARE UPDATE EXCLUSIVE.
+Step ValidateAfter(const Step& add, const std::string& quoted_table, const std::string& name,
+                   int64_t rows, std::string why);
 
 }  // namespace tide::plan

@@ -66,6 +66,20 @@ Step ClauseStep(const sql::Classified& c, const sql::Command& cmd, const std::st
   return s;
 }
 
+Step ValidateAfter(const Step& add, const std::string& quoted_table, const std::string& name,
+                   int64_t rows, std::string why) {
+  Step validate = add;
+  validate.kind = StepKind::kValidateConstraint;
+  validate.sql =
+      fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", quoted_table, QuoteIdent(name));
+  validate.lock = sql::Lock::kShareUpdateExclusive;
+  validate.own_transaction = true;
+  validate.new_transaction = false;
+  validate.estimated_rows = rows;
+  validate.why = std::move(why);
+  return validate;
+}
+
 Step ValidateStep(const sql::Classified& c, const sql::Command& cmd, const TableFacts& facts,
                   int add_index, const std::string& name) {
   Step validate = ClauseStep(c, cmd, "", facts);
@@ -360,13 +374,8 @@ Status Planner::PlanSetNotNull(FileContext& ctx, const sql::Classified& c,
                         c.table.Display(), RowsOf(facts), column);
   plan.notes.push_back({index, c.line(), "set-not-null-via-check", add.why});
   plan.steps.push_back(add);
-  Step validate = add;
-  validate.kind = StepKind::kValidateConstraint;
-  validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", facts.quoted, qcheck);
-  validate.lock = sql::Lock::kShareUpdateExclusive;
-  validate.own_transaction = true;
-  validate.estimated_rows = facts.rows;
-  validate.why = "checks the existing rows without blocking reads or writes";
+  Step validate = ValidateAfter(add, facts.quoted, check, facts.rows,
+                                "checks the existing rows without blocking reads or writes");
   plan.steps.push_back(validate);
   Step set = add;
   set.kind = StepKind::kSql;

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/strings.h"
+#include "plan/alter_steps.h"
 #include "plan/names.h"
 #include "plan/partition_text.h"
 #include "plan/plan_partition.h"
@@ -248,14 +249,9 @@ void AppendAttachViaCheck(const sql::Classified& c, const TableFacts& part,
   add.object_name = name;
   add.why = why;
   plan.steps.push_back(add);
-  Step validate = add;
-  validate.kind = StepKind::kValidateConstraint;
-  validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", part.quoted, qname);
-  validate.lock = sql::Lock::kShareUpdateExclusive;
-  validate.own_transaction = true;
-  validate.estimated_rows = part.rows;
-  validate.why = "checks the partition's rows without blocking reads or writes";
-  plan.steps.push_back(validate);
+  plan.steps.push_back(ValidateAfter(add, part.quoted, name, part.rows,
+                                     "checks the partition's rows without blocking reads or "
+                                     "writes"));
   as_written.why = "no scan of the partition: the validated check proves its rows fit";
   as_written.new_transaction = true;
   plan.steps.push_back(as_written);

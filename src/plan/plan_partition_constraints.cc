@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/strings.h"
+#include "plan/alter_steps.h"
 #include "plan/names.h"
 #include "plan/partition_text.h"
 #include "plan/plan_partition.h"
@@ -101,14 +102,9 @@ void AppendKeyOfPartition(Step add, const PartitionFacts& p, const std::string& 
   add.why = fmt::format("the key on partition {}, NOT VALID: new rows are checked at once",
                         p.name.Display());
   plan.steps.push_back(add);
-  Step validate = add;
-  validate.kind = StepKind::kValidateConstraint;
-  validate.sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", p.quoted, QuoteIdent(name));
-  validate.lock = sql::Lock::kShareUpdateExclusive;
-  validate.own_transaction = true;
-  validate.new_transaction = false;
-  validate.why = "checks the partition's rows without blocking reads or writes";
-  plan.steps.push_back(validate);
+  plan.steps.push_back(ValidateAfter(add, p.quoted, name, p.rows,
+                                     "checks the partition's rows without blocking reads or "
+                                     "writes"));
 }
 
 }  // namespace
