@@ -476,8 +476,9 @@ Status Planner::PlanDml(FileContext& ctx, const sql::Classified& c, const TableF
                                                      Join(spec.key, ", "));
   std::string why = fmt::format(
       "one {} over {} would hold its row locks until the end and, in the file's transaction, the "
-      "table lock of the statements before it; tide runs it in short batches (about 50 ms each, "
-      "target_batch), each committed on its own, keyed on {}",
+      "table lock of the statements before it; tide runs it in short batches (target_batch long, "
+      "20 ms by default, shorter while the application queues behind one), each committed on "
+      "its own, keyed on {}",
       verb, Rows(facts),
       !facts.known ? std::string("the table's primary key (read from the catalog when it "
                                  "runs; refused if it has no usable key)")
