@@ -327,38 +327,55 @@ Result<std::optional<std::vector<std::string>>> Backfill::NextBound(const Cursor
   return row_of(last);
 }
 
-Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows) {
-  const size_t n = spec_.key.size();
-  const std::string keys = KeyList();
-  std::string key_cols = Join(spec_.key, ", ");
+Result<bool> Backfill::FixEnd(Cursor& cursor) {
+  if (spec_.live_end || cursor.end) return true;
+  // Stop where the table ended when the backfill started, as the statement would have.
   std::vector<std::string> desc;
   for (const auto& k : spec_.key) desc.push_back(k + " DESC");
+  TIDE_ASSIGN(auto top, conn_.Exec(fmt::format("SELECT {} FROM {} ORDER BY {} LIMIT 1",
+                                               Join(spec_.key, ", "), spec_.table,
+                                               Join(desc, ", "))));
+  if (top.rows() == 0) return false;
+  std::vector<std::string> end;
+  for (size_t i = 0; i < spec_.key.size(); ++i) end.push_back(top.Get(0, static_cast<int>(i)));
+  cursor.end = end;
+  return true;
+}
 
-  if (!spec_.live_end && !cursor.end) {
-    // Stop where the table ended when the backfill started, as the statement would have.
-    TIDE_ASSIGN(auto top, conn_.Exec(fmt::format("SELECT {} FROM {} ORDER BY {} LIMIT 1",
-                                                 key_cols, spec_.table, Join(desc, ", "))));
-    if (top.rows() == 0) return BackfillResult{};
-    std::vector<std::string> end;
-    for (size_t i = 0; i < n; ++i) end.push_back(top.Get(0, static_cast<int>(i)));
-    cursor.end = end;
-  }
-  // Progress over an integer key space: the share of the range [min, max] done.
+Result<std::optional<std::pair<int64_t, int64_t>>> Backfill::KeySpan() {
   std::optional<std::pair<int64_t, int64_t>> span;
-  if (IntegerKey()) {
-    TIDE_ASSIGN(auto mm, conn_.Exec(fmt::format("SELECT min({0}), max({0}) FROM {1}", key_cols,
-                                                spec_.table)));
-    if (mm.rows() && !mm.IsNull(0, 0)) span = {{mm.GetInt(0, 0), mm.GetInt(0, 1)}};
+  if (!IntegerKey()) return span;
+  TIDE_ASSIGN(auto mm, conn_.Exec(fmt::format("SELECT min({0}), max({0}) FROM {1}",
+                                              Join(spec_.key, ", "), spec_.table)));
+  if (mm.rows() && !mm.IsNull(0, 0)) span = {{mm.GetInt(0, 0), mm.GetInt(0, 1)}};
+  return span;
+}
+
+std::string Backfill::KeyedDml(const Cursor& cursor, const std::vector<std::string>& upper,
+                               std::vector<pg::Param>& params, int& q) const {
+  const size_t n = spec_.key.size();
+  const std::string keys = KeyList();
+  std::string range;
+  if (cursor.last) {
+    range = fmt::format("{} > {} AND ", keys, Placeholders(q, n, spec_.key_types));
+    for (const auto& v : *cursor.last) params.push_back(v);
+    q += static_cast<int>(n);
   }
+  range += fmt::format("{} <= {}", keys, Placeholders(q, n, spec_.key_types));
+  for (const auto& v : upper) params.push_back(v);
+  q += static_cast<int>(n);
+  std::string all = spec_.guard.empty() ? range : "(" + spec_.guard + ") AND " + range;
+  std::string dml = spec_.where.empty()
+                        ? spec_.head + " WHERE " + all
+                        : spec_.head + " WHERE (" + spec_.where + ") AND " + all;
+  return dml + " RETURNING 1";
+}
 
-  std::string condition;
-  if (!spec_.guard.empty()) condition = "(" + spec_.guard + ")";
-  auto with_condition = [&](const std::string& range) {
-    std::string all = condition.empty() ? range : condition + " AND " + range;
-    if (spec_.where.empty()) return spec_.head + " WHERE " + all;
-    return spec_.head + " WHERE (" + spec_.where + ") AND " + all;
-  };
-
+Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows) {
+  TIDE_ASSIGN(bool any, FixEnd(cursor));
+  if (!any) return BackfillResult{};
+  // Progress over an integer key space: the share of the range [min, max] done.
+  TIDE_ASSIGN(auto span, KeySpan());
   BackfillResult result;
   result.visited = cursor.visited;
   result.changed = cursor.changed;
@@ -376,17 +393,8 @@ Result<BackfillResult> Backfill::RunKeyed(Cursor& cursor, int64_t estimated_rows
     const std::vector<std::string>& upper = *bound;
 
     std::vector<pg::Param> params;
-    std::string range;
     int q = 1;
-    if (cursor.last) {
-      range = fmt::format("{} > {} AND ", keys, Placeholders(q, n, spec_.key_types));
-      for (const auto& v : *cursor.last) params.push_back(v);
-      q += static_cast<int>(n);
-    }
-    range += fmt::format("{} <= {}", keys, Placeholders(q, n, spec_.key_types));
-    for (const auto& v : upper) params.push_back(v);
-    q += static_cast<int>(n);
-    std::string dml = with_condition(range) + " RETURNING 1";
+    std::string dml = KeyedDml(cursor, upper, params, q);
     int64_t walked_estimate = size;
     if (span && cursor.last) {
       walked_estimate = std::max<int64_t>(0, std::stoll(upper[0]) - std::stoll((*cursor.last)[0]));

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <utility>
 #include <string>
 
 #include "base/error.h"
@@ -97,6 +98,12 @@ class Backfill {
   // The key that ends the next batch of about size keys after cursor.last; nullopt when done.
   Result<std::optional<std::vector<std::string>>> NextBound(const Cursor& cursor, int64_t size);
   std::string KeyList() const;
+  // RunKeyed's parts: where the walk ends (false: the table is empty), the integer key's
+  // [min, max] for progress, and one batch's statement with its key parameters from $q on.
+  Result<bool> FixEnd(Cursor& cursor);
+  Result<std::optional<std::pair<int64_t, int64_t>>> KeySpan();
+  std::string KeyedDml(const Cursor& cursor, const std::vector<std::string>& upper,
+                       std::vector<pg::Param>& params, int& q) const;
   std::string Qualified(const std::string& column) const;
 
   pg::Connection& conn_;
