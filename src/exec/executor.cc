@@ -168,76 +168,20 @@ Result<plan::Plan> Executor::PlanClassified(const sql::ClassifiedScript& script)
 Status Executor::Apply(const source::MigrationFile& file) {
   half_ = Half::kWhole;
   if (options_.plain && file.format == source::ScriptFormat::kSql) return ApplyPlain(file);
-  pg::Connection& conn = session_.conn();
-  TIDE_TRY(state_.CreateIfMissing(conn));
+  TIDE_TRY(state_.CreateIfMissing(session_.conn()));
   TIDE_ASSIGN(auto existing, TakeUnfinished(file.script));
   started_ = Clock::now();
   last_steps_.clear();
   done_in_group_.reset();
   file_new_.clear();  // a resumed run has no classified file: every table's holders are asked
   had_state_ = existing.has_value();
-  if (existing && existing->status != store::RunStatus::kDone) {
-    if (existing->checksum != file.checksum) {
-      return Error::Input(
-                 fmt::format("{} was half-applied (step {} of {}) from a different version of "
-                             "the file: tide cannot resume it",
-                             file.Label(), existing->next_step, existing->steps))
-          .At({file.path.string(), 0, 0})
-          .WithHint(
-              "restore the file as it was when the run started, run tide migrate to "
-              "finish it, and put the change in a new migration");
-    }
-    TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing->plan));
-    reporter_.Info(fmt::format(
-        "  {}{}", ResumingAt(existing->next_step, static_cast<int>(stored.steps.size())),
-        existing->error.empty() ? "" : " (it stopped: " + Abbreviate(existing->error, 200) + ")"));
-    TIDE_TRY(
-        RunPlan(file, stored, existing->next_step, existing->outputs, existing->checkpoint, true));
-    TIDE_TRY(RememberEarlier(file));
-    FaultPoint("executor.applied");
-    return Ok();
-  }
+  if (existing && existing->status != store::RunStatus::kDone) return Resume(file, *existing);
   if (file.format == source::ScriptFormat::kYaml) return ApplyDeclarativeExpand(file);
   TIDE_ASSIGN(auto script, ClassifyFile(file));
   NoteFileTables(*script);
   TIDE_ASSIGN(plan::Plan planned, PlanClassified(*script));
-  if (!planned.refusals.empty()) {
-    const auto& r = planned.refusals.front();
-    std::string text = fmt::format("tide will not run {} as written: {}", file.Label(), r.message);
-    if (planned.refusals.size() > 1) {
-      text += fmt::format(" (and {} more refusal{})", planned.refusals.size() - 1,
-                          planned.refusals.size() == 2 ? "" : "s");
-    }
-    return Error::Input(text)
-        .At({file.path.string(), r.line, 0})
-        .WithHint(fmt::format("{}; or, to take the risk, put '-- tide:allow {} <reason>' on the "
-                              "line before it. Nothing was run.",
-                              r.recipe, r.rule));
-  }
-  MigrationState state;
-  state.script = file.script;
-  state.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
-  state.description = file.description;
-  state.checksum = file.checksum;
-  state.phase = sql::PhaseName(script->phase);
-  state.steps = static_cast<int>(planned.steps.size());
-  bool one_transaction = !planned.steps.empty() && planned.GroupCount() == 1 &&
-                         RunsInTransaction(planned.steps.front()) &&
-                         RunsInTransaction(planned.steps.back());
-  if (one_transaction) {
-    // No state row: the history row, committed in the same transaction, says it is done, and a
-    // rolled-back transaction leaves nothing to resume. Reconnect() tells the two apart by the
-    // history rows added since the run began.
-    if (!history_baseline_) {
-      TIDE_ASSIGN(history_baseline_, session_.history().MaxRank(conn));
-    }
-    done_in_group_ = state;
-  } else {
-    // Only a stored plan is read back (a resume runs it); a file of seed data in one
-    // transaction would otherwise build a JSON copy of every statement for nothing.
-    state.plan = planned.ToJson();
-    TIDE_TRY(state_.Start(conn, state));
-  }
+  if (!planned.refusals.empty()) return Refusal(file, planned);
+  TIDE_TRY(StartState(file, *script, planned));
   FaultPoint("state.started");
   Status ran = RunPlan(file, planned, 0, json::object(), json(), false);
   done_in_group_.reset();
@@ -248,6 +192,68 @@ Status Executor::Apply(const source::MigrationFile& file) {
   RememberUpdates(*script, file);
   FaultPoint("executor.applied");
   return Ok();
+}
+
+Status Executor::Resume(const source::MigrationFile& file, const MigrationState& existing) {
+  if (existing.checksum != file.checksum) {
+    return Error::Input(fmt::format("{} was half-applied (step {} of {}) from a different version "
+                                    "of the file: tide cannot resume it",
+                                    file.Label(), existing.next_step, existing.steps))
+        .At({file.path.string(), 0, 0})
+        .WithHint(
+            "restore the file as it was when the run started, run tide migrate to "
+            "finish it, and put the change in a new migration");
+  }
+  TIDE_ASSIGN(plan::Plan stored, plan::Plan::FromJson(existing.plan));
+  reporter_.Info(fmt::format(
+      "  {}{}", ResumingAt(existing.next_step, static_cast<int>(stored.steps.size())),
+      existing.error.empty() ? "" : " (it stopped: " + Abbreviate(existing.error, 200) + ")"));
+  TIDE_TRY(RunPlan(file, stored, existing.next_step, existing.outputs, existing.checkpoint, true));
+  TIDE_TRY(RememberEarlier(file));
+  FaultPoint("executor.applied");
+  return Ok();
+}
+
+Error Executor::Refusal(const source::MigrationFile& file, const plan::Plan& planned) const {
+  const auto& r = planned.refusals.front();
+  std::string text = fmt::format("tide will not run {} as written: {}", file.Label(), r.message);
+  if (planned.refusals.size() > 1) {
+    text += fmt::format(" (and {} more refusal{})", planned.refusals.size() - 1,
+                        planned.refusals.size() == 2 ? "" : "s");
+  }
+  return Error::Input(text)
+      .At({file.path.string(), r.line, 0})
+      .WithHint(fmt::format("{}; or, to take the risk, put '-- tide:allow {} <reason>' on the "
+                            "line before it. Nothing was run.",
+                            r.recipe, r.rule));
+}
+
+Status Executor::StartState(const source::MigrationFile& file,
+                            const sql::ClassifiedScript& script, const plan::Plan& planned) {
+  MigrationState state;
+  state.script = file.script;
+  state.version = file.version ? std::optional<std::string>(file.version->text()) : std::nullopt;
+  state.description = file.description;
+  state.checksum = file.checksum;
+  state.phase = sql::PhaseName(script.phase);
+  state.steps = static_cast<int>(planned.steps.size());
+  bool one_transaction = !planned.steps.empty() && planned.GroupCount() == 1 &&
+                         RunsInTransaction(planned.steps.front()) &&
+                         RunsInTransaction(planned.steps.back());
+  if (one_transaction) {
+    // No state row: the history row, committed in the same transaction, says it is done, and a
+    // rolled-back transaction leaves nothing to resume. Reconnect() tells the two apart by the
+    // history rows added since the run began.
+    if (!history_baseline_) {
+      TIDE_ASSIGN(history_baseline_, session_.history().MaxRank(session_.conn()));
+    }
+    done_in_group_ = state;
+    return Ok();
+  }
+  // Only a stored plan is read back (a resume runs it); a file of seed data in one
+  // transaction would otherwise build a JSON copy of every statement for nothing.
+  state.plan = planned.ToJson();
+  return state_.Start(session_.conn(), state);
 }
 
 Result<std::optional<MigrationState>> Executor::TakeUnfinished(const std::string& script) {

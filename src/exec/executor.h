@@ -133,6 +133,12 @@ class Executor {
   // release may have inserted rows without the column while tide was not running.
   Status RedoCatchUps(const source::MigrationFile& file, const plan::Plan& plan, int start,
                       const nlohmann::json& checkpoint);
+  // Apply's parts: a half-applied run resumed from its stored plan, the error for a plan with
+  // refusals, and the state a new run starts with (none for a file in one transaction).
+  Status Resume(const source::MigrationFile& file, const store::MigrationState& existing);
+  Error Refusal(const source::MigrationFile& file, const plan::Plan& planned) const;
+  Status StartState(const source::MigrationFile& file, const sql::ClassifiedScript& script,
+                    const plan::Plan& planned);
   Status RunGroup(const source::MigrationFile& file, plan::Plan& plan, int first, int end,
                   nlohmann::json& outputs, const nlohmann::json& checkpoint);
   // RunGroup's parts: a group in one transaction (its steps, batched where they may be), a
