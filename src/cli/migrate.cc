@@ -90,10 +90,10 @@ Status ThrottleFrom(const MigrateFlags& flags, config::BackfillSettings& b) {
 
 // A backfill step's throttle in --json: pauses for standby lag, how long, the worst lag seen.
 nlohmann::json ThrottleJson(const exec::StepReport& s) {
-  return {{"pauses", s.throttle_pauses},
-          {"paused_ms", s.throttled_ms},
-          {"worst_replica_lag_ms", s.worst_lag_ms},
-          {"worst_replica_lag_bytes", s.worst_lag_bytes}};
+  return {{"pauses", s.yielded.pauses},
+          {"paused_ms", s.yielded.throttled.count()},
+          {"worst_replica_lag_ms", s.yielded.worst_lag_ms},
+          {"worst_replica_lag_bytes", s.yielded.worst_lag_bytes}};
 }
 
 Status RunMigrate(Context& ctx, MigrateFlags flags) {
@@ -134,9 +134,9 @@ Status RunMigrate(Context& ctx, MigrateFlags flags) {
                        {"rows", s.rows}, {"rows_per_second", s.rows_per_second}});
       if (s.kind == "backfill") {
         steps.back()["throttle"] = ThrottleJson(s);
-        steps.back()["waits"] = {{"batches_shrunk", s.batches_shrunk},
-                                 {"sessions", s.waiters},
-                                 {"longest_wait_ms", s.longest_wait_ms}};
+        steps.back()["waits"] = {{"batches_shrunk", s.yielded.batches_shrunk},
+                                 {"sessions", s.yielded.waiters},
+                                 {"longest_wait_ms", s.yielded.longest_wait_ms}};
       }
     }
     applied.push_back({{"version", a.version},

@@ -103,8 +103,8 @@ Status Backfill::StartThrottle() {
 }
 
 void Backfill::NoteLag(const LagVerdict& v, BackfillResult& result) {
-  result.worst_lag_ms = std::max(result.worst_lag_ms, v.worst_ms);
-  result.worst_lag_bytes = std::max(result.worst_lag_bytes, v.worst_bytes);
+  result.yielded.worst_lag_ms = std::max(result.yielded.worst_lag_ms, v.worst_ms);
+  result.yielded.worst_lag_bytes = std::max(result.yielded.worst_lag_bytes, v.worst_bytes);
   lag_near_ = v.near;
   last_lag_read_ = Clock::now();
   if (!heartbeat_warned_ && !watch_->heartbeat_error().empty()) {
@@ -134,8 +134,8 @@ Status Backfill::PauseForLag(LagVerdict v, BackfillResult& result) {
   while (v.wait) {
     auto paused = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     if (paused > limit) {
-      result.throttled += paused;
-      ++result.pauses;
+      result.yielded.throttled += paused;
+      ++result.yielded.pauses;
       return Error::Failed(fmt::format("backfill of {} paused for {}, longer than the "
                                        "--max-throttle-wait of {}: {}",
                                        spec_.label, FormatDuration(paused), FormatDuration(limit),
@@ -149,8 +149,8 @@ Status Backfill::PauseForLag(LagVerdict v, BackfillResult& result) {
     NoteLag(v, result);
   }
   auto paused = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-  result.throttled += paused;
-  ++result.pauses;
+  result.yielded.throttled += paused;
+  ++result.yielded.pauses;
   reporter_.Info(fmt::format("    resumed after {}: every standby within {} (now {})",
                              FormatDuration(paused), FormatLimits(limits),
                              FormatLag(v.worst_ms, v.worst_bytes, limits)));
@@ -162,9 +162,9 @@ void Backfill::AfterBatch(BatchSizer& sizer, Clock::time_point batch_started,
   ++result.batches;
   double took = std::chrono::duration<double, std::milli>(Clock::now() - batch_started).count();
   milliseconds pause = sizer.Next(took, done.waiters, done.wait_ms);
-  result.batches_shrunk = sizer.shrunk();
-  result.waiters = sizer.waiters();
-  result.longest_wait_ms = sizer.longest_wait_ms();
+  result.yielded.batches_shrunk = sizer.shrunk();
+  result.yielded.waiters = sizer.waiters();
+  result.yielded.longest_wait_ms = sizer.longest_wait_ms();
   pause += options_.settings.pause;
   if (pause.count() > 0) std::this_thread::sleep_for(pause);
 }
@@ -173,8 +173,8 @@ void Backfill::ReportProgress(const BackfillResult& result, int64_t start_visite
                               Clock::time_point started, int64_t total, const BatchSizer& sizer) {
   Progress p{spec_.label, result.visited, total, ActiveRate(result, start_visited, started),
              sizer.size()};
-  p.shrunk = result.batches_shrunk;
-  p.longest_wait_ms = result.longest_wait_ms;
+  p.shrunk = result.yielded.batches_shrunk;
+  p.longest_wait_ms = result.yielded.longest_wait_ms;
   reporter_.Update(p);
 }
 
@@ -191,7 +191,8 @@ BackfillResult Backfill::Finished(BackfillResult result, int64_t start_visited,
 
 double Backfill::ActiveRate(const BackfillResult& result, int64_t start_visited,
                             Clock::time_point started) const {
-  double secs = std::chrono::duration<double>(Clock::now() - started - result.throttled).count();
+  double secs =
+      std::chrono::duration<double>(Clock::now() - started - result.yielded.throttled).count();
   return secs > 0 ? static_cast<double>(result.visited - start_visited) / secs : 0;
 }
 

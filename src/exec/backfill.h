@@ -38,20 +38,26 @@ struct BackfillOptions {
   std::chrono::milliseconds retry_budget{std::chrono::minutes(5)};
 };
 
+// How a backfill yielded: to the standbys (--max-replica-lag) and to the application's waits.
+// The step's report carries it as it is.
+struct Yielded {
+  std::chrono::milliseconds throttled{0};  // paused for replica lag
+  int pauses = 0;
+  int64_t worst_lag_ms = 0;  // the furthest behind a standby was, in time and in WAL
+  int64_t worst_lag_bytes = 0;
+  // Batches the application queued behind (exec/batch_sizer.h): each halved the next batch.
+  int batches_shrunk = 0;
+  int64_t waiters = 0;          // sessions that queued, over all batches
+  int64_t longest_wait_ms = 0;  // the longest any of them waited on a batch
+};
+
 struct BackfillResult {
   int64_t visited = 0;  // rows walked
   int64_t changed = 0;  // rows the statement changed
   int batches = 0;
   int retries = 0;
   std::chrono::milliseconds elapsed{0};
-  std::chrono::milliseconds throttled{0};  // paused for replica lag
-  int pauses = 0;
-  int64_t worst_lag_ms = 0;     // the furthest behind a standby was, in time and in WAL
-  int64_t worst_lag_bytes = 0;
-  // Batches the application queued behind (exec/batch_sizer.h): each halved the next batch.
-  int batches_shrunk = 0;
-  int64_t waiters = 0;          // sessions that queued, over all batches
-  int64_t longest_wait_ms = 0;  // the longest any of them waited on a batch
+  Yielded yielded;
   double rows_per_second = 0;
 };
 

@@ -57,15 +57,8 @@ struct StepReport {
   std::chrono::steady_clock::time_point started{};  // when its group began
   bool ok = true;
   std::string error;
-  // A backfill's throttle (--max-replica-lag): pauses, time paused, the worst standby lag seen.
-  int throttle_pauses = 0;
-  int64_t throttled_ms = 0;
-  int64_t worst_lag_ms = 0;
-  int64_t worst_lag_bytes = 0;
-  // Batches the application queued behind, how many sessions, the longest wait.
-  int batches_shrunk = 0;
-  int64_t waiters = 0;
-  int64_t longest_wait_ms = 0;
+  // A backfill's pauses for standby lag and the application's waits behind its batches.
+  Yielded yielded;
 };
 
 class Executor {

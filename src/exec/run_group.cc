@@ -189,10 +189,11 @@ Status Executor::RunGroup(const source::MigrationFile& file, plan::Plan& plan, i
   for (const auto& t : created_) created.push_back(t.Quoted());
   retry.SkipHolderCheck(std::move(created));
   std::optional<BackfillResult> fill;
-  Status st = RunsInTransaction(plan.steps[first])
+  bool in_transaction = RunsInTransaction(plan.steps[first]);
+  Status st = in_transaction
                   ? RunTransactionGroup(file, plan, first, end, outputs, retry)
                   : RunOutsideTransaction(file, plan, first, outputs, checkpoint, retry, fill);
-  if (!RunsInTransaction(plan.steps[first])) {
+  if (!in_transaction) {
     if (st.ok()) st = state_.Advance(session_.conn(), file.script, end, outputs);
     if (st.ok()) FaultPoint("step.advanced");
   }
@@ -293,24 +294,25 @@ Status Executor::RunOutsideTransaction(const source::MigrationFile& file, plan::
 }
 
 std::string Executor::BackfillSummary(const BackfillResult& fill) const {
+  const Yielded& y = fill.yielded;
   std::string out = fill.visited != fill.changed
                         ? fmt::format(", {} rows walked, {} changed", FormatCount(fill.visited),
                                       FormatCount(fill.changed))
                         : fmt::format(", {} rows", FormatCount(fill.changed));
   out += fmt::format(", {} rows/s", FormatCount(static_cast<int64_t>(fill.rows_per_second)));
-  if (fill.batches_shrunk > 0) {
+  if (y.batches_shrunk > 0) {
     out += fmt::format(", {} session{} queued behind {} batch{} (longest wait {}), each then "
                        "halved",
-                       fill.waiters, fill.waiters == 1 ? "" : "s", fill.batches_shrunk,
-                       fill.batches_shrunk == 1 ? "" : "es",
-                       FormatDuration(std::chrono::milliseconds(fill.longest_wait_ms)));
+                       y.waiters, y.waiters == 1 ? "" : "s", y.batches_shrunk,
+                       y.batches_shrunk == 1 ? "" : "es",
+                       FormatDuration(std::chrono::milliseconds(y.longest_wait_ms)));
   }
   LagLimits limits{settings_.backfill.max_replica_lag_bytes,
                    settings_.backfill.max_replica_lag_time};
   if (limits.any()) {
     out += fmt::format(", worst standby lag {}, paused {} time{} ({})",
-                       FormatLag(fill.worst_lag_ms, fill.worst_lag_bytes, limits), fill.pauses,
-                       fill.pauses == 1 ? "" : "s", FormatDuration(fill.throttled));
+                       FormatLag(y.worst_lag_ms, y.worst_lag_bytes, limits), y.pauses,
+                       y.pauses == 1 ? "" : "s", FormatDuration(y.throttled));
   }
   return out;
 }
@@ -337,16 +339,8 @@ void Executor::ReportGroup(const plan::Plan& plan, int first, int end,
                       filled ? fill->rows_per_second : 0,
                       started,
                       st.ok(),
-                      st.ok() ? "" : st.error().message()};
-    if (filled) {
-      report.throttle_pauses = fill->pauses;
-      report.throttled_ms = fill->throttled.count();
-      report.worst_lag_ms = fill->worst_lag_ms;
-      report.worst_lag_bytes = fill->worst_lag_bytes;
-      report.batches_shrunk = fill->batches_shrunk;
-      report.waiters = fill->waiters;
-      report.longest_wait_ms = fill->longest_wait_ms;
-    }
+                      st.ok() ? "" : st.error().message(),
+                      filled ? fill->yielded : Yielded{}};
     if (!st.ok()) {
       if (k == first) last_steps_.push_back(report);
       continue;
